@@ -1,0 +1,53 @@
+# The assistant's commands. `make run` and `make test` work on a fresh machine: each sets up
+# what it needs first. Settings (ports, database, token) are environment variables: scripts/env.sh.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SPACY_MODEL := build/spacy-nl/meta.json
+MODEL := models/klantenservice.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_MODEL)
+
+.PHONY: help setup train run shell test eval bench clean
+
+help:
+	@echo "make run    start the assistant (Rasa server, action server) on this machine"
+	@echo "make test   run the whole test suite"
+	@echo "make setup | train | shell | eval | bench | clean"
+
+$(VENV)/.installed: requirements/lock.txt
+	@python=$$(scripts/find_python.sh) || exit 1; \
+	  [ -x $(PY) ] || { echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV); }
+	@echo "Installing the pinned dependencies (requirements/lock.txt); the first time takes a few minutes"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -r requirements/lock.txt
+	@touch $@
+
+$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py data/nlu.yml
+	@source scripts/env.sh && $(PY) scripts/build_spacy_nl.py
+
+setup: $(VENV)/.installed $(SPACY_MODEL)
+
+$(MODEL): $(TRAINING_INPUTS) | setup
+	@source scripts/env.sh && scripts/train.sh
+
+train: setup $(MODEL)
+
+run: train
+	@scripts/run.sh
+
+shell: train
+	@scripts/shell.sh
+
+test: train
+	@scripts/test.sh
+
+eval: train
+	@echo "make eval is not there yet"; exit 1
+
+bench: train
+	@echo "make bench is not there yet"; exit 1
+
+clean:
+	rm -rf build models results var/*.db

@@ -1,0 +1,29 @@
+"""The complaint path beyond customer service: the ombudsman's deadline and the dispute committee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import clock
+from bot.dutch import format_date
+from bot.hours_text import ombudsman_deadline
+from bot.settings import load_settings
+
+
+class ActionKlachtEscaleren(Action):
+    def name(self) -> str:
+        return "action_klacht_escaleren"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        settings = load_settings()
+        today = clock.now().date()
+        dispatcher.utter_message(
+            response="utter_klacht_escaleren",
+            werkdagen=str(settings.complaints.ombudsman_working_days),
+            ombudsman_datum=format_date(ombudsman_deadline(today), today),
+            kifid_url=settings.contact.dispute_committee,
+        )
+        return []

@@ -1,0 +1,1 @@
+"""Plain-Python business logic of the customer-service assistant (no Rasa imports here)."""

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# make run: the assistant on this machine with its embedded defaults (SQLite, one machine).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+exec "$ROOT/.venv/bin/python" "$ROOT/scripts/services.py" run

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: data validation, unit and action tests, end-to-end tests against the real servers,
+# test stories and the held-out NLU threshold. Uses its own ports so a running `make run` is left alone.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+export RASA_PORT="${TEST_RASA_PORT:-15005}" ACTION_PORT="${TEST_ACTION_PORT:-15055}" WEB_PORT="${TEST_WEB_PORT:-18080}"
+export ACTION_ENDPOINT_URL="http://localhost:$ACTION_PORT/webhook"
+export CORS_ORIGINS="http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT"
+RASA="$ROOT/.venv/bin/rasa"
+mkdir -p var/test-results
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "Validating the training data and domain"
+"$RASA" data validate --fail-on-warnings --max-history 5
+
+step "pytest: calendar, actions, end-to-end against the real servers"
+"$ROOT/.venv/bin/python" -m pytest tests
+
+step "Test stories (user text, end to end through NLU and dialogue)"
+"$RASA" test core --model "$MODEL_PATH" --stories tests/test_stories.yml \
+  --fail-on-prediction-errors --out var/test-results/stories
+
+step "Held-out NLU test set"
+"$RASA" test nlu --model "$MODEL_PATH" --nlu tests/nlu_test.yml --out var/test-results/nlu
+"$ROOT/.venv/bin/python" scripts/check_nlu_results.py var/test-results/nlu --min-accuracy 0.95
+
+step "All tests passed"

@@ -1,0 +1,25 @@
+"""Shared test set-up: the project root on sys.path and scripts/env.sh's defaults in the environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _env_defaults() -> dict[str, str]:
+    """scripts/env.sh's variables, so that `pytest` alone behaves like `make test`."""
+    output = subprocess.run(
+        ["bash", "-c", f"source '{ROOT}/scripts/env.sh' && env -0"],
+        check=True, capture_output=True, env=os.environ.copy(),
+    ).stdout
+    pairs = (item.split("=", 1) for item in output.decode().split("\0") if "=" in item)
+    return dict(pairs)
+
+
+if "RASA_TOKEN" not in os.environ:
+    os.environ.update(_env_defaults())
