@@ -24,10 +24,18 @@ $(VENV)/.installed: requirements/lock.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -r requirements/lock.txt
 	@touch $@
 
-$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py data/nlu.yml
+$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py bot/webshops.py data/nlu.yml
 	@source scripts/env.sh && $(PY) scripts/build_spacy_nl.py
 
-setup: $(VENV)/.installed $(SPACY_MODEL)
+# The chat widget (rasa-webchat) at the versions of package-lock.json; its bundle is prebuilt, so
+# no package scripts are run.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 and npm (apt-get install nodejs npm)"; exit 1; }
+	@echo "Installing the chat widget (npm ci)"
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.installed $(SPACY_MODEL) node_modules/.installed
 
 $(MODEL): $(TRAINING_INPUTS) | setup
 	@source scripts/env.sh && scripts/train.sh

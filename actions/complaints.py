@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,17 +14,21 @@ from bot.hours_text import ombudsman_deadline
 from bot.settings import load_settings
 
 
+def complaint_path_values(now: datetime) -> dict[str, str]:
+    """Template values for responses that explain the ombudsman and Kifid."""
+    settings = load_settings()
+    today = now.date()
+    return {
+        "werkdagen": str(settings.complaints.ombudsman_working_days),
+        "ombudsman_datum": format_date(ombudsman_deadline(today), today),
+        "kifid_url": settings.contact.dispute_committee or "",
+    }
+
+
 class ActionKlachtEscaleren(Action):
     def name(self) -> str:
         return "action_klacht_escaleren"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        settings = load_settings()
-        today = clock.now().date()
-        dispatcher.utter_message(
-            response="utter_klacht_escaleren",
-            werkdagen=str(settings.complaints.ombudsman_working_days),
-            ombudsman_datum=format_date(ombudsman_deadline(today), today),
-            kifid_url=settings.contact.dispute_committee,
-        )
+        dispatcher.utter_message(response="utter_klacht_escaleren", **complaint_path_values(clock.now()))
         return []

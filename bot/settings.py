@@ -105,6 +105,13 @@ class Complaints:
 
 
 @dataclass(frozen=True)
+class Cases:
+    """How long closed cases are kept before `python -m bot.cases purge` deletes them."""
+
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole business configuration."""
 
@@ -115,6 +122,7 @@ class Settings:
     special_days: tuple[SpecialDay, ...]
     contact: Contact
     complaints: Complaints
+    cases: Cases = Cases(retention_days=90)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -165,6 +173,7 @@ def settings_from_dict(data: Any, source: str = "<config>") -> Settings:
         special_days=_parse_special_days(root.get("special_days"), f"{source}: special_days"),
         contact=_parse_contact(root.get("contact"), f"{source}: contact"),
         complaints=_parse_complaints(root.get("complaints"), f"{source}: complaints"),
+        cases=_parse_cases(root.get("cases", {"retention_days": 90}), f"{source}: cases"),
     )
 
 
@@ -333,3 +342,10 @@ def _parse_complaints(value: Any, where: str) -> Complaints:
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise ConfigError(f"{where}: ombudsman_working_days must be a whole number >= 0, got {days!r}")
     return Complaints(days)
+
+
+def _parse_cases(value: Any, where: str) -> Cases:
+    days = _mapping(value, where).get("retention_days")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ConfigError(f"{where}: retention_days must be a whole number >= 1, got {days!r}")
+    return Cases(days)

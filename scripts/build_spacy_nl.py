@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import entity_shapes  # noqa: E402
+from bot.webshops import read_webshops  # noqa: E402
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (
@@ -37,15 +37,6 @@ HOLIDAYS = (
     "oudejaarsdag", "oudjaarsdag", "oudejaarsavond", "oud en nieuw", "kerstdagen", "feestdagen",
 )
 ENTITY_LABELS = ("webshop", "bestelnummer", "trackingnummer", "dag")
-
-
-def webshop_names(nlu_file: Path) -> list[str]:
-    """The webshop lookup table of the NLU data: one source for DIET's features and the ruler."""
-    data = yaml.safe_load(nlu_file.read_text(encoding="utf-8"))
-    for item in data.get("nlu", []):
-        if item.get("lookup") == "webshop":
-            return [line.strip()[2:].strip() for line in item["examples"].splitlines() if line.strip()]
-    return []
 
 
 def _regex_token(pattern: str) -> dict[str, Any]:
@@ -94,7 +85,7 @@ def build(output: Path, nlu_file: Path) -> str:
     # The ruler is added after initialize(): initialize() would drop patterns added before it.
     options = {"before": "ner"} if "ner" in nlp.pipe_names else {}
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}, **options)
-    ruler.add_patterns(entity_patterns(nlp, webshop_names(nlu_file)))
+    ruler.add_patterns(entity_patterns(nlp, read_webshops(nlu_file)[0]))
     nlp.meta["name"] = "klantenservice_nl"
     nlp.meta["klantenservice_base"] = base
     nlp.meta["klantenservice_labels"] = list(ENTITY_LABELS)

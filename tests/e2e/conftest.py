@@ -55,6 +55,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     workdir = tmp_path_factory.mktemp("assistant")
     env = dict(os.environ)
     env["TRACKER_STORE_URL"] = f"sqlite:///{workdir / 'tracker.db'}"
+    env["KLANTENSERVICE_DB_URL"] = f"sqlite:///{workdir / 'klantenservice.db'}"
     env["KLANTENSERVICE_NOW"] = DEFAULT_NOW
     running = Services(env=env, log_dir=workdir / "log")
     try:

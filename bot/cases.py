@@ -1,0 +1,132 @@
+"""Cases: what a form collected for an agent (a return, a complaint), kept with a reference.
+
+Only the fields a case needs are stored; closed cases are deleted after the retention period
+(`python -m bot.cases purge`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.database import Base, create_engine
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
+PREFIX_BY_TYPE = {"retour": "RET", "klacht": "KL"}
+CASE_FIELDS = {
+    "retour": ("webshop", "bestelnummer", "trackingnummer"),
+    "klacht": ("klacht_omschrijving", "klacht_betreft"),
+}
+
+
+class CaseRecord(Base):
+    __tablename__ = "cases"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    reference = sa.Column(sa.String(20), unique=True, nullable=False)
+    case_type = sa.Column(sa.String(20), nullable=False)
+    conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
+    fields = sa.Column(sa.JSON, nullable=False)
+    status = sa.Column(sa.String(20), nullable=False, default="open")
+    created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    closed_at = sa.Column(sa.DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Case:
+    reference: str
+    case_type: str
+    conversation_id: str
+    fields: dict[str, Any]
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored moment is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _as_case(record: CaseRecord) -> Case:
+    return Case(record.reference, record.case_type, record.conversation_id, dict(record.fields),
+                record.status, _aware(record.created_at), _aware(record.closed_at))
+
+
+def new_reference(case_type: str) -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"{PREFIX_BY_TYPE[case_type]}-{code}"
+
+
+def _utc(moment: datetime | None) -> datetime:
+    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+
+class CaseStore:
+    def __init__(self, url: str | None = None) -> None:
+        self.engine = create_engine(url)
+
+    def create(self, case_type: str, conversation_id: str, fields: dict[str, Any],
+               now: datetime | None = None) -> Case:
+        """Files a case under a new unique reference; only the fields of its type are kept."""
+        if case_type not in CASE_FIELDS:
+            raise ValueError(f"unknown case type {case_type!r}")
+        kept = {name: fields.get(name) for name in CASE_FIELDS[case_type]}
+        for _ in range(10):
+            record = CaseRecord(reference=new_reference(case_type), case_type=case_type,
+                                conversation_id=conversation_id, fields=kept, status="open",
+                                created_at=_utc(now))
+            try:
+                with sa.orm.Session(self.engine) as session, session.begin():
+                    session.add(record)
+                    session.flush()
+                    return _as_case(record)
+            except IntegrityError:
+                continue
+        raise RuntimeError("no free case reference after 10 tries")
+
+    def get(self, reference: str) -> Case | None:
+        with sa.orm.Session(self.engine) as session:
+            record = session.scalars(sa.select(CaseRecord).filter_by(reference=reference.upper())).first()
+            return _as_case(record) if record else None
+
+    def for_conversation(self, conversation_id: str) -> list[Case]:
+        with sa.orm.Session(self.engine) as session:
+            query = sa.select(CaseRecord).filter_by(conversation_id=conversation_id).order_by(CaseRecord.id)
+            return [_as_case(record) for record in session.scalars(query)]
+
+    def close(self, reference: str, now: datetime | None = None) -> None:
+        with sa.orm.Session(self.engine) as session, session.begin():
+            session.execute(sa.update(CaseRecord).filter_by(reference=reference)
+                            .values(status="closed", closed_at=_utc(now)))
+
+    def purge_closed(self, retention_days: int, now: datetime | None = None) -> int:
+        """Deletes closed cases older than the retention period; returns how many."""
+        cutoff = _utc(now) - timedelta(days=retention_days)
+        with sa.orm.Session(self.engine) as session, session.begin():
+            result = session.execute(sa.delete(CaseRecord).where(
+                CaseRecord.status == "closed", CaseRecord.closed_at < cutoff))
+            return result.rowcount
+
+
+def main() -> None:
+    from bot.settings import load_settings
+
+    parser = argparse.ArgumentParser(description="Case store maintenance")
+    parser.add_argument("command", choices=["purge"])
+    parser.add_argument("--days", type=int, help="retention in days (default: klantenservice.yml)")
+    args = parser.parse_args()
+    days = args.days if args.days is not None else load_settings().cases.retention_days
+    print(f"Deleted {CaseStore().purge_closed(days)} closed cases older than {days} days")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The assistant's own database (cases, later the agent queue): SQLAlchemy on SQLite by default.
+
+KLANTENSERVICE_DB_URL selects another database, e.g. postgresql://user:password@host/klantenservice.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+ROOT = Path(__file__).resolve().parent.parent
+URL_VARIABLE = "KLANTENSERVICE_DB_URL"
+
+Base = declarative_base()
+
+
+def database_url() -> str:
+    return os.environ.get(URL_VARIABLE) or f"sqlite:///{ROOT / 'var' / 'klantenservice.db'}"
+
+
+def create_engine(url: str | None = None) -> sa.engine.Engine:
+    """An engine with the tables created; SQLite files get their folder and a busy timeout."""
+    url = url or database_url()
+    options: dict = {"future": True, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        options["connect_args"] = {"timeout": 30}
+    engine = sa.create_engine(url, **options)
+    Base.metadata.create_all(engine)
+    return engine

@@ -1,0 +1,34 @@
+"""Known webshop names: the `webshop` lookup table and synonyms of the NLU data are the one list."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+NLU_FILE = Path(__file__).resolve().parent.parent / "data" / "nlu.yml"
+
+
+def _lines(block: str) -> list[str]:
+    return [line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")]
+
+
+def read_webshops(nlu_file: Path = NLU_FILE) -> tuple[list[str], dict[str, str]]:
+    """The lookup table's names and a map from every known spelling (lower case) to its canonical name."""
+    items = yaml.safe_load(nlu_file.read_text(encoding="utf-8")).get("nlu", [])
+    names = next((_lines(item["examples"]) for item in items if item.get("lookup") == "webshop"), [])
+    canonical = {name.lower(): name for name in names}
+    for item in items:
+        if "synonym" in item:
+            for spelling in _lines(item["examples"]):
+                if spelling.lower() in canonical or item["synonym"].lower() in canonical:
+                    canonical[spelling.lower()] = item["synonym"]
+            if item["synonym"].lower() in canonical:
+                canonical[item["synonym"].lower()] = item["synonym"]
+    return names, canonical
+
+
+@lru_cache(maxsize=1)
+def known_webshops() -> dict[str, str]:
+    return read_webshops()[1]
