@@ -1,4 +1,5 @@
-"""Starts, watches and stops the assistant's processes: the action server and the Rasa server.
+"""Starts, watches and stops the assistant's processes: the action server, the Rasa server and the
+web app with the chat page.
 
 `make run` uses it in the foreground; the end-to-end tests start the same processes once per
 session through `Services`.
@@ -19,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+SERVICES = ("actions", "rasa", "web")
 
 
 def _http_ok(url: str) -> bool:
@@ -45,6 +48,10 @@ class Services:
     def action_url(self) -> str:
         return f"http://localhost:{self.env['ACTION_PORT']}"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.env['WEB_PORT']}"
+
     def commands(self) -> dict[str, list[str]]:
         env = self.env
         return {
@@ -56,6 +63,7 @@ class Services:
                 "--endpoints", str(ROOT / "endpoints.yml"),
                 "--cors", *env["CORS_ORIGINS"].split(),
             ],
+            "web": [PYTHON, "-m", "bot.webapp"],
         }
 
     def start(self, name: str) -> None:
@@ -67,7 +75,11 @@ class Services:
         )
 
     def ready(self, name: str) -> bool:
-        url = {"actions": f"{self.action_url}/health", "rasa": f"{self.rasa_url}/status?token={self.env['RASA_TOKEN']}"}[name]
+        url = {
+            "actions": f"{self.action_url}/health",
+            "rasa": f"{self.rasa_url}/status?token={self.env['RASA_TOKEN']}",
+            "web": f"{self.web_url}/health",
+        }[name]
         return _http_ok(url)
 
     def wait_ready(self, name: str, timeout: float = 180) -> None:
@@ -81,7 +93,7 @@ class Services:
             time.sleep(0.3)
         raise TimeoutError(f"{name} not ready after {timeout:.0f} s; see {self.log_dir / (name + '.log')}")
 
-    def start_all(self, names: tuple[str, ...] = ("actions", "rasa")) -> None:
+    def start_all(self, names: tuple[str, ...] = SERVICES) -> None:
         for name in names:
             self.start(name)
         for name in names:
@@ -109,6 +121,7 @@ def _print_addresses(services: Services) -> None:
         f"""
 The assistant is running. Stop it with Ctrl-C.
 
+  chat page       {services.web_url}
   REST channel    POST {services.rasa_url}/webhooks/rest/webhook
   socket.io       {services.rasa_url}/socket.io
   HTTP API        {services.rasa_url}  (token in var/rasa_token or $RASA_TOKEN)
@@ -134,7 +147,7 @@ def run_foreground() -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print("Starting the action server and the Rasa server (about 20 seconds)...", flush=True)
+    print("Starting the action server, the Rasa server and the chat page (about 20 seconds)...", flush=True)
     try:
         services.start_all()
         _print_addresses(services)

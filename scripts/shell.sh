@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make shell: rasa shell with the trained model, with the action server running beside it.
+# make shell: rasa shell with the trained model, with the action server running beside it (stopped
+# again when the shell ends). Ports from scripts/env.sh: RASA_PORT for the shell's server,
+# ACTION_PORT for the action server; leave `make run` stopped or export other ports.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -7,4 +9,21 @@ mkdir -p var/log
 "$ROOT/.venv/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >>var/log/actions.log 2>&1 &
 action_pid=$!
 trap 'kill $action_pid 2>/dev/null; wait $action_pid 2>/dev/null' EXIT
-"$ROOT/.venv/bin/rasa" shell --model "$MODEL_PATH" --endpoints endpoints.yml
+echo "Starting the action server (log: var/log/actions.log) and rasa shell; type /stop to end."
+"$ROOT/.venv/bin/python" - "$ACTION_PORT" "$action_pid" <<'PY'
+import os, sys, time, urllib.request
+port, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(f"http://localhost:{port}/health", timeout=2):
+            sys.exit(0)
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            sys.exit(f"The action server stopped; see var/log/actions.log (is port {port} in use?)")
+        time.sleep(0.5)
+sys.exit(f"The action server did not start within 120 s; see var/log/actions.log")
+PY
+"$ROOT/.venv/bin/rasa" shell --model "$MODEL_PATH" --endpoints endpoints.yml --port "$RASA_PORT"

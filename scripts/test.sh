@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: data validation, unit and action tests, end-to-end tests against the real servers,
+# make test: data validation, unit and action tests, end-to-end tests against the real servers
+# (and the chat page in headless Chromium, installed here when missing),
 # test stories and the held-out NLU threshold. Uses its own ports so a running `make run` is left alone.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -7,6 +8,7 @@ cd "$ROOT"
 export RASA_PORT="${TEST_RASA_PORT:-15005}" ACTION_PORT="${TEST_ACTION_PORT:-15055}" WEB_PORT="${TEST_WEB_PORT:-18080}"
 export ACTION_ENDPOINT_URL="http://localhost:$ACTION_PORT/webhook"
 export CORS_ORIGINS="http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT"
+export RASA_PUBLIC_URL="http://localhost:$RASA_PORT"
 RASA="$ROOT/.venv/bin/rasa"
 mkdir -p var/test-results
 
@@ -15,7 +17,10 @@ step() { printf '\n=== %s\n' "$*"; }
 step "Validating the training data and domain"
 "$RASA" data validate --fail-on-warnings --max-history 5
 
-step "pytest: calendar, actions, end-to-end against the real servers"
+step "Browser for the widget tests (Debian's chromium)"
+scripts/install_chromium.sh
+
+step "pytest: calendar, actions, end-to-end against the real servers and in a real browser"
 "$ROOT/.venv/bin/python" -m pytest tests
 
 step "Test stories (user text, end to end through NLU and dialogue)"

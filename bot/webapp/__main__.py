@@ -1,0 +1,3 @@
+from bot.webapp.app import main
+
+main()

@@ -1,0 +1,243 @@
+"""Rasa's REST channel (`POST /webhooks/rest/webhook`) with its input checked first.
+
+Rasa 3.6's own `RestInput` answers a JSON array or an empty body with 500, a request without a
+message with an empty 200, and passes empty, whitespace-only or arbitrarily long messages to the
+model. This channel keeps Rasa's request and answer format
+(`{"sender": ..., "message": ..., "metadata": {...}}` in, a list of bot messages out, `?stream=true`
+for a stream) and answers every malformed request with a 4xx and a JSON error in Dutch and English:
+
+    {"error": {"code": "message_empty", "nl": "...", "en": "..."}}
+
+| what | answer |
+|---|---|
+| body over MAX_BODY_BYTES (64 kB) | 413 `body_too_large` |
+| body not UTF-8 JSON | 400 `invalid_json` |
+| JSON that is not an object | 400 `not_an_object` |
+| no `sender`, or not a non-empty string / number of at most MAX_SENDER_CHARS | 400 `sender_*` |
+| no `message` | 400 `message_missing` |
+| `message` not a string | 400 `message_not_text` |
+| `message` empty or only whitespace | 400 `message_empty` |
+| `message` over MAX_MESSAGE_CHARS (5,000) characters | 413 `message_too_long` |
+| `metadata` present but not an object | 400 `metadata_not_an_object` |
+| `input_channel` present but not a non-empty string | 400 `input_channel_not_text` |
+| another method than POST | 405 `method_not_allowed` |
+
+The name stays "rest", so the path is /webhooks/rest/webhook as with Rasa's channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from asyncio import CancelledError
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
+
+import rasa.utils.endpoints
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse, ResponseStream
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_MESSAGE_CHARS = 5000
+MAX_SENDER_CHARS = 256
+
+
+class InvalidRequest(Exception):
+    """A request the webhook refuses, with its HTTP status and a Dutch and English explanation."""
+
+    def __init__(self, status: int, code: str, nl: str, en: str) -> None:
+        super().__init__(en)
+        self.status = status
+        self.code = code
+        self.nl = nl
+        self.en = en
+
+    def body(self) -> Dict[str, Dict[str, str]]:
+        return {"error": {"code": self.code, "nl": self.nl, "en": self.en}}
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    sender: str
+    text: str
+    metadata: Optional[Dict[str, Any]]
+    input_channel: Optional[str]
+
+
+def _check_size(content_length: Optional[str], body_size: int) -> None:
+    declared = int(content_length) if content_length and content_length.isdigit() else 0
+    if max(declared, body_size) > MAX_BODY_BYTES:
+        raise InvalidRequest(
+            413, "body_too_large",
+            f"Het verzoek is te groot: maximaal {MAX_BODY_BYTES // 1024} kB.",
+            f"The request body is too large: at most {MAX_BODY_BYTES // 1024} kB.",
+        )
+
+
+def _sender(payload: Dict[str, Any]) -> str:
+    if "sender" not in payload or payload["sender"] is None:
+        raise InvalidRequest(
+            400, "sender_missing",
+            'Het veld "sender" (de id van het gesprek) ontbreekt.',
+            'The field "sender" (the conversation id) is missing.',
+        )
+    sender = payload["sender"]
+    if isinstance(sender, bool) or not isinstance(sender, (str, int)):
+        raise InvalidRequest(
+            400, "sender_not_text",
+            'Het veld "sender" moet tekst zijn.',
+            'The field "sender" must be a string.',
+        )
+    sender = str(sender).strip()
+    if not sender:
+        raise InvalidRequest(
+            400, "sender_empty",
+            'Het veld "sender" is leeg.',
+            'The field "sender" is empty.',
+        )
+    if len(sender) > MAX_SENDER_CHARS:
+        raise InvalidRequest(
+            400, "sender_too_long",
+            f'Het veld "sender" is te lang: maximaal {MAX_SENDER_CHARS} tekens.',
+            f'The field "sender" is too long: at most {MAX_SENDER_CHARS} characters.',
+        )
+    return sender
+
+
+def _text(payload: Dict[str, Any]) -> str:
+    if "message" not in payload or payload["message"] is None:
+        raise InvalidRequest(
+            400, "message_missing",
+            'Het veld "message" (je bericht) ontbreekt.',
+            'The field "message" is missing.',
+        )
+    text = payload["message"]
+    if not isinstance(text, str):
+        raise InvalidRequest(
+            400, "message_not_text",
+            'Het veld "message" moet tekst zijn.',
+            'The field "message" must be a string.',
+        )
+    if not text.strip():
+        raise InvalidRequest(
+            400, "message_empty",
+            "Je bericht is leeg. Typ je vraag en stuur hem opnieuw.",
+            "The message is empty.",
+        )
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidRequest(
+            413, "message_too_long",
+            f"Je bericht is te lang: maximaal {MAX_MESSAGE_CHARS} tekens.",
+            f"The message is too long: at most {MAX_MESSAGE_CHARS} characters.",
+        )
+    return text
+
+
+def parse_message(body: bytes, content_length: Optional[str] = None) -> ParsedMessage:
+    """The webhook's request body checked and taken apart; raises InvalidRequest."""
+    _check_size(content_length, len(body))
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest(
+            400, "invalid_json",
+            'Het verzoek is geen geldige JSON. Stuur bijvoorbeeld {"sender": "klant-1", "message": "hoi"}.',
+            'The request body is not valid JSON. Send e.g. {"sender": "klant-1", "message": "hoi"}.',
+        ) from None
+    if not isinstance(payload, dict):
+        raise InvalidRequest(
+            400, "not_an_object",
+            'Het verzoek moet een JSON-object zijn, zoals {"sender": "klant-1", "message": "hoi"}.',
+            'The request body must be a JSON object such as {"sender": "klant-1", "message": "hoi"}.',
+        )
+    sender = _sender(payload)
+    text = _text(payload)
+    metadata = payload.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidRequest(
+            400, "metadata_not_an_object",
+            'Het veld "metadata" moet een JSON-object zijn.',
+            'The field "metadata" must be a JSON object.',
+        )
+    input_channel = payload.get("input_channel")
+    if input_channel is not None and not (isinstance(input_channel, str) and input_channel.strip()):
+        raise InvalidRequest(
+            400, "input_channel_not_text",
+            'Het veld "input_channel" moet tekst zijn.',
+            'The field "input_channel" must be a non-empty string.',
+        )
+    return ParsedMessage(sender, text, metadata, input_channel)
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, read up to MAX_BODY_BYTES; raises InvalidRequest beyond that."""
+    _check_size(request.headers.get("content-length"), 0)
+    body = bytearray()
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return bytes(body)
+        body += chunk
+        _check_size(None, len(body))
+
+
+class RestInput(RasaRestInput):
+    """Rasa's REST webhook, refusing malformed requests with a clear 4xx instead of a 500."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        # stream=True: the body is read here, so an oversized one is refused before it is buffered.
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            try:
+                body = await _read_body(request)
+                message = parse_message(body, request.headers.get("content-length"))
+            except InvalidRequest as refused:
+                logger.info("REST webhook refused a request: %s", refused.code)
+                return response.json(refused.body(), status=refused.status)
+            input_channel = message.input_channel or self.name()
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                return response.stream(
+                    self.stream_response(
+                        on_new_message, message.text, message.sender, input_channel, message.metadata
+                    ),
+                    content_type="text/event-stream",
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        message.text, collector, message.sender,
+                        input_channel=input_channel, metadata=message.metadata,
+                    )
+                )
+            except CancelledError:
+                logger.error("REST webhook: handling the message timed out (sender %s)", message.sender)
+            except Exception:
+                logger.exception("REST webhook: handling the message failed (sender %s)", message.sender)
+            return response.json(collector.messages)
+
+        @webhook.route("/webhook", methods=["GET", "PUT", "PATCH", "DELETE"])
+        async def wrong_method(request: Request) -> HTTPResponse:
+            refused = InvalidRequest(
+                405, "method_not_allowed",
+                'Stuur je bericht met POST, als JSON: {"sender": "klant-1", "message": "hoi"}.',
+                'Send the message with POST, as JSON: {"sender": "klant-1", "message": "hoi"}.',
+            )
+            return response.json(refused.body(), status=405, headers={"Allow": "POST"})
+
+        return webhook

@@ -1,0 +1,196 @@
+"""The web app (bot/webapp) in process: the Dutch page, its headers, its static files, its config."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.webapp.app import DEFAULT_BUNDLE, QUICK_QUESTIONS, WebConfig, content_security_policy, create_app
+from tests.conftest import ROOT
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
+SUNDAY = datetime(2026, 11, 29, 12, 0, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    path = tmp_path / "index.js"
+    path.write_text("/* stand-in for rasa-webchat */ window.WebChat = {};\n")
+    return path
+
+
+def config(bundle: Path, public_url: str = "http://localhost:5005") -> WebConfig:
+    return WebConfig(host="127.0.0.1", port=8080, rasa_public_url=public_url, bundle_path=bundle)
+
+
+def fetch(make_app: Callable[[], web.Application], path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+    """One request to a new app (an aiohttp app belongs to the event loop it first ran on)."""
+
+    async def request() -> tuple[int, dict[str, str], str]:
+        async with TestClient(TestServer(make_app())) as client:
+            response = await client.request(method, path)
+            return response.status, dict(response.headers), await response.text()
+
+    return asyncio.run(request())
+
+
+def app_factory(bundle: Path) -> Callable[[], web.Application]:
+    return lambda: create_app(config(bundle), now=lambda: TUESDAY_MORNING)
+
+
+def page(bundle: Path, now: datetime = TUESDAY_MORNING, public_url: str = "http://localhost:5005") -> str:
+    status, _, html = fetch(lambda: create_app(config(bundle, public_url), now=lambda: now), "/")
+    assert status == 200
+    return html
+
+
+def test_the_page_is_dutch_with_a_title_and_the_widget_container(bundle):
+    html = page(bundle)
+    assert '<html lang="nl">' in html
+    assert "<h1" in html and "Hoe kunnen we je helpen?" in html
+    assert "data-klantenservice-chat" in html
+    assert "De chat wordt geladen" in html
+
+
+def test_the_page_says_people_are_available_while_staffed(bundle):
+    html = page(bundle, TUESDAY_MORNING)
+    assert "Op dit moment zijn onze medewerkers bereikbaar, vandaag nog tot 18:00." in html
+    assert 'class="availability open"' in html
+
+
+def test_the_page_says_when_people_are_back_while_closed(bundle):
+    html = page(bundle, SUNDAY)
+    assert "Op dit moment zijn onze medewerkers er niet." in html
+    assert "We zijn er morgen weer, op maandag 30 november om 09:00." in html
+    assert 'class="availability closed"' in html
+
+
+def test_the_quick_questions_are_the_common_intents(bundle):
+    html = page(bundle)
+    payloads = re.findall(r'data-chat-question="([^"]+)"', html)
+    assert payloads == ["/openingstijden", "/factuur_vraag", "/retour", "/klacht", "/medewerker_spreken"]
+    for question in QUICK_QUESTIONS:
+        assert f">{question.label}</button>" in html
+
+
+def test_the_widget_gets_the_rasa_server_from_the_public_url(bundle):
+    html = page(bundle, public_url="http://localhost:15005")
+    assert 'data-socket-url="http://localhost:15005"' in html
+    assert 'data-socket-path="/socket.io/"' in html
+
+
+def test_a_rasa_server_behind_a_path_gets_its_socket_path(bundle):
+    html = page(bundle, public_url="https://chat.example.nl/rasa/")
+    assert 'data-socket-url="https://chat.example.nl"' in html
+    assert 'data-socket-path="/rasa/socket.io/"' in html
+
+
+def test_the_page_has_no_inline_script_or_event_handler(bundle):
+    html = page(bundle)
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
+    assert scripts and all(body.strip() == "" for body in scripts)
+    assert all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
+    assert not re.search(r"\son[a-z]+\s*=", html)
+    assert "googleapis" not in html and "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize("path", ["/", "/static/widget.js", "/static/page.css", "/vendor/rasa-webchat.js", "/nope"])
+def test_every_response_carries_the_security_headers(bundle, path):
+    _, headers, _ = fetch(app_factory(bundle), path)
+    assert headers["Content-Security-Policy"] == content_security_policy(config(bundle))
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_policy_allows_only_the_page_and_the_rasa_server(bundle):
+    policy = dict(
+        (part.split(" ", 1) + [""])[:2] for part in content_security_policy(config(bundle)).split("; ")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"  # no inline scripts, no eval
+    assert policy["connect-src"] == "'self' http://localhost:5005 ws://localhost:5005"
+    assert policy["font-src"] == "'self' data:"
+    assert policy["style-src"] == "'self' 'unsafe-inline'"  # the widget injects <style> elements
+    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+
+
+def test_an_https_rasa_server_is_reached_over_wss(bundle):
+    policy = content_security_policy(config(bundle, "https://chat.example.nl"))
+    assert "connect-src 'self' https://chat.example.nl wss://chat.example.nl;" in policy
+
+
+def test_the_bundle_and_static_files_are_served(bundle):
+    app = app_factory(bundle)
+    status, headers, body = fetch(app, "/vendor/rasa-webchat.js")
+    assert status == 200 and "javascript" in headers["Content-Type"]
+    assert "stand-in for rasa-webchat" in body
+    status, headers, body = fetch(app, "/static/widget.js")
+    assert status == 200 and "window.WebChat.default(" in body
+    status, headers, _ = fetch(app, "/static/page.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+
+
+def test_health_and_dutch_errors(bundle):
+    app = app_factory(bundle)
+    assert fetch(app, "/health")[0] == 200
+    assert fetch(app, "/bestaat-niet")[0:3:2] == (404, "Deze pagina bestaat niet.\n")
+    status, headers, text = fetch(app, "/", method="POST")
+    assert status == 405 and text == "Dat kan op deze pagina niet.\n"
+
+
+def test_static_files_do_not_leave_their_folder(bundle):
+    app = app_factory(bundle)
+    assert fetch(app, "/static/../app.py")[0] in (403, 404)
+    assert fetch(app, "/static/%2e%2e/app.py")[0] in (403, 404)
+
+
+def test_the_widget_script_configures_webchat_in_dutch():
+    script = (ROOT / "bot" / "webapp" / "static" / "widget.js").read_text()
+    for setting in ('customData: { language: "nl" }', 'initPayload: INIT_PAYLOAD', 'params: { storage: "local" }',
+                    'socketPath: data.socketPath || "/socket.io/"', "inputTextFieldHint:"):
+        assert setting in script
+    assert 'INIT_PAYLOAD = "/begroeten"' in script
+    assert 'placeholder: "Typ je vraag…"' in script
+    assert "eval(" not in script and "innerHTML" not in script
+
+
+def test_config_from_the_environment():
+    config = WebConfig.from_env({"WEB_PORT": "18080", "RASA_PORT": "15005"})
+    assert config.port == 18080
+    assert config.rasa_public_url == "http://localhost:15005"
+    assert WebConfig.from_env({"RASA_PUBLIC_URL": "https://chat.example.nl/"}).rasa_public_url == "https://chat.example.nl"
+    with pytest.raises(ValueError):
+        WebConfig.from_env({"RASA_PUBLIC_URL": "localhost:5005"})
+
+
+def test_the_web_app_refuses_to_start_without_the_widget(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "WEBCHAT_BUNDLE": str(tmp_path / "missing.js"),
+           "WEB_PORT": "0"}
+    result = subprocess.run([sys.executable, "-m", "bot.webapp"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "make setup" in result.stderr
+
+
+def test_the_lock_file_pins_rasa_webchat_1_0_1():
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["packages"][""]["dependencies"]["rasa-webchat"] == "1.0.1"
+    assert lock["packages"]["node_modules/rasa-webchat"]["version"] == "1.0.1"
+
+
+def test_the_installed_bundle_is_the_umd_build_with_window_webchat():
+    assert DEFAULT_BUNDLE.is_file(), "rasa-webchat is not installed: run `make setup` (npm ci)"
+    head = DEFAULT_BUNDLE.read_text(encoding="utf-8")[:400]
+    assert "e.WebChat=t()" in head
