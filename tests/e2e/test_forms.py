@@ -109,6 +109,6 @@ def test_a_complaint_is_filed_with_the_ombudsman_date(chat, cases):
 
 
 def test_a_complaint_told_in_the_first_message_is_not_asked_again(chat):
-    answer = chat.say("ik wil klagen want mijn factuur van wehkamp is veel te hoog en niemand reageert op mijn vragen")
+    answer = chat.say("ik wil een klacht indienen want mijn pakket is nooit aangekomen en ik moet wel betalen")
     assert "Wat is er misgegaan?" not in answer
     assert "Over welke bestelling of factuur" in answer

@@ -30,13 +30,14 @@ def test_closed_on_easter_monday_and_back_on_tuesday(clock):
 def test_closed_on_a_sunday_evening(clock):
     clock.clock_at("2026-11-29T20:00:00+01:00")
     answer = ask(clock, "kan ik nu iemand bereiken")
-    assert "morgen om 09:00" in answer or "maandag 30 november om 09:00" in answer
+    assert "morgen weer, op maandag 30 november om 09:00" in answer
 
 
 def test_closed_in_the_evening_after_six(clock):
     clock.clock_at("2026-11-24T18:00:00")
     answer = ask(clock, "zijn jullie nu nog open")
-    assert "morgen om 09:00" in answer
+    assert "vandaag al dicht" in answer
+    assert "morgen weer, op woensdag 25 november om 09:00" in answer
 
 
 def test_a_named_day(clock):
