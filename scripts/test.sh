@@ -3,12 +3,8 @@
 # (and the chat page in headless Chromium, installed here when missing),
 # test stories and the held-out NLU threshold. Uses its own ports so a running `make run` is left alone.
 set -euo pipefail
-source "$(dirname "$0")/env.sh"
+source "$(dirname "$0")/test_env.sh"
 cd "$ROOT"
-export RASA_PORT="${TEST_RASA_PORT:-15005}" ACTION_PORT="${TEST_ACTION_PORT:-15055}" WEB_PORT="${TEST_WEB_PORT:-18080}"
-export ACTION_ENDPOINT_URL="http://localhost:$ACTION_PORT/webhook"
-export CORS_ORIGINS="http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT"
-export RASA_PUBLIC_URL="http://localhost:$RASA_PORT"
 RASA="$ROOT/.venv/bin/rasa"
 mkdir -p var/test-results
 

@@ -1,4 +1,4 @@
-"""Shared test set-up: the project root on sys.path and scripts/env.sh's defaults in the environment."""
+"""Shared test set-up: the project root on sys.path and the test settings in the environment."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def _env_defaults() -> dict[str, str]:
-    """scripts/env.sh's variables, so that `pytest` alone behaves like `make test`."""
+    """scripts/test_env.sh's variables, so that `pytest` alone behaves like `make test`."""
     output = subprocess.run(
-        ["bash", "-c", f"source '{ROOT}/scripts/env.sh' && env -0"],
+        ["bash", "-c", f"source '{ROOT}/scripts/test_env.sh' && env -0"],
         check=True, capture_output=True, env=os.environ.copy(),
     ).stdout
     pairs = (item.split("=", 1) for item in output.decode().split("\0") if "=" in item)
