@@ -1,0 +1,44 @@
+"""rasa_runtime: the tracker store of endpoints.yml and the speed fixes it applies to the server."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+from rasa_runtime import fixes
+from rasa_runtime.tracker_store import SQLTrackerStore
+
+
+def test_a_sqlite_tracker_store_keeps_rasas_tables_in_wal_mode(tmp_path):
+    path = tmp_path / "tracker.db"
+    store = SQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{path}")
+
+    async def converse() -> list[str]:
+        tracker = await store.get_or_create_tracker("klant-1")
+        tracker.update(UserUttered("hallo", {"name": "begroeten", "confidence": 0.9}))
+        tracker.update(ActionExecuted("utter_begroeten"))
+        tracker.update(BotUttered("Hoi!"))
+        await store.save(tracker)
+        return [event.type_name for event in (await store.retrieve("klant-1")).events]
+
+    kept = asyncio.run(converse())
+    with sqlite3.connect(path) as db:
+        stored = [row[0] for row in db.execute("SELECT type_name FROM events WHERE sender_id = 'klant-1' ORDER BY id")]
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert stored == kept
+    assert stored[-3:] == ["user", "action", "bot"]
+
+
+def test_action_server_answers_are_still_validated():
+    fixes.apply()
+    fixes.apply()  # once is enough; a second call changes nothing
+    action = RemoteAction("action_test", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})
