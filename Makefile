@@ -52,10 +52,10 @@ test: train
 	@scripts/test.sh
 
 eval: train
-	@echo "make eval is not there yet"; exit 1
+	@source scripts/env.sh && $(PY) scripts/evaluate.py $(EVAL_ARGS)
 
 bench: train
-	@echo "make bench is not there yet"; exit 1
+	@source scripts/env.sh && $(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build models results var/*.db
