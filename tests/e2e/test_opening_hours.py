@@ -29,7 +29,7 @@ def test_closed_on_easter_monday_and_back_on_tuesday(clock):
 
 def test_closed_on_a_sunday_evening(clock):
     clock.clock_at("2026-11-29T20:00:00+01:00")
-    answer = ask(clock, "kan ik nu iemand bereiken")
+    answer = ask(clock, "is de klantenservice nu bereikbaar?")
     assert "morgen weer, op maandag 30 november om 09:00" in answer
 
 
