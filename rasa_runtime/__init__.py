@@ -12,5 +12,9 @@ What they save per message, measured with `make bench` (see results/bench.md):
 - With SQLite, Rasa's SQL tracker store opens a new connection for every read and write and commits
   with a full sync of the rollback journal. One connection kept open, in WAL mode with
   `synchronous=NORMAL`, halves that time; a committed turn survives a crash of the server, only an
-  operating-system crash or power loss may lose the last turns.
+  operating-system crash or power loss may lose the last turns. Saving no longer counts the
+  conversation's stored events first (about 2 ms a save).
+- At most 16 messages are processed at once (`KLANTENSERVICE_MESSAGES_IN_PROCESS`), the others wait
+  in arrival order: with 50 customers at once the slowest turns take about 1.2 s instead of 2.5-3 s,
+  at the same throughput.
 """

@@ -81,3 +81,26 @@ def test_action_server_answers_are_still_validated():
     assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []})
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list"})
+
+
+def test_messages_beyond_the_limit_wait_their_turn(monkeypatch):
+    from rasa.core.processor import MessageProcessor
+
+    busy, most = 0, 0
+
+    async def slow_handle_message(self, message):
+        nonlocal busy, most
+        busy += 1
+        most = max(most, busy)
+        await asyncio.sleep(0.01)
+        busy -= 1
+        return [message]
+
+    monkeypatch.setattr(MessageProcessor, "handle_message", slow_handle_message)
+    fixes._limit_messages_in_process(3)
+
+    async def many() -> list:
+        return await asyncio.gather(*(MessageProcessor.handle_message(None, n) for n in range(10)))
+
+    assert asyncio.run(many()) == [[n] for n in range(10)]
+    assert most == 3
