@@ -452,7 +452,7 @@ def markdown(results: dict) -> str:
     lines = [
         "# Load benchmark: project vs peer",
         "",
-        f"Written by `make bench` (`scripts/bench.py`) on {results['started_at']}: Rasa {machine['rasa']}, "
+        f"Written by `make bench` (`{results['command']}`) on {results['started_at']}: Rasa {machine['rasa']}, "
         f"Python {machine['python']}, {machine['cpus']} CPUs shared with other work (load average "
         f"{machine['load_average_at_start'][0]:.1f} at the start, {machine['load_average_at_end'][0]:.1f} at the end).",
         "",
@@ -570,6 +570,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         sys.exit(f"{models['project']} is missing: run `make train` first")
     duration = None if args.conversations else args.duration
     results: dict[str, Any] = {
+        "command": " ".join(["scripts/bench.py", *sys.argv[1:]]),
         "started_at": time.strftime("%Y-%m-%d %H:%M"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "rasa": metadata.version("rasa"), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},

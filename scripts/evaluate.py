@@ -406,7 +406,7 @@ def markdown(results: dict, images: list[str]) -> str:
     lines = [
         "# NLU evaluation: project vs peer",
         "",
-        f"Written by `make eval` (`scripts/evaluate.py`) on {results['finished_at']}. "
+        f"Written by `make eval` (`{results['command']}`) on {results['finished_at']}. "
         f"Rasa {results['rasa_version']}, Python {results['python']}, {results['cpus']} CPUs, "
         f"load average {results['load_average'][0]:.1f} at the start (other work was running on the machine).",
         "",
@@ -529,6 +529,7 @@ async def main_async(args: argparse.Namespace) -> dict:
     from rasa.shared.nlu.training_data.loading import load_data
 
     results: dict[str, Any] = {
+        "command": " ".join(["scripts/evaluate.py", *sys.argv[1:]]),
         "rasa_version": metadata.version("rasa"),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
