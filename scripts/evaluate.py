@@ -76,8 +76,10 @@ async def predict(processor: Any, texts: list[str]) -> list[dict]:
         ranking = [item for item in result.get("intent_ranking", []) if item["name"] != FALLBACK]
         top = ranking[0] if ranking else result["intent"]
         entities = sorted({(e["start"], e["end"], e["entity"]) for e in result.get("entities", [])})
+        second = float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0
         predictions.append({"text": text, "intent": top["name"], "confidence": round(float(top["confidence"]), 4),
-                            "final": final, "entities": [list(e) for e in entities]})
+                            "second_confidence": round(second, 4), "final": final,
+                            "entities": [list(e) for e in entities]})
     return predictions
 
 
@@ -170,8 +172,57 @@ async def held_out(system: str, model: Path, test_examples: list[Any], oos: dict
         "intents": intent_metrics(gold, predicted),
         "entities": entity_metrics(gold, predicted),
         "out_of_scope": decline_metrics(oos, oos_predicted),
+        "fallback_thresholds": threshold_sweep(gold, predicted, oos_predicted, fallback_settings(model)),
         "confusion": {"gold": [g["intent"] for g in gold], "predicted": [p["intent"] for p in predicted]},
     }
+
+
+def fallback_settings(model: Path) -> dict:
+    """The FallbackClassifier's threshold and ambiguity threshold of the config the model was trained with."""
+    import tarfile
+
+    import yaml
+
+    with tarfile.open(model) as archive:
+        metadata_file = next(m for m in archive.getmembers() if m.name.lstrip("./") == "metadata.json")
+        config = json.load(archive.extractfile(metadata_file))["predict_schema"]["nodes"]
+    for node in config.values():
+        if node["uses"].endswith("FallbackClassifier"):
+            return {"threshold": node["config"].get("threshold", 0.3),
+                    "ambiguity_threshold": node["config"].get("ambiguity_threshold", 0.1)}
+    return {"threshold": 0.0, "ambiguity_threshold": 0.0}
+
+
+SWEEP = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+
+
+def threshold_sweep(gold: list[dict], predicted: list[dict], oos_predicted: dict[str, list[dict]],
+                    settings: dict) -> dict:
+    """What other FallbackClassifier thresholds would decline: out-of-scope messages, in-scope test messages.
+
+    A message falls back when its top confidence is below the threshold or the top two are closer
+    than the ambiguity threshold (kept as configured); an intent `out_of_scope` is declined anyway.
+    """
+    ambiguity = settings["ambiguity_threshold"]
+
+    def declined(p: dict, threshold: float) -> bool:
+        return (p["intent"] in DECLINED or p["confidence"] < threshold
+                or p["confidence"] - p.get("second_confidence", 0.0) < ambiguity)
+
+    oos_all = [p for kind in oos_predicted.values() for p in kind]
+    in_scope = [(g, p) for g, p in zip(gold, predicted) if g["intent"] not in DECLINED]
+    rows = []
+    for threshold in sorted(set(SWEEP) | {settings["threshold"]}):
+        answered = [(g, p) for g, p in in_scope if not declined(p, threshold)]
+        rows.append({
+            "threshold": threshold,
+            "configured": threshold == settings["threshold"],
+            "out_of_scope_declined_rate": round(sum(declined(p, threshold) for p in oos_all) / len(oos_all), 4),
+            "in_scope_declined": len(in_scope) - len(answered),
+            "in_scope_answered_correctly": sum(g["intent"] == p["intent"] for g, p in answered),
+            "in_scope_messages": len(in_scope),
+        })
+    return {"ambiguity_threshold": ambiguity, "rows": rows}
 
 
 def folds_of(training_data: Any, n_folds: int, seed: int) -> list[tuple[list[int], list[int]]]:
@@ -483,6 +534,24 @@ def markdown(results: dict, images: list[str]) -> str:
             lines.append(f"| {s} | {kind} | {oos[kind]['messages']} | {oos[kind]['declined']} | {wrong or '-'} |")
         lines.append(f"| {s} | **all** | {oos['all']['messages']} | {oos['all']['declined']} "
                      f"({oos['all']['rate']:.0%}) | |")
+
+    lines += ["", "## FallbackClassifier threshold (held-out and out-of-scope messages)", "",
+              "What another threshold would do, the ambiguity threshold kept as configured: out-of-scope and "
+              "nonsense messages declined, in-scope test messages declined (the customer hears \"I did not "
+              "understand\"), in-scope test messages answered with the right intent.", ""]
+    for s in systems:
+        sweep = results[s]["held_out"].get("fallback_thresholds")
+        if not sweep:
+            continue
+        lines += [f"**{s}** (ambiguity threshold {sweep['ambiguity_threshold']}):", "",
+                  "| threshold | out-of-scope declined | in-scope declined | in-scope answered right |",
+                  "|---:|---:|---:|---:|"]
+        for row in sweep["rows"]:
+            mark = " (configured)" if row["configured"] else ""
+            lines.append(f"| {row['threshold']}{mark} | {row['out_of_scope_declined_rate']:.0%} | "
+                         f"{row['in_scope_declined']} of {row['in_scope_messages']} | "
+                         f"{row['in_scope_answered_correctly']} |")
+        lines.append("")
 
     lines += ["", "## Held-out errors", ""]
     for s in systems:
