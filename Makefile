@@ -9,11 +9,12 @@ SPACY_MODEL := build/spacy-nl/meta.json
 MODEL := models/klantenservice.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_MODEL)
 
-.PHONY: help setup train run shell test eval bench clean
+.PHONY: help setup train run shell test eval bench agent clean
 
 help:
 	@echo "make run    start the assistant (Rasa server, action server) on this machine"
 	@echo "make test   run the whole test suite"
+	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
 	@echo "make setup | train | shell | eval | bench | clean"
 
 $(VENV)/.installed: requirements/lock.txt
@@ -56,6 +57,10 @@ eval: train
 
 bench: train
 	@source scripts/env.sh && $(PY) scripts/bench.py $(BENCH_ARGS)
+
+agent: setup
+	@test -n "$(NAME)" || { echo "Name the account: make agent NAME=anna (ROLE=teamlead for a team lead)"; exit 1; }
+	@source scripts/env.sh && $(PY) -m bot.agents add "$(NAME)" --role "$(or $(ROLE),agent)"
 
 clean:
 	rm -rf build models results var/*.db

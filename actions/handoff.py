@@ -1,16 +1,62 @@
-"""Brings in a person: while the service is staffed, and otherwise says when people are back."""
+"""Brings in a person: the live queue while the service is staffed, a question for later otherwise.
+
+The handoff is the loop `handoff_form`. Live, its one slot is never filled, so every customer
+message stays in the conversation for the agent and no rule answers; the agent console ends it by
+running `action_handoff_beeindigen` through Rasa's HTTP API. Offline, the slot is the customer's
+question: once given, it is queued and the bot is back.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tracker_reading import latest_intent
 from bot import clock
-from bot.dutch import format_moment, format_time
+from bot.agents import AgentStore
+from bot.dutch import format_moment, format_wait
+from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue, estimated_wait
 from bot.hours import default_calendar
 from bot.settings import load_settings
+
+FORM = "handoff_form"
+NOT_A_REASON = {"medewerker_spreken", "bevestigen", "ontkennen", "nlu_fallback", "annuleren", "overslaan",
+                "begroeten", "bedanken", "afscheid", "bot_vraag"}
+CONTEXT_SLOTS = ("webshop", "bestelnummer", "trackingnummer", "klacht_betreft", "case_referentie")
+
+
+@lru_cache(maxsize=1)
+def queue() -> HandoffQueue:
+    return HandoffQueue()
+
+
+@lru_cache(maxsize=1)
+def agent_store() -> AgentStore:
+    return AgentStore(engine=queue().engine)
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """The customer's last topic before asking for a person, e.g. factuur_vraag."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            if intent and intent not in NOT_A_REASON:
+                return intent
+    return "medewerker_spreken"
+
+
+def handoff_details(tracker: Tracker) -> dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in CONTEXT_SLOTS if tracker.get_slot(name)}
+
+
+def _end_events() -> list:
+    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("handoff_bericht", None),
+            SlotSet("handoff_modus", None)]
 
 
 class ActionMedewerker(Action):
@@ -18,13 +64,94 @@ class ActionMedewerker(Action):
         return "action_medewerker"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        calendar = default_calendar()
         now = clock.now()
-        start, end = calendar.staffed_window(now)
-        phone = load_settings().contact.phone
-        if start <= now:
-            dispatcher.utter_message(response="utter_medewerker_open", tot=format_time(end), telefoonnummer=phone)
-        else:
-            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=format_moment(start, now),
-                                     telefoonnummer=phone)
+        calendar = default_calendar()
+        if not calendar.is_staffed(now):
+            start, _ = calendar.staffed_window(now)
+            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=format_moment(start, now))
+            return [SlotSet("handoff_modus", OFFLINE), FollowupAction(FORM)]
+        entry = queue().enqueue(tracker.sender_id, tracker.get_latest_input_channel() or "onbekend",
+                                handoff_reason(tracker), handoff_details(tracker), LIVE)
+        position = max(queue().position(entry.id), 1)
+        settings = load_settings().handoff
+        agents = agent_store().online_count(timedelta(seconds=settings.agent_online_seconds))
+        handling = queue().average_handling(timedelta(minutes=settings.default_handling_minutes))
+        dispatcher.utter_message(response="utter_medewerker_wachtrij", positie=position,
+                                 wachttijd=format_wait(estimated_wait(position, agents, handling)))
+        return [SlotSet("handoff_modus", LIVE), SlotSet("handoff_referentie", entry.reference),
+                FollowupAction(FORM)]
+
+
+class ValidateHandoffForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_handoff_form"
+
+    def validate_handoff_bericht(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: dict[str, Any]) -> dict[str, Any]:
+        """Live: keep listening while the agent has the conversation. Offline: take the question."""
+        text = str(value or "").strip()
+        if tracker.get_slot("handoff_modus") != OFFLINE:
+            still_live = queue().live_entry(tracker.sender_id) is not None
+            return {"handoff_bericht": None if still_live else text or "-"}
+        if not text or (latest_intent(tracker) in ("bevestigen", "ontkennen") and len(text.split()) <= 2):
+            return {"handoff_bericht": None}
+        return {"handoff_bericht": text[:MAX_MESSAGE_LENGTH]}
+
+
+class ActionAskHandoffBericht(Action):
+    """Asks for the question offline; live it says nothing, because the agent answers."""
+
+    def name(self) -> str:
+        return "action_ask_handoff_bericht"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        if tracker.get_slot("handoff_modus") == OFFLINE:
+            dispatcher.utter_message(response="utter_ask_handoff_bericht")
         return []
+
+
+class ActionHandoffVastleggen(Action):
+    """The form is done: offline, the question joins the queue; live, the agent has gone."""
+
+    def name(self) -> str:
+        return "action_handoff_vastleggen"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        if tracker.get_slot("handoff_modus") != OFFLINE:
+            dispatcher.utter_message(response="utter_handoff_voorbij")
+            return _end_events()
+        details = {**handoff_details(tracker), "vraag": tracker.get_slot("handoff_bericht")}
+        entry = queue().enqueue(tracker.sender_id, tracker.get_latest_input_channel() or "onbekend",
+                                handoff_reason(tracker), details, OFFLINE)
+        now = clock.now()
+        start, _ = default_calendar().staffed_window(now)
+        dispatcher.utter_message(response="utter_handoff_vastgelegd", referentie=entry.reference,
+                                 terug=format_moment(start, now))
+        return [*_end_events(), SlotSet("handoff_referentie", entry.reference)]
+
+
+class ActionHandoffVerlaten(Action):
+    """The customer says "laat maar": out of the queue (or no question left), the bot is back."""
+
+    def name(self) -> str:
+        return "action_handoff_verlaten"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        if tracker.get_slot("handoff_modus") == OFFLINE:
+            dispatcher.utter_message(response="utter_handoff_niets_vastgelegd")
+        else:
+            queue().leave(tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_verlaten")
+        return _end_events()
+
+
+class ActionHandoffBeeindigen(Action):
+    """Run by the agent console through the HTTP API: the bot takes the conversation back, silently
+    (the console sends the farewell), and waits for the customer's next message."""
+
+    def name(self) -> str:
+        return "action_handoff_beeindigen"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        in_handoff = tracker.active_loop_name == FORM  # an offline answer may come during a return form
+        return [*(_end_events() if in_handoff else []), ActionExecuted("action_listen")]

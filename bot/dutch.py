@@ -6,7 +6,7 @@ locales the server happens to have installed.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Iterable
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -70,3 +70,13 @@ def join_words(items: Iterable[str], last: str = "en") -> str:
 def capitalize_first(text: str) -> str:
     """Upper-case only the first letter (str.capitalize would lower-case the rest)."""
     return text[:1].upper() + text[1:]
+
+
+def format_wait(wait: timedelta) -> str:
+    """ "minder dan een minuut", "ongeveer 1 minuut", "ongeveer 12 minuten", "ongeveer 2 uur"."""
+    minutes = round(wait.total_seconds() / 60)
+    if minutes < 1:
+        return "minder dan een minuut"
+    if minutes < 90:
+        return f"ongeveer {minutes} {'minuut' if minutes == 1 else 'minuten'}"
+    return f"ongeveer {round(minutes / 60)} uur"

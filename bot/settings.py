@@ -112,6 +112,14 @@ class Cases:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    """The agent queue: the handling time assumed before there is history, and who counts as online."""
+
+    default_handling_minutes: int
+    agent_online_seconds: int
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole business configuration."""
 
@@ -123,6 +131,7 @@ class Settings:
     contact: Contact
     complaints: Complaints
     cases: Cases = Cases(retention_days=90)
+    handoff: Handoff = Handoff(default_handling_minutes=6, agent_online_seconds=60)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,6 +183,7 @@ def settings_from_dict(data: Any, source: str = "<config>") -> Settings:
         contact=_parse_contact(root.get("contact"), f"{source}: contact"),
         complaints=_parse_complaints(root.get("complaints"), f"{source}: complaints"),
         cases=_parse_cases(root.get("cases", {"retention_days": 90}), f"{source}: cases"),
+        handoff=_parse_handoff(root.get("handoff", {}), f"{source}: handoff"),
     )
 
 
@@ -349,3 +359,14 @@ def _parse_cases(value: Any, where: str) -> Cases:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ConfigError(f"{where}: retention_days must be a whole number >= 1, got {days!r}")
     return Cases(days)
+
+
+def _parse_handoff(value: Any, where: str) -> Handoff:
+    section = _mapping(value, where)
+    _reject_unknown(section, {"default_handling_minutes", "agent_online_seconds"}, where)
+    numbers = {key: section.get(key, default) for key, default in
+               (("default_handling_minutes", 6), ("agent_online_seconds", 60))}
+    for key, number in numbers.items():
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ConfigError(f"{where}: {key} must be a whole number >= 1, got {number!r}")
+    return Handoff(**numbers)

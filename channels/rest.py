@@ -4,7 +4,8 @@ Rasa 3.6's own `RestInput` answers a JSON array or an empty body with 500, a req
 message with an empty 200, and passes empty, whitespace-only or arbitrarily long messages to the
 model. This channel keeps Rasa's request and answer format
 (`{"sender": ..., "message": ..., "metadata": {...}}` in, a list of bot messages out, `?stream=true`
-for a stream) and answers every malformed request with a 4xx and a JSON error in Dutch and English:
+for a stream; agents' answers that are still waiting for the customer come first, see
+channels/delivery.py) and answers every malformed request with a 4xx and a JSON error in Dutch and English:
 
     {"error": {"code": "message_empty", "nl": "...", "en": "..."}}
 
@@ -37,6 +38,8 @@ import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
+
+from channels import delivery
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
@@ -229,7 +232,9 @@ class RestInput(RasaRestInput):
                 logger.error("REST webhook: handling the message timed out (sender %s)", message.sender)
             except Exception:
                 logger.exception("REST webhook: handling the message failed (sender %s)", message.sender)
-            return response.json(collector.messages)
+            waiting = [{"recipient_id": message.sender, "text": text}
+                       for text in await delivery.take_undelivered(message.sender)]
+            return response.json(waiting + collector.messages)
 
         @webhook.route("/webhook", methods=["GET", "PUT", "PATCH", "DELETE"])
         async def wrong_method(request: Request) -> HTTPResponse:

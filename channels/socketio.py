@@ -9,6 +9,9 @@ send no Origin header (servers, scripts, the tests' python-socketio client) are 
 are let through, as engine.io does. The CORS response headers come from Rasa's `--cors` (the same
 CORS_ORIGINS, see scripts/services.py).
 
+It also tells the agent queue which chat windows are connected and hands a window that connects
+again the agents' answers it missed (channels/delivery.py).
+
 The channel's name stays "socketio", so the widget's path (/socket.io) and the HTTP API's
 `output_channel=socketio` keep working.
 """
@@ -21,6 +24,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
+
+from channels import delivery
 
 ORIGINS_KEY = "cors_allowed_origins"
 
@@ -60,7 +65,31 @@ class SocketIOInput(RasaSocketIOInput):
         # (sanic-cors) already adds them to every response of the server, and a second
         # Access-Control-Allow-Origin header makes browsers reject the socket.io polling requests.
         engine._cors_headers = _no_cors_headers
+        self._track_chat_windows()
         return socketio_webhook
+
+    def _track_chat_windows(self) -> None:
+        """Wraps Rasa's session_request and disconnect handlers: a window that (re)connects with
+        its session gets the agents' answers it missed, and the queue knows it is online."""
+        handlers = self.sio.handlers[self.namespace or "/"]
+        confirm_session, forget_socket = handlers["session_request"], handlers["disconnect"]
+        sio, event = self.sio, self.bot_message_evt
+
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            data = data if isinstance(data, dict) else {}
+            await confirm_session(sid, data)  # fills in a new session_id when there is none
+            session_id = data.get("session_id")
+            if not session_id or not self.session_persistence:
+                return
+            await delivery.chat_opened(session_id, sid)
+            for text in await delivery.take_undelivered(session_id):
+                await sio.emit(event, {"text": text}, room=sid)
+
+        async def disconnect(sid: Text) -> None:
+            await forget_socket(sid)
+            await delivery.chat_closed(sid)
+
+        handlers["session_request"], handlers["disconnect"] = session_request, disconnect
 
 
 def _no_cors_headers(environ: Dict[str, Any]) -> List[Tuple[str, str]]:

@@ -20,6 +20,7 @@ export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"
 export KLANTENSERVICE_DB_URL="${KLANTENSERVICE_DB_URL:-sqlite:///$ROOT/var/klantenservice.db}"
 export MODEL_PATH="${MODEL_PATH:-$ROOT/models/klantenservice.tar.gz}"
 # The Rasa server's address as the visitor's browser reaches it (the chat widget connects there).
+export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
 export RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT}"
 # Origins allowed to call the Rasa server from a browser (the chat page by default).
 export CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}"

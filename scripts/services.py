@@ -122,6 +122,7 @@ def _print_addresses(services: Services) -> None:
 The assistant is running. Stop it with Ctrl-C.
 
   chat page       {services.web_url}
+  agent console   {services.web_url}/agent  (an account: make agent NAME=anna)
   REST channel    POST {services.rasa_url}/webhooks/rest/webhook
   socket.io       {services.rasa_url}/socket.io
   HTTP API        {services.rasa_url}  (token in var/rasa_token or $RASA_TOKEN)

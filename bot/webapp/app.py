@@ -8,6 +8,7 @@ Routes:
 - `/vendor/rasa-webchat.js`: the widget bundle from node_modules (installed by `make setup` with
   `npm ci`), so the page needs no CDN.
 - `/health`: readiness for scripts/services.py.
+- `/agent...`: the agent console (login, the queue, answering customers), see bot/webapp/agent.py.
 
 Every response carries a Content-Security-Policy that allows only this origin and the Rasa server
 (http and ws): no inline or third-party scripts, and no request to a third party, such as the Google
@@ -29,9 +30,11 @@ import jinja2
 from aiohttp import web
 
 from bot import clock
+from bot.database import URL_VARIABLE
 from bot.hours import default_calendar
 from bot.hours_text import now_status
 from bot.settings import load_settings
+from bot.webapp.agent import setup_agent_console
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,10 @@ class WebConfig:
     port: int
     rasa_public_url: str
     bundle_path: Path
+    # The agent console's side: Rasa's HTTP API as this server reaches it, its token, the database.
+    rasa_url: str = "http://localhost:5005"
+    rasa_token: str = ""
+    db_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebConfig:
@@ -77,11 +84,17 @@ class WebConfig:
         parts = urlsplit(public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"RASA_PUBLIC_URL={public_url!r} is not an http(s) URL such as http://localhost:5005")
+        rasa_url = env.get("RASA_URL") or f"http://localhost:{rasa_port}"
+        if urlsplit(rasa_url).scheme not in ("http", "https") or not urlsplit(rasa_url).netloc:
+            raise ValueError(f"RASA_URL={rasa_url!r} is not an http(s) URL such as http://localhost:5005")
         return cls(
             host=env.get("WEB_HOST", "127.0.0.1"),
             port=int(env.get("WEB_PORT", "8080")),
             rasa_public_url=public_url.rstrip("/"),
             bundle_path=Path(env.get("WEBCHAT_BUNDLE", str(DEFAULT_BUNDLE))),
+            rasa_url=rasa_url.rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN", ""),
+            db_url=env.get(URL_VARIABLE) or None,
         )
 
     @property
@@ -200,6 +213,8 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     app.router.add_get(BUNDLE_ROUTE, bundle)
     app.router.add_static("/static/", STATIC_DIR)
     app.on_response_prepare.append(_security_headers)
+    # After _security_headers: the console tightens the policy of its own responses.
+    setup_agent_console(app, config, app[TEMPLATES_KEY])
     return app
 
 
@@ -212,6 +227,8 @@ def main() -> None:
     if not config.bundle_path.is_file():
         sys.exit(f"The chat widget is missing ({config.bundle_path}): run `make setup` (npm ci).")
     load_settings()  # a broken klantenservice.yml fails here, not on the first visitor
+    if not config.rasa_token:
+        logger.warning("RASA_TOKEN is not set: the agent console calls Rasa's HTTP API without a token")
     logger.info("Chat page on http://localhost:%s, Rasa server at %s", config.port, config.rasa_public_url)
     web.run_app(create_app(config), host=config.host, port=config.port, print=None)
 

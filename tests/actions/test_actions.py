@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaints import ActionKlachtEscaleren
 from actions.contact import ActionContactgegevens
-from actions.handoff import ActionMedewerker
 from actions.hours import ActionOpeningstijden
 from bot.settings import load_settings
 from tests.conftest import ROOT
@@ -74,18 +73,6 @@ def test_ombudsman_deadline_skips_christmas(monkeypatch):
     [message] = run(ActionKlachtEscaleren(), "klacht_escaleren", "2026-12-21T12:00:00", monkeypatch)
     # 22, 23, 24, 28, 29, 30, 31 December, 4, 5, 6 January: 25/26 Dec and 1 Jan are holidays.
     assert message["ombudsman_datum"] == "woensdag 6 januari 2027"
-
-
-def test_agent_while_staffed(monkeypatch):
-    [message] = run(ActionMedewerker(), "medewerker_spreken", TUESDAY_MORNING, monkeypatch)
-    assert message["response"] == "utter_medewerker_open"
-    assert message["tot"] == "18:00"
-
-
-def test_agent_outside_hours_names_the_next_opening(monkeypatch):
-    [message] = run(ActionMedewerker(), "medewerker_spreken", "2026-11-28T15:00:00", monkeypatch)
-    assert message["response"] == "utter_medewerker_gesloten"
-    assert message["terug"] == "maandag 30 november om 09:00"
 
 
 def test_a_malformed_pinned_clock_stops_the_action_package_at_import():

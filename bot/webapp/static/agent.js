@@ -1,0 +1,539 @@
+/*
+ * The agent console (/agent): the waiting list on the left, the chosen conversation on the right.
+ *
+ * Polls GET /agent/api/queue and GET /agent/api/entries/{id} every few seconds, and sends the
+ * agent's actions (claim, message, close) as POSTs with the session's CSRF token (from the page's
+ * <meta name="csrf-token">) in the X-CSRF-Token header.
+ *
+ * Everything that customers or agents wrote goes into the page as textContent, never as HTML:
+ * a customer who types <script> sees it shown as text. Sections are only redrawn when their
+ * content changed, so that an agent can select and copy text (an order number) between polls.
+ */
+(function () {
+  "use strict";
+
+  var POLL_MS = 2500;
+  var LOGIN_URL = "/agent/login";
+  var OPEN_FOR_REPLY = { with_agent: true, answered: true };
+
+  var root = document.getElementById("console");
+  if (!root) {
+    return;
+  }
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var maxLength = parseInt(root.getAttribute("data-max-length"), 10) || 4000;
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  var view = {
+    queueRows: byId("queue-rows"),
+    queueEmpty: byId("queue-empty"),
+    queueCount: byId("queue-count"),
+    queueStatus: byId("queue-status"),
+    entryEmpty: byId("entry-empty"),
+    entry: byId("entry"),
+    title: byId("entry-title"),
+    meta: byId("entry-meta"),
+    error: byId("entry-error"),
+    notice: byId("entry-notice"),
+    details: byId("entry-details"),
+    cases: byId("entry-cases"),
+    transcriptNote: byId("transcript-note"),
+    transcript: byId("transcript"),
+    claim: byId("claim-button"),
+    close: byId("close-button"),
+    form: byId("reply-form"),
+    text: byId("reply-text"),
+    hint: byId("reply-hint"),
+    send: byId("reply-button")
+  };
+
+  var state = {
+    selected: null,   // the id of the chosen entry
+    entry: null,      // its latest JSON
+    drafts: {},       // unsent text per entry, so a draft never goes to another customer
+    keys: {},         // what each section shows now, to redraw only on change
+    busy: false,
+    pollFailed: false // the error shown is the poll's own, cleared when polling works again
+  };
+
+  // --- small helpers -------------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) {
+      node.removeChild(node.firstChild);
+    }
+  }
+
+  function changed(section, value) {
+    var key = JSON.stringify(value);
+    if (state.keys[section] === key) {
+      return false;
+    }
+    state.keys[section] = key;
+    return true;
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  function say(node, text) {
+    node.textContent = text || "";
+    show(node, Boolean(text));
+  }
+
+  function formatWait(seconds) {
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 1) {
+      return "< 1 min";
+    }
+    if (minutes < 60) {
+      return minutes + " min";
+    }
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) {
+      return hours + " u " + (minutes % 60) + " min";
+    }
+    return Math.floor(hours / 24) + " d " + (hours % 24) + " u";
+  }
+
+  function formatTime(iso) {
+    if (!iso) {
+      return "";
+    }
+    var moment = new Date(iso);
+    if (isNaN(moment.getTime())) {
+      return "";
+    }
+    var time = moment.toLocaleTimeString("nl-NL", { hour: "2-digit", minute: "2-digit" });
+    if (moment.toDateString() === new Date().toDateString()) {
+      return time;
+    }
+    return moment.toLocaleDateString("nl-NL", { day: "numeric", month: "short" }) + " " + time;
+  }
+
+  // --- the API -------------------------------------------------------------------------------------
+
+  function api(method, path, body) {
+    var headers = { Accept: "application/json" };
+    var options = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
+    if (method !== "GET") {
+      headers["X-CSRF-Token"] = csrf;
+    }
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (response) {
+      if (response.status === 401) {
+        window.location.assign(LOGIN_URL);
+        return new Promise(function () {});  // the page is going away
+      }
+      return response.json().catch(function () {
+        return {};
+      }).then(function (data) {
+        return { ok: response.ok, status: response.status, data: data || {} };
+      });
+    });
+  }
+
+  function failure(result, fallback) {
+    return (result && result.data && result.data.error) || fallback;
+  }
+
+  // --- the waiting list ----------------------------------------------------------------------------
+
+  function queueModel(entries) {
+    return entries.map(function (entry) {
+      return [entry.id, entry.reference, formatWait(entry.waiting_seconds), entry.reason_label,
+        entry.mode, entry.mode_label, entry.status, entry.status_label, entry.agent || "", entry.mine,
+        entry.id === state.selected];
+    });
+  }
+
+  function queueRow(entry) {
+    var row = el("tr", "row status-" + entry.status + (entry.mine ? " mine" : "") +
+      (entry.id === state.selected ? " selected" : ""));
+    row.setAttribute("data-id", String(entry.id));
+    var first = el("td");
+    var pick = el("button", "row-button", entry.reference);
+    pick.type = "button";
+    pick.setAttribute("data-id", String(entry.id));
+    pick.setAttribute("aria-pressed", entry.id === state.selected ? "true" : "false");
+    first.appendChild(pick);
+    row.appendChild(first);
+    row.appendChild(el("td", "wait", formatWait(entry.waiting_seconds)));
+    row.appendChild(el("td", null, entry.reason_label));
+    var mode = el("td");
+    mode.appendChild(el("span", "chip mode-" + entry.mode, entry.mode_label));
+    row.appendChild(mode);
+    var status = el("td");
+    status.appendChild(el("span", "chip status-" + entry.status, entry.status_label));
+    row.appendChild(status);
+    row.appendChild(el("td", null, entry.mine ? "jij" : (entry.agent || "–")));
+    row.addEventListener("click", function () {
+      select(entry.id);
+    });
+    return row;
+  }
+
+  function renderQueue(data) {
+    var entries = data.entries || [];
+    var waiting = entries.filter(function (entry) {
+      return entry.status === "waiting";
+    }).length;
+    view.queueCount.textContent = waiting ? "(" + waiting + " wachtend)" : "";
+    view.queueStatus.textContent = "Bijgewerkt om " + formatTime(data.now);
+    show(view.queueEmpty, entries.length === 0);
+    if (!changed("queue", queueModel(entries))) {
+      return;
+    }
+    var focused = document.activeElement && document.activeElement.getAttribute("data-id");
+    clear(view.queueRows);
+    entries.forEach(function (entry) {
+      view.queueRows.appendChild(queueRow(entry));
+    });
+    if (focused) {
+      var again = view.queueRows.querySelector('button[data-id="' + focused + '"]');
+      if (again) {
+        again.focus();
+      }
+    }
+  }
+
+  function pollQueue() {
+    return api("GET", "/agent/api/queue").then(function (result) {
+      if (result.ok) {
+        renderQueue(result.data);
+      } else {
+        view.queueStatus.textContent = failure(result, "De wachtrij kan nu niet worden geladen.");
+      }
+    }).catch(function () {
+      view.queueStatus.textContent = "Geen verbinding met de server. Nieuwe poging over een paar seconden…";
+    });
+  }
+
+  // --- the chosen conversation ---------------------------------------------------------------------
+
+  function renderFields(list, fields) {
+    clear(list);
+    fields.forEach(function (field) {
+      list.appendChild(el("dt", null, field.label));
+      list.appendChild(el("dd", null, field.value));
+    });
+  }
+
+  function renderDetails(entry) {
+    if (!changed("details", entry.details)) {
+      return;
+    }
+    renderFields(view.details, entry.details || []);
+    if (!entry.details || !entry.details.length) {
+      view.details.appendChild(el("dd", "muted", "Geen gegevens meegegeven."));
+    }
+  }
+
+  function renderCases(cases) {
+    if (!changed("cases", cases)) {
+      return;
+    }
+    clear(view.cases);
+    if (!cases.length) {
+      view.cases.appendChild(el("p", "muted", "Geen zaken bij dit gesprek."));
+      return;
+    }
+    cases.forEach(function (item) {
+      var box = el("div", "case");
+      box.appendChild(el("h4", null, item.reference + " · " + item.type_label +
+        (item.status === "open" ? "" : " (" + item.status + ")")));
+      var list = el("dl", "fields");
+      renderFields(list, item.fields || []);
+      box.appendChild(list);
+      view.cases.appendChild(box);
+    });
+  }
+
+  var WHO_LABELS = { klant: "Klant", assistent: "Assistent", medewerker: "Medewerker" };
+
+  function transcriptLine(line) {
+    var item = el("li", "line from-" + line.who);
+    var head = el("div", "line-head");
+    var name = WHO_LABELS[line.who] || line.who;
+    if (line.who === "medewerker" && line.name) {
+      name = line.name;
+    }
+    head.appendChild(el("span", "who", name));
+    if (line.time) {
+      head.appendChild(el("time", "time", formatTime(line.time)));
+    }
+    if (line.pending) {
+      head.appendChild(el("span", "pending", "nog niet afgeleverd"));
+    }
+    item.appendChild(head);
+    item.appendChild(el("p", "text", line.text));
+    return item;
+  }
+
+  function renderTranscript(data) {
+    var lines = data.transcript;
+    if (lines === null || lines === undefined) {
+      // Rasa is out of reach: the agents' messages the queue holds are all we can show.
+      lines = (data.messages || []).map(function (message) {
+        return { who: "medewerker", name: message.author, text: message.text, time: message.time,
+          pending: !message.delivered };
+      });
+    }
+    say(view.transcriptNote, data.transcript_error);
+    if (!changed("transcript", lines)) {
+      return;
+    }
+    var box = view.transcript;
+    var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    clear(box);
+    if (!lines.length) {
+      box.appendChild(el("li", "muted", "Nog geen berichten."));
+    }
+    lines.forEach(function (line) {
+      box.appendChild(transcriptLine(line));
+    });
+    if (atBottom || state.keys.scrolledFor !== state.selected) {
+      box.scrollTop = box.scrollHeight;
+      state.keys.scrolledFor = state.selected;
+    }
+  }
+
+  function replyState(entry) {
+    if (entry.status === "closed") {
+      return "Dit gesprek is afgesloten.";
+    }
+    if (entry.status === "waiting") {
+      return "Pak het gesprek eerst op om te antwoorden.";
+    }
+    if (!entry.mine) {
+      return "Dit gesprek is opgepakt door " + entry.agent + ".";
+    }
+    return OPEN_FOR_REPLY[entry.status] ? "" : "Je kunt hier nu niet antwoorden.";
+  }
+
+  function renderEntry(data) {
+    var entry = data.entry;
+    state.entry = entry;
+    show(view.entryEmpty, false);
+    show(view.entry, true);
+    view.title.textContent = entry.reference + " · " + entry.reason_label;
+    var meta = [entry.mode_label, entry.status_label,
+      "in de wachtrij sinds " + formatTime(entry.queued_at) + " (" + formatWait(entry.waiting_seconds) + ")"];
+    if (entry.agent) {
+      meta.push(entry.mine ? "bij jou" : "bij " + entry.agent);
+    }
+    meta.push("kanaal: " + entry.channel);
+    view.meta.textContent = meta.join(" · ");
+
+    show(view.claim, entry.status === "waiting");
+    show(view.close, entry.mine && entry.status !== "closed");
+    view.claim.disabled = state.busy;
+    view.close.disabled = state.busy;
+
+    var blocked = replyState(entry);
+    view.text.disabled = Boolean(blocked);
+    view.send.disabled = Boolean(blocked) || state.busy;
+    view.hint.textContent = blocked || countText();
+
+    renderDetails(entry);
+    renderCases(data.cases || []);
+    renderTranscript(data);
+  }
+
+  function pollEntry() {
+    var id = state.selected;
+    if (id === null) {
+      return Promise.resolve();
+    }
+    return api("GET", "/agent/api/entries/" + id).then(function (result) {
+      if (id !== state.selected) {
+        return;  // another conversation was chosen meanwhile
+      }
+      if (result.ok) {
+        if (state.pollFailed) {
+          state.pollFailed = false;
+          say(view.error, "");
+        }
+        renderEntry(result.data);
+      } else {
+        state.pollFailed = true;
+        say(view.error, failure(result, "Dit gesprek kan nu niet worden geladen."));
+      }
+    }).catch(function () {
+      if (id === state.selected) {
+        state.pollFailed = true;
+        say(view.error, "Geen verbinding met de server. Nieuwe poging over een paar seconden…");
+      }
+    });
+  }
+
+  function select(id) {
+    if (id === state.selected) {
+      return;
+    }
+    if (state.selected !== null) {
+      state.drafts[state.selected] = view.text.value;
+    }
+    state.selected = id;
+    state.entry = null;
+    state.keys = { queue: state.keys.queue };
+    view.text.value = state.drafts[id] || "";
+    say(view.error, "");
+    say(view.notice, "");
+    clear(view.details);
+    clear(view.cases);
+    clear(view.transcript);
+    view.title.textContent = "Laden…";
+    view.meta.textContent = "";
+    show(view.claim, false);
+    show(view.close, false);
+    show(view.entryEmpty, false);
+    show(view.entry, true);
+    Array.prototype.forEach.call(view.queueRows.querySelectorAll("tr"), function (row) {
+      var mine = row.getAttribute("data-id") === String(id);
+      row.classList.toggle("selected", mine);
+      var button = row.querySelector("button");
+      if (button) {
+        button.setAttribute("aria-pressed", mine ? "true" : "false");
+      }
+    });
+    state.keys.queue = null;  // the highlight changed
+    pollEntry();
+  }
+
+  // --- the agent's actions -------------------------------------------------------------------------
+
+  function act(path, body, onDone) {
+    var id = state.selected;
+    if (id === null || state.busy) {
+      return;
+    }
+    state.busy = true;
+    state.pollFailed = false;
+    view.claim.disabled = view.close.disabled = view.send.disabled = true;
+    say(view.error, "");
+    say(view.notice, "");
+    api("POST", "/agent/api/entries/" + id + path, body).then(function (result) {
+      onDone(result);
+    }).catch(function () {
+      say(view.error, "Geen verbinding met de server. Probeer het zo nog eens.");
+    }).then(function () {
+      state.busy = false;
+      return Promise.all([pollEntry(), pollQueue()]);
+    });
+  }
+
+  view.claim.addEventListener("click", function () {
+    act("/claim", undefined, function (result) {
+      if (result.ok) {
+        say(view.notice, "Je hebt het gesprek opgepakt. De klant ziet je antwoorden in de chat.");
+        view.text.focus();
+      } else {
+        say(view.error, failure(result, "Het gesprek kan nu niet worden opgepakt."));
+      }
+    });
+  });
+
+  view.close.addEventListener("click", function () {
+    if (!window.confirm("Gesprek afsluiten? De klant chat daarna weer met de digitale assistent.")) {
+      return;
+    }
+    act("/close", undefined, function (result) {
+      if (result.ok) {
+        say(view.notice, result.data.note || "Het gesprek is afgesloten.");
+        delete state.drafts[state.selected];
+        view.text.value = "";
+      } else {
+        say(view.error, failure(result, "Het gesprek kan nu niet worden afgesloten."));
+      }
+    });
+  });
+
+  function countText() {
+    var length = view.text.value.trim().length;
+    return length ? length + " / " + maxLength + " tekens" : "";
+  }
+
+  view.text.addEventListener("input", function () {
+    if (state.entry && !replyState(state.entry)) {
+      view.hint.textContent = countText();
+    }
+  });
+
+  view.text.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      view.form.requestSubmit ? view.form.requestSubmit() : view.send.click();
+    }
+  });
+
+  view.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = view.text.value.trim();
+    if (!text) {
+      say(view.error, "Typ eerst een bericht.");
+      return;
+    }
+    if (text.length > maxLength) {
+      say(view.error, "Een bericht mag hoogstens " + maxLength + " tekens hebben.");
+      return;
+    }
+    var id = state.selected;
+    act("/messages", { text: text }, function (result) {
+      if (result.ok || (result.data && result.data.stored)) {
+        view.text.value = "";
+        delete state.drafts[id];
+      }
+      if (result.ok) {
+        say(view.notice, result.data.note || "Verstuurd.");
+      } else {
+        say(view.error, failure(result, "Je bericht kan nu niet worden verstuurd."));
+      }
+    });
+  });
+
+  view.queueRows.addEventListener("keydown", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-id]") : null;
+    if (!button || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) {
+      return;
+    }
+    var row = button.closest("tr");
+    var next = event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+    if (next && next.querySelector("button")) {
+      event.preventDefault();
+      next.querySelector("button").focus();
+    }
+  });
+
+  // --- polling -------------------------------------------------------------------------------------
+
+  function loop(poll) {
+    poll().then(function () {
+      window.setTimeout(function () {
+        loop(poll);
+      }, POLL_MS);
+    });
+  }
+
+  loop(pollQueue);
+  loop(pollEntry);
+}());

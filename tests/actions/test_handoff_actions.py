@@ -1,0 +1,197 @@
+"""The handoff actions on trackers as Rasa sends them, with a real queue in a temporary database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import handoff as handoff_actions
+from actions.fallback import ActionNietBegrepen
+from actions.handoff import (ActionAskHandoffBericht, ActionHandoffBeeindigen, ActionHandoffVastleggen,
+                             ActionHandoffVerlaten, ActionMedewerker, ValidateHandoffForm)
+from actions.session import ActionSessionStart
+from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING
+
+STAFFED = "2026-11-24T10:00:00"  # Tuesday
+SATURDAY_AFTERNOON = "2026-11-28T15:00:00"
+
+
+def user(intent: str, text: str = "...") -> dict:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def tracker(sender: str = "klant-1", slots: dict | None = None, events: list | None = None,
+            intent: str = "medewerker_spreken", text: str = "ik wil een mens", loop: str | None = None,
+            channel: str = "socketio") -> Tracker:
+    events = events if events is not None else [user(intent, text)]
+    events = [{**event, "input_channel": channel} if event["event"] == "user" else event for event in events]
+    return Tracker(sender, slots or {}, {"text": text, "intent": {"name": intent}, "entities": []},
+                   events, False, None, {"name": loop} if loop else {}, "action_listen")
+
+
+def names(events: list) -> list:
+    return [(event["event"], event.get("name")) for event in events]
+
+
+@pytest.fixture(autouse=True)
+def queue(tmp_path, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_DB_URL", f"sqlite:///{tmp_path / 'queue.db'}")
+    monkeypatch.setenv("KLANTENSERVICE_NOW", STAFFED)
+    handoff_actions.queue.cache_clear()
+    handoff_actions.agent_store.cache_clear()
+    yield handoff_actions.queue()
+    handoff_actions.queue.cache_clear()
+    handoff_actions.agent_store.cache_clear()
+
+
+def test_while_staffed_the_customer_joins_the_live_queue_with_place_and_wait(queue):
+    queue.enqueue("iemand-anders", "rest", "klacht", {}, LIVE)
+    dispatcher = CollectingDispatcher()
+    events = ActionMedewerker().run(dispatcher, tracker(events=[user("factuur_vraag"), user("bevestigen")]), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_medewerker_wachtrij"
+    assert message["positie"] == 2
+    # two customers, nobody online (counts as one agent), no history: 2 x the default 6 minutes
+    assert message["wachttijd"] == "ongeveer 12 minuten"
+    entry = queue.live_entry("klant-1")
+    assert (entry.status, entry.channel, entry.reason) == (WAITING, "socketio", "factuur_vraag")
+    assert {"event": "slot", "name": "handoff_modus", "value": LIVE} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+    assert ("followup", "handoff_form") in names(events)
+
+
+def test_asking_twice_keeps_the_place(queue):
+    ActionMedewerker().run(CollectingDispatcher(), tracker(), {})
+    ActionMedewerker().run(CollectingDispatcher(), tracker(), {})
+    assert len(queue.open_entries()) == 1
+
+
+def test_outside_hours_the_bot_says_when_people_are_back_and_asks_nothing_yet(queue, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTERNOON)
+    dispatcher = CollectingDispatcher()
+    events = ActionMedewerker().run(dispatcher, tracker(), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_medewerker_gesloten"
+    assert message["terug"] == "maandag 30 november om 09:00"
+    assert queue.open_entries() == []
+    assert ("followup", "handoff_form") in names(events)
+
+
+def test_live_messages_are_for_the_agent_while_the_entry_is_open(queue):
+    queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    live = tracker(slots={"handoff_modus": LIVE}, intent="factuur_vraag", text="waar blijft mijn factuur")
+    dispatcher = CollectingDispatcher()
+    assert ValidateHandoffForm().validate_handoff_bericht("waar blijft mijn factuur", dispatcher, live, {}) \
+        == {"handoff_bericht": None}
+    ActionAskHandoffBericht().run(dispatcher, live, {})
+    assert dispatcher.messages == []  # the bot stays silent
+
+
+def test_live_form_completes_once_the_agent_has_closed_the_entry(queue):
+    entry = queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    queue.claim(entry.id, "anna")
+    queue.close(entry.id, "anna")
+    live = tracker(slots={"handoff_modus": LIVE}, intent="begroeten", text="hallo?")
+    result = ValidateHandoffForm().validate_handoff_bericht("hallo?", CollectingDispatcher(), live, {})
+    assert result == {"handoff_bericht": "hallo?"}
+    dispatcher = CollectingDispatcher()
+    ActionHandoffVastleggen().run(dispatcher, live, {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_voorbij"
+
+
+def test_offline_the_question_is_queued_with_a_reference_and_the_return_moment(queue, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTERNOON)
+    offline = {"handoff_modus": OFFLINE, "webshop": "Zalando"}
+    dispatcher = CollectingDispatcher()
+    ActionAskHandoffBericht().run(dispatcher, tracker(slots=offline), {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_handoff_bericht"
+    question = "mijn factuur van zalando klopt niet, ik heb maar 2 van de 3 items gehouden"
+    assert ValidateHandoffForm().validate_handoff_bericht(question, dispatcher, tracker(slots=offline), {}) \
+        == {"handoff_bericht": question}
+    done = tracker(slots={**offline, "handoff_bericht": question},
+                   events=[user("factuur_vraag"), user("medewerker_spreken"), user("nlu_fallback", question)])
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffVastleggen().run(dispatcher, done, {})
+    [entry] = queue.open_entries()
+    assert (entry.mode, entry.status, entry.reason) == (OFFLINE, WAITING, "factuur_vraag")
+    assert entry.details == {"webshop": "Zalando", "vraag": question}
+    [message] = dispatcher.messages
+    assert (message["referentie"], message["terug"]) == (entry.reference, "maandag 30 november om 09:00")
+    assert ("active_loop", None) in names(events)
+
+
+def test_offline_a_bare_yes_is_no_question(queue):
+    offline = tracker(slots={"handoff_modus": OFFLINE}, intent="bevestigen", text="ja graag")
+    assert ValidateHandoffForm().validate_handoff_bericht("ja graag", CollectingDispatcher(), offline, {}) \
+        == {"handoff_bericht": None}
+
+
+def test_leaving_the_queue_closes_the_entry_and_brings_the_bot_back(queue):
+    queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffVerlaten().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, intent="annuleren"), {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_verlaten"
+    [entry] = queue.for_conversation("klant-1")
+    assert (entry.status, entry.closed_by) == (CLOSED, "klant")
+    assert ("active_loop", None) in names(events)
+
+
+def test_the_console_end_action_is_silent_and_waits_for_the_customer():
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffBeeindigen().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {})
+    assert dispatcher.messages == []
+    assert names(events)[0] == ("active_loop", None)
+    assert names(events)[-1] == ("action", "action_listen")
+
+
+def test_ending_an_offline_question_leaves_another_form_running():
+    events = ActionHandoffBeeindigen().run(CollectingDispatcher(), tracker(loop="retour_form"), {})
+    assert names(events) == [("action", "action_listen")]
+
+
+def test_a_new_session_keeps_an_open_live_handoff(queue):
+    queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    events = ActionSessionStart().run(CollectingDispatcher(), tracker(slots={"webshop": "bol.com"}), {})
+    assert names(events)[0] == ("session_started", None)
+    assert ("active_loop", "handoff_form") in names(events)
+    assert {"event": "slot", "name": "webshop", "value": "bol.com"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+    assert names(events)[-1] == ("action", "action_listen")
+
+
+def test_a_new_session_without_a_handoff_starts_plainly(queue):
+    events = ActionSessionStart().run(CollectingDispatcher(), tracker(), {})
+    assert ("active_loop", "handoff_form") not in names(events)
+
+
+def test_the_second_misunderstanding_in_a_row_offers_a_person():
+    once = tracker(events=[user("begroeten"), user("nlu_fallback")], intent="nlu_fallback")
+    dispatcher = CollectingDispatcher()
+    assert ActionNietBegrepen().run(dispatcher, once, {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_niet_begrepen"
+    twice = tracker(events=[user("nlu_fallback"), {"event": "bot", "text": "Sorry"}, user("nlu_fallback")],
+                    intent="nlu_fallback")
+    dispatcher = CollectingDispatcher()
+    events = ActionNietBegrepen().run(dispatcher, twice, {})
+    assert dispatcher.messages[0]["response"] == "utter_nog_steeds_niet_begrepen"
+    assert names(events) == [("followup", "utter_medewerker_aanbieden")]
+
+
+def test_the_wait_uses_recent_handling_times_and_agents_online(queue):
+    now = datetime.now(timezone.utc)
+    for minutes in (2, 4):
+        entry = queue.enqueue(f"klant-oud-{minutes}", "rest", "klacht", {}, LIVE, now=now - timedelta(hours=1))
+        queue.claim(entry.id, "anna", now=now - timedelta(minutes=30))
+        queue.close(entry.id, "anna", now=now - timedelta(minutes=30 - minutes))
+    store = handoff_actions.agent_store()
+    store.add("anna", "een-lang-wachtwoord")
+    store.add("bram", "een-lang-wachtwoord")
+    store.seen("anna")
+    store.seen("bram")
+    dispatcher = CollectingDispatcher()
+    ActionMedewerker().run(dispatcher, tracker(), {})
+    # first in line, two agents online, 3 minutes on average: 1 x 3 / 2
+    assert dispatcher.messages[0]["wachttijd"] == "ongeveer 2 minuten"

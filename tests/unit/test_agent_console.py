@@ -1,0 +1,560 @@
+"""The agent console (bot/webapp/agent.py) in process, with a temporary SQLite database and a small
+real HTTP server standing in for the Rasa server's HTTP API, which records what the console asks."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import bcrypt
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
+
+from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionStore
+from bot.agents import AgentStore
+from bot.cases import CaseStore
+from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
+from bot.webapp.agent import (CONSOLE_KEY, CONSOLE_POLICY, CSRF_REFUSED, FAREWELL, LOCKED_OUT, NOT_LOGGED_IN,
+                              TRANSCRIPT_UNAVAILABLE, WRONG_LOGIN)
+from bot.webapp.app import WebConfig, create_app
+from tests.conftest import ROOT
+
+TOKEN = "test-rasa-token"
+ANNA, BRAM = ("anna", "anna-wachtwoord-1"), ("bram", "bram-wachtwoord-1")
+CID = "3f2a9c1e5b7d4e0f8a6b"
+
+
+# --- the stand-in for Rasa's HTTP API ---------------------------------------------------------------
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeRasa:
+    """Answers like `rasa run --enable-api --auth-token TOKEN` for the three calls the console makes."""
+
+    calls: list[Call] = field(default_factory=list)
+    events: dict[str, list[dict]] = field(default_factory=dict)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/conversations/{cid}/tracker", self.tracker)
+        app.router.add_post("/conversations/{cid}/tracker/events", self.append)
+        app.router.add_post("/conversations/{cid}/execute", self.execute)
+        return app
+
+    async def _record(self, request: web.Request) -> web.Response | None:
+        """Records the call; the 401 response when the token is wrong. (A Response is falsy, being an
+        empty mapping, hence the `is not None` below.)"""
+        body = await request.json() if request.can_read_body else None
+        self.calls.append(Call(request.method, request.path, dict(request.query), body))
+        if request.query.get("token") != TOKEN:
+            return web.json_response({"message": "User is not authenticated."}, status=401)
+        return None
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        if (refused := await self._record(request)) is not None:
+            return refused
+        cid = request.match_info["cid"]
+        return web.json_response({"sender_id": cid, "events": self.events.get(cid, [])})
+
+    async def append(self, request: web.Request) -> web.Response:
+        if (refused := await self._record(request)) is not None:
+            return refused
+        return web.json_response({"sender_id": request.match_info["cid"], "events": []})
+
+    async def execute(self, request: web.Request) -> web.Response:
+        if (refused := await self._record(request)) is not None:
+            return refused
+        return web.json_response({"tracker": {}, "messages": []})
+
+    def posts(self) -> list[Call]:
+        return [call for call in self.calls if call.method == "POST"]
+
+
+# --- the set-up -------------------------------------------------------------------------------------
+
+@dataclass
+class World:
+    db_url: str
+    queue: HandoffQueue
+    agents: AgentStore
+    bundle: Path
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    real_gensalt = bcrypt.gensalt
+    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+    db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
+    agents = AgentStore(db_url)
+    agents.add(*ANNA, display_name="Anna de Vries")
+    agents.add(*BRAM, display_name="Bram")
+    bundle = tmp_path / "index.js"
+    bundle.write_text("window.WebChat = {};\n")
+    return World(db_url, HandoffQueue(db_url), agents, bundle)
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+Scenario = Callable[[TestClient, FakeRasa], Awaitable[None]]
+
+
+def run(world: World, scenario: Scenario, rasa_down: bool = False) -> FakeRasa:
+    """The web app and the fake Rasa server on one event loop for one scenario."""
+    fake = FakeRasa()
+
+    async def main() -> None:
+        rasa = TestServer(fake.app())
+        await rasa.start_server()
+        try:
+            url = closed_port_url() if rasa_down else str(rasa.make_url("")).rstrip("/")
+            config = WebConfig(host="127.0.0.1", port=8080, rasa_public_url="http://localhost:5005",
+                               bundle_path=world.bundle, rasa_url=url, rasa_token=TOKEN, db_url=world.db_url)
+            async with TestClient(TestServer(create_app(config))) as client:
+                await scenario(client, fake)
+        finally:
+            await rasa.close()
+
+    asyncio.run(main())
+    return fake
+
+
+def hidden_csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+async def login(client: TestClient | aiohttp.ClientSession, user: tuple[str, str]) -> aiohttp.ClientResponse:
+    form = await client.get("/agent/login")
+    csrf = hidden_csrf(await form.text())
+    return await client.post("/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]},
+                             allow_redirects=False)
+
+
+async def logged_in(client: TestClient | aiohttp.ClientSession, user: tuple[str, str] = ANNA) -> str:
+    """Logs in and returns the session's CSRF token, as agent.js reads it from the page."""
+    response = await login(client, user)
+    assert response.status == 303 and response.headers["Location"] == "/agent"
+    page = await (await client.get("/agent")).text()
+    return re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+
+
+def second_agent(client: TestClient) -> aiohttp.ClientSession:
+    """Another browser (its own cookies) on the same app."""
+    origin = URL(str(client.make_url("/"))).origin()
+    return aiohttp.ClientSession(base_url=origin, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def post(client, path: str, csrf: str, json: Any = None) -> tuple[int, dict]:
+    response = await client.post(path, json=json, headers={"X-CSRF-Token": csrf})
+    return response.status, await response.json()
+
+
+def live_entry(world: World, channel: str = "socketio", cid: str = CID):
+    return world.queue.enqueue(cid, channel, "retour", {"bestelnummer": "123456"})
+
+
+# --- login and sessions -----------------------------------------------------------------------------
+
+def test_without_a_session_pages_redirect_to_the_login_and_the_api_answers_401(world):
+    entry = live_entry(world)
+
+    async def scenario(client, fake):
+        for path in ("/agent", "/agent/"):
+            response = await client.get(path, allow_redirects=False)
+            assert response.status == 303
+        assert (await client.get("/agent", allow_redirects=False)).headers["Location"] == "/agent/login"
+        for method, path in (("GET", "/agent/api/queue"), ("GET", f"/agent/api/entries/{entry.id}"),
+                             ("POST", f"/agent/api/entries/{entry.id}/claim"),
+                             ("POST", f"/agent/api/entries/{entry.id}/messages"),
+                             ("POST", f"/agent/api/entries/{entry.id}/close")):
+            response = await client.request(method, path, headers={"X-CSRF-Token": "x"})
+            assert response.status == 401, path
+            assert (await response.json())["error"] == NOT_LOGGED_IN
+        client.session.cookie_jar.update_cookies({"agent_session": "made-up"}, URL(str(client.make_url("/agent"))))
+        assert (await client.get("/agent/api/queue")).status == 401
+
+    run(world, scenario)
+    assert world.queue.get(entry.id).status == "waiting"
+
+
+def test_the_login_page_is_dutch_and_a_login_sets_a_strict_session_cookie(world):
+    async def scenario(client, fake):
+        form = await client.get("/agent/login")
+        html = await form.text()
+        assert form.status == 200 and '<html lang="nl">' in html and "Gebruikersnaam" in html
+        assert form.headers["Content-Security-Policy"] == CONSOLE_POLICY
+        assert "<script" not in html
+        response = await login(client, ANNA)
+        assert response.status == 303 and response.headers["Location"] == "/agent"
+        cookie = next(value for value in response.headers.getall("Set-Cookie") if value.startswith("agent_session="))
+        token = cookie.split(";")[0].split("=", 1)[1]
+        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert {"httponly", "path=/agent", "samesite=strict"} <= attributes
+        assert len(token) >= 40
+        with sa.orm.Session(world.agents.engine) as session:  # only the token's hash is stored
+            stored = session.scalars(sa.select(SessionRecord.token_hash)).all()
+        assert len(stored) == 1 and token not in stored[0]
+        page = await client.get("/agent")
+        assert page.status == 200 and "Anna de Vries" in await page.text()
+        again = await client.get("/agent/login", allow_redirects=False)  # logged in already
+        assert again.status == 303 and again.headers["Location"] == "/agent"
+
+    run(world, scenario)
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_dutch_message(world):
+    async def scenario(client, fake):
+        for user in (("anna", "niet-het-wachtwoord"), ("onbekend", "anna-wachtwoord-1")):
+            response = await login(client, user)
+            assert response.status == 401
+            html = await response.text()
+            assert WRONG_LOGIN in html
+            assert not any(value.startswith("agent_session=") for value in response.headers.getall("Set-Cookie"))
+        assert (await client.get("/agent/api/queue")).status == 401
+
+    run(world, scenario)
+
+
+def test_five_failures_lock_the_username_for_a_minute(world):
+    async def scenario(client, fake):
+        statuses = [(await login(client, ("anna", f"fout-{n}"))).status for n in range(MAX_FAILURES)]
+        assert statuses == [401] * (MAX_FAILURES - 1) + [429]
+        locked = await login(client, ANNA)  # even the right password
+        assert locked.status == 429 and LOCKED_OUT in await locked.text()
+        assert (await login(client, BRAM)).status == 303  # other names are not affected
+
+    run(world, scenario)
+    store = SessionStore(world.db_url)
+    later = datetime.now(timezone.utc) + LOCK_TIME + timedelta(seconds=1)
+    assert store.refused_until("anna") is not None
+    assert store.refused_until("anna", now=later) is None
+
+
+def test_the_login_form_needs_its_csrf_token(world):
+    async def scenario(client, fake):
+        await client.get("/agent/login")  # the cookie half, without the form's half
+        response = await client.post("/agent/login", data={"username": ANNA[0], "password": ANNA[1]},
+                                     allow_redirects=False)
+        assert response.status == 403
+        forged = await client.post("/agent/login", data={"csrf": "forged", "username": ANNA[0],
+                                                         "password": ANNA[1]}, allow_redirects=False)
+        assert forged.status == 403
+        assert (await client.get("/agent/api/queue")).status == 401
+
+    run(world, scenario)
+
+
+def test_a_post_without_the_csrf_token_is_refused_with_403(world):
+    entry = live_entry(world)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        claim = f"/agent/api/entries/{entry.id}/claim"
+        for headers in ({}, {"X-CSRF-Token": "wrong"}):
+            response = await client.post(claim, headers=headers)
+            assert response.status == 403
+            assert (await response.json())["error"] == CSRF_REFUSED
+        assert (await client.post("/agent/logout", data={}, allow_redirects=False)).status == 403
+        assert (await client.get("/agent/api/queue")).status == 200  # still logged in
+        response = await client.post("/agent/logout", data={"csrf": csrf}, allow_redirects=False)
+        assert response.status == 303 and response.headers["Location"] == "/agent/login"
+        assert (await client.get("/agent/api/queue")).status == 401
+
+    run(world, scenario)
+    assert world.queue.get(entry.id).status == "waiting"
+
+
+def test_sessions_end_after_12_hours():
+    store = SessionStore("sqlite://")
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
+    session = store.create("anna", now=start)
+    assert store.get(session.token, now=start + timedelta(hours=11, minutes=59)).username == "anna"
+    assert store.get(session.token, now=start + timedelta(hours=12)) is None
+    assert store.get("made-up") is None and store.get(None) is None
+    store.delete(session.token)
+    assert store.get(session.token, now=start) is None
+
+
+# --- the page and the queue -------------------------------------------------------------------------
+
+def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(world):
+    async def scenario(client, fake):
+        await logged_in(client)
+        response = await client.get("/agent")
+        html = await response.text()
+        assert '<html lang="nl">' in html and "Wachtrij" in html and "Oppakken" in html and "Afsluiten" in html
+        assert response.headers["Cache-Control"] == "no-store"
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "unsafe-eval" not in policy and "unsafe-inline" not in policy
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
+        assert scripts == [(' src="/static/agent.js" defer', "")]
+        assert not re.search(r"\son[a-z]+\s*=", html)
+        for path, kind in (("/static/agent.js", "javascript"), ("/static/agent.css", "text/css")):
+            static = await client.get(path)
+            assert static.status == 200 and kind in static.headers["Content-Type"]
+
+    run(world, scenario)
+
+
+def test_the_queue_lists_open_entries_and_marks_the_agent_online(world):
+    live = live_entry(world)
+    offline = world.queue.enqueue("other", "rest", "factuur_vraag", {"vraag": "Waar blijft mijn factuur?"}, OFFLINE)
+
+    async def scenario(client, fake):
+        await logged_in(client)
+        assert world.agents.online_count(timedelta(minutes=1)) == 0
+        response = await client.get("/agent/api/queue")
+        data = await response.json()
+        assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+        assert data["agent"] == {"username": "anna", "display_name": "Anna de Vries", "role": "agent"}
+        by_id = {item["id"]: item for item in data["entries"]}
+        assert list(by_id) == [live.id, offline.id]
+        assert by_id[live.id]["mode"] == "live" and by_id[live.id]["mode_label"] == "live"
+        assert by_id[offline.id]["mode_label"] == "buiten openingstijden"
+        assert by_id[live.id]["reference"] == live.reference and by_id[live.id]["reason"] == "retour"
+        assert by_id[live.id]["status"] == "waiting" and by_id[live.id]["agent"] is None
+        assert by_id[live.id]["waiting_seconds"] >= 0 and by_id[live.id]["queued_at"].endswith("+00:00")
+        assert world.agents.online_count(timedelta(minutes=1)) == 1
+
+    run(world, scenario)
+
+
+def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
+    entry = world.queue.enqueue(CID, "socketio", "retour", {"vraag": "<b>Waar</b> is mijn pakket?"}, OFFLINE)
+    CaseStore(world.db_url).create("retour", CID, {"webshop": "Zalando", "bestelnummer": "123456"})
+    script = "<script>alert('hoi')</script>"
+
+    async def scenario(client, fake):
+        fake.events[CID] = [
+            {"event": "action", "name": "action_session_start", "timestamp": 1764000000.0},
+            {"event": "user", "text": script, "timestamp": 1764000001.0, "parse_data": {}},
+            {"event": "bot", "text": "Ik verbind je door.", "timestamp": 1764000002.0, "metadata": {}},
+            {"event": "bot", "text": "Hoi, met Bram.", "timestamp": 1764000003.0,
+             "metadata": {"medewerker": "Bram"}},
+            {"event": "slot", "name": "x", "value": 1, "timestamp": 1764000004.0},
+        ]
+        await logged_in(client)
+        response = await client.get(f"/agent/api/entries/{entry.id}")
+        data = await response.json()
+        assert response.status == 200
+        assert data["entry"]["details"] == [{"name": "vraag", "label": "Vraag van de klant",
+                                             "value": "<b>Waar</b> is mijn pakket?"}]
+        assert [case["type"] for case in data["cases"]] == ["retour"]
+        assert {"name": "webshop", "label": "Webshop", "value": "Zalando"} in data["cases"][0]["fields"]
+        assert data["cases"][0]["reference"].startswith("RET-")
+        assert data["transcript_error"] is None
+        assert [(line["who"], line["text"]) for line in data["transcript"]] == [
+            ("klant", script), ("assistent", "Ik verbind je door."), ("medewerker", "Hoi, met Bram.")]
+        assert data["transcript"][0]["time"] == "2025-11-24T16:00:01+00:00"
+        assert data["transcript"][2]["name"] == "Bram"
+        assert (await client.get("/agent/api/entries/999999")).status == 404
+
+    fake = run(world, scenario)
+    assert fake.calls[0].path == f"/conversations/{CID}/tracker"
+    assert fake.calls[0].query == {"token": TOKEN}
+
+
+def test_agent_js_puts_texts_in_the_page_as_text_only():
+    script = (ROOT / "bot" / "webapp" / "static" / "agent.js").read_text()
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+                      "new Function", "http://", "https://"):
+        assert forbidden not in script
+    assert script.count("textContent") >= 3
+    assert '"X-CSRF-Token"' in script and 'credentials: "same-origin"' in script
+    assert "POLL_MS = 2500" in script
+
+
+# --- claiming and answering -------------------------------------------------------------------------
+
+def test_when_two_agents_claim_at_once_one_gets_it_and_the_other_409(world):
+    entry = live_entry(world)
+
+    async def scenario(client, fake):
+        anna_csrf = await logged_in(client, ANNA)
+        async with second_agent(client) as bram:
+            bram_csrf = await logged_in(bram, BRAM)
+            path = f"/agent/api/entries/{entry.id}/claim"
+            results = await asyncio.gather(post(client, path, anna_csrf), post(bram, path, bram_csrf))
+        statuses = sorted(status for status, _ in results)
+        assert statuses == [200, 409]
+        winner = next(data for status, data in results if status == 200)
+        loser = next(data for status, data in results if status == 409)
+        assert winner["entry"]["status"] == "with_agent" and winner["entry"]["mine"] is True
+        assert loser["error"] == f"Dit gesprek is al opgepakt door {winner['entry']['agent']}."
+
+    run(world, scenario)
+    assert world.queue.get(entry.id).agent in ("anna", "bram")
+
+
+def test_empty_or_too_long_messages_are_refused(world):
+    entry = live_entry(world)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        path = f"/agent/api/entries/{entry.id}/messages"
+        status, data = await post(client, path, csrf, {"text": "Hallo"})
+        assert status == 409 and data["error"] == "Pak het gesprek eerst op."
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        for body in ({"text": "   "}, {"text": "x" * (MAX_MESSAGE_LENGTH + 1)}, {"tekst": "Hallo"}, ["Hallo"]):
+            status, data = await post(client, path, csrf, body)
+            assert status == 400 and data["error"], body
+        assert "hoogstens 4000 tekens" in (await post(client, path, csrf, {"text": "x" * 4001}))[1]["error"]
+        response = await client.post(path, data="geen json", headers={"X-CSRF-Token": csrf})
+        assert response.status == 400
+
+    fake = run(world, scenario)
+    assert world.queue.messages(CID) == []
+    assert fake.posts() == []
+
+
+def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(world):
+    entry = live_entry(world)
+    world.queue.set_presence(CID, "socket-1", True)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post(client, f"/agent/api/entries/{entry.id}/messages", csrf,
+                                  {"text": "  Hoi, ik kijk even mee.  "})
+        assert status == 200
+        assert data["delivered"] is True and data["message"]["text"] == "Hoi, ik kijk even mee."
+        assert data["note"] == "Afgeleverd in de chat van de klant."
+
+    fake = run(world, scenario)
+    [call] = fake.posts()
+    assert call.path == f"/conversations/{CID}/tracker/events"
+    assert call.query == {"token": TOKEN, "output_channel": "socketio", "execute_side_effects": "true"}
+    assert call.body == {"event": "bot", "text": "Hoi, ik kijk even mee.", "metadata": {"medewerker": "Anna de Vries"}}
+    [message] = world.queue.messages(CID)
+    assert message.author == "anna" and message.delivered_at is not None
+
+
+@pytest.mark.parametrize("channel, online", [("socketio", False), ("rest", True)])
+def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, online):
+    entry = live_entry(world, channel)
+    world.queue.set_presence(CID, "socket-1", online)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post(client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "Hallo"})
+        assert status == 200 and data["delivered"] is False and data["recorded"] is True
+        assert "zodra die weer in de chat is" in data["note"]
+
+    fake = run(world, scenario)
+    [call] = fake.posts()
+    assert call.query == {"token": TOKEN}
+    assert call.body["metadata"] == {"medewerker": "Anna de Vries"}
+    [message] = world.queue.messages(CID)
+    assert message.delivered_at is None  # the channel hands it over when the customer is back
+
+
+def test_closing_runs_the_end_action_and_then_sends_the_farewell(world):
+    entry = live_entry(world)
+    world.queue.set_presence(CID, "socket-1", True)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        close = f"/agent/api/entries/{entry.id}/close"
+        status, data = await post(client, close, csrf)
+        assert status == 409 and data["error"] == "Pak het gesprek eerst op."
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        async with second_agent(client) as bram:
+            bram_csrf = await logged_in(bram, BRAM)
+            status, data = await post(bram, close, bram_csrf)
+            assert status == 409 and data["error"] == "Dit gesprek is opgepakt door anna."
+        assert fake.posts() == []
+        status, data = await post(client, close, csrf)
+        assert status == 200 and data["entry"]["status"] == "closed" and data["delivered"] is True
+        status, data = await post(client, close, csrf)
+        assert status == 409 and data["error"] == "Dit gesprek is al afgesloten."
+
+    fake = run(world, scenario)
+    execute, farewell = fake.posts()
+    assert execute.path == f"/conversations/{CID}/execute" and execute.query == {"token": TOKEN}
+    assert execute.body == {"name": "action_handoff_beeindigen"}
+    assert farewell.path == f"/conversations/{CID}/tracker/events"
+    assert farewell.query["output_channel"] == "socketio"
+    assert farewell.body == {"event": "bot", "text": FAREWELL, "metadata": {"medewerker": "Anna de Vries"}}
+    assert world.queue.get(entry.id).closed_by == "medewerker"
+    [message] = world.queue.messages(CID)
+    assert message.text == FAREWELL and message.delivered_at is not None
+
+
+# --- Rasa down --------------------------------------------------------------------------------------
+
+def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(world):
+    entry = live_entry(world)
+    world.queue.set_presence(CID, "socket-1", True)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        response = await client.get(f"/agent/api/entries/{entry.id}")
+        data = await response.json()
+        assert response.status == 200
+        assert data["entry"]["reference"] == entry.reference
+        assert data["transcript"] is None and data["transcript_error"] == TRANSCRIPT_UNAVAILABLE
+        assert "kan nu niet worden geladen" in data["transcript_error"]
+
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        response = await client.post(f"/agent/api/entries/{entry.id}/messages", json={"text": "Hallo"},
+                                     headers={"X-CSRF-Token": csrf})
+        data = await response.json()
+        assert response.status == 502 and response.content_type == "application/json"
+        assert data["stored"] is True and "niet bereikbaar" in data["error"]
+        assert "Traceback" not in data["error"] and TOKEN not in data["error"]
+
+        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        assert status == 502 and "niet afgesloten" in data["error"]
+
+        data = await (await client.get(f"/agent/api/entries/{entry.id}")).json()
+        assert [(m["text"], m["delivered"]) for m in data["messages"]] == [("Hallo", False)]
+
+    run(world, scenario, rasa_down=True)
+    [message] = world.queue.messages(CID)
+    assert message.text == "Hallo" and message.delivered_at is None
+    assert world.queue.get(entry.id).status == "with_agent"  # not closed behind Rasa's back
+
+
+def test_a_wrong_rasa_token_counts_as_rasa_unavailable(world):
+    entry = live_entry(world)
+
+    async def scenario(client, fake):
+        client.app[CONSOLE_KEY].rasa.token = "wrong"
+        await logged_in(client)
+        data = await (await client.get(f"/agent/api/entries/{entry.id}")).json()
+        assert data["transcript"] is None and data["transcript_error"] == TRANSCRIPT_UNAVAILABLE
+
+    fake = run(world, scenario)
+    assert fake.calls[0].query == {"token": "wrong"}
+
+
+def test_the_web_config_reads_the_console_settings_from_the_environment():
+    config = WebConfig.from_env({"RASA_URL": "http://rasa:5005/", "RASA_TOKEN": "geheim",
+                                 "KLANTENSERVICE_DB_URL": "sqlite:////tmp/x.db"})
+    assert (config.rasa_url, config.rasa_token, config.db_url) == ("http://rasa:5005", "geheim", "sqlite:////tmp/x.db")
+    defaults = WebConfig.from_env({"RASA_PORT": "15005"})
+    assert (defaults.rasa_url, defaults.rasa_token, defaults.db_url) == ("http://localhost:15005", "", None)
+    with pytest.raises(ValueError):
+        WebConfig.from_env({"RASA_URL": "rasa:5005"})

@@ -1,0 +1,582 @@
+"""The human-agent queue (bot/handoff.py) on a temporary SQLite file: order, positions, atomic
+claims, agents' answers, delivery, presence, restarts and the wait estimate."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+import bot.handoff as handoff_module
+from bot.handoff import (ANSWERED, CLOSED, HANDLING_HISTORY, LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING,
+                         WITH_AGENT, AlreadyTaken, HandoffQueue, QueueError, estimated_wait)
+
+UTC = timezone.utc
+AMS = ZoneInfo("Europe/Amsterdam")
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+REFERENCE = re.compile(r"^MW-[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{6}$")
+DETAILS = {"vraag": "Waar is mijn terugbetaling?", "bestelnummer": "12345678"}
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"sqlite:///{tmp_path / 'klantenservice.db'}"
+
+
+@pytest.fixture
+def queue(url):
+    q = HandoffQueue(url)
+    yield q
+    q.engine.dispose()
+
+
+def claimed(queue: HandoffQueue, conversation_id: str, agent: str = "anna", mode: str = LIVE,
+            minutes: float = 0):
+    entry = queue.enqueue(conversation_id, "socketio", "wil_medewerker", {}, mode=mode, now=at(minutes))
+    return queue.claim(entry.id, agent, now=at(minutes + 1))
+
+
+# --- enqueue ----------------------------------------------------------------------------------------
+
+def test_enqueue_stores_a_waiting_entry_with_a_reference(queue):
+    entry = queue.enqueue("klant-1", "socketio", "wil_medewerker", DETAILS, now=T0)
+    assert REFERENCE.match(entry.reference), entry.reference
+    assert (entry.conversation_id, entry.channel, entry.mode, entry.reason) == (
+        "klant-1", "socketio", LIVE, "wil_medewerker")
+    assert entry.details == DETAILS
+    assert entry.status == WAITING and entry.is_open
+    assert entry.agent is None and entry.closed_by is None
+    assert entry.queued_at == T0
+    assert (entry.claimed_at, entry.answered_at, entry.closed_at) == (None, None, None)
+    assert queue.get(entry.id) == entry
+    assert queue.live_entry("klant-1") == entry
+
+
+def test_missing_channel_is_stored_as_onbekend(queue):
+    assert queue.enqueue("klant-1", "", "wil_medewerker", {}).channel == "onbekend"
+
+
+def test_unknown_mode_is_refused_and_nothing_is_stored(queue):
+    with pytest.raises(ValueError):
+        queue.enqueue("klant-1", "rest", "wil_medewerker", {}, mode="direct")
+    assert queue.for_conversation("klant-1") == []
+    assert queue.open_entries() == []
+
+
+def test_a_live_conversation_already_waiting_keeps_its_place(queue):
+    first = queue.enqueue("klant-1", "socketio", "wil_medewerker", {"a": 1}, now=at(0))
+    queue.enqueue("klant-2", "socketio", "wil_medewerker", {}, now=at(1))
+    again = queue.enqueue("klant-1", "rest", "andere_reden", {"b": 2}, now=at(5))
+    assert again == first  # same id, reference, queued_at, reason and details
+    assert queue.position(first.id) == 1
+    assert [e.conversation_id for e in queue.open_entries()] == ["klant-1", "klant-2"]
+
+
+def test_a_live_conversation_with_an_agent_is_not_queued_twice(queue):
+    entry = claimed(queue, "klant-1", agent="anna")
+    again = queue.enqueue("klant-1", "socketio", "wil_medewerker", {}, now=at(10))
+    assert again.id == entry.id
+    assert again.status == WITH_AGENT and again.agent == "anna"
+    assert len(queue.for_conversation("klant-1")) == 1
+
+
+def test_after_closing_a_live_conversation_is_queued_anew(queue):
+    entry = claimed(queue, "klant-1")
+    queue.close(entry.id, "anna", now=at(5))
+    assert queue.live_entry("klant-1") is None
+    again = queue.enqueue("klant-1", "socketio", "wil_medewerker", {}, now=at(6))
+    assert again.id != entry.id and again.reference != entry.reference
+    assert again.status == WAITING
+    assert queue.position(again.id) == 1
+    assert [e.id for e in queue.for_conversation("klant-1")] == [entry.id, again.id]
+
+
+def test_offline_entries_are_always_new(queue):
+    live = queue.enqueue("klant-1", "socketio", "wil_medewerker", {}, now=at(0))
+    first = queue.enqueue("klant-1", "socketio", "buiten_openingstijden", {"vraag": "een"}, mode=OFFLINE,
+                          now=at(1))
+    second = queue.enqueue("klant-1", "socketio", "buiten_openingstijden", {"vraag": "twee"}, mode=OFFLINE,
+                           now=at(2))
+    assert len({live.id, first.id, second.id}) == 3
+    assert (first.mode, second.mode) == (OFFLINE, OFFLINE)
+    assert second.details == {"vraag": "twee"}
+    assert queue.live_entry("klant-1") == live  # an offline entry is not the live one
+
+
+def test_references_are_unique(queue):
+    references = [queue.enqueue(f"klant-{i}", "rest", "wil_medewerker", {}, mode=OFFLINE).reference
+                  for i in range(150)]
+    assert len(set(references)) == 150
+    assert all(REFERENCE.match(reference) for reference in references)
+
+
+def test_a_reference_that_is_taken_is_drawn_again(queue, monkeypatch):
+    taken = queue.enqueue("klant-1", "rest", "wil_medewerker", {}).reference
+    draws = iter([taken, taken, "MW-ABCDEF"])
+    monkeypatch.setattr(handoff_module, "new_reference", lambda: next(draws))
+    assert queue.enqueue("klant-2", "rest", "wil_medewerker", {}).reference == "MW-ABCDEF"
+
+
+# --- order and position -----------------------------------------------------------------------------
+
+def test_open_entries_are_oldest_first_by_moment_not_by_insertion(queue):
+    # Inserted out of order, with moments in different time zones: 10:30 in Amsterdam is 09:30 UTC.
+    late = queue.enqueue("laat", "rest", "r", {}, now=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    early = queue.enqueue("vroeg", "rest", "r", {}, mode=OFFLINE,
+                          now=datetime(2026, 11, 24, 10, 30, tzinfo=AMS))
+    middle = queue.enqueue("midden", "rest", "r", {}, now=datetime(2026, 11, 24, 9, 45, tzinfo=UTC))
+    assert [e.id for e in queue.open_entries()] == [early.id, middle.id, late.id]
+
+
+def test_open_entries_include_waiting_with_agent_and_answered_but_not_closed(queue):
+    waiting = queue.enqueue("a", "rest", "r", {}, now=at(0))
+    with_agent = claimed(queue, "b", minutes=1)
+    answered = claimed(queue, "c", mode=OFFLINE, minutes=2)
+    queue.add_agent_message(answered.id, "anna", "Je terugbetaling is onderweg.", now=at(4))
+    closed = claimed(queue, "d", minutes=3)
+    queue.close(closed.id, "anna", now=at(5))
+    left = queue.enqueue("e", "rest", "r", {}, now=at(4))
+    queue.leave("e", now=at(5))
+    entries = queue.open_entries()
+    assert [e.id for e in entries] == [waiting.id, with_agent.id, answered.id]
+    assert [e.status for e in entries] == [WAITING, WITH_AGENT, ANSWERED]
+    assert left.id not in [e.id for e in entries]
+
+
+def test_position_counts_only_waiting_live_entries_ahead(queue):
+    first = queue.enqueue("a", "rest", "r", {}, now=at(0))
+    offline = queue.enqueue("b", "rest", "r", {}, mode=OFFLINE, now=at(1))
+    second = queue.enqueue("c", "rest", "r", {}, now=at(2))
+    third = queue.enqueue("d", "rest", "r", {}, now=at(3))
+    assert [queue.position(e.id) for e in (first, second, third)] == [1, 2, 3]
+
+    queue.claim(first.id, "anna", now=at(4))
+    assert queue.position(first.id) == 0
+    assert [queue.position(e.id) for e in (second, third)] == [1, 2]
+
+    queue.leave("c", now=at(5))
+    assert queue.position(second.id) == 0
+    assert queue.position(third.id) == 1
+    assert queue.get(offline.id).status == WAITING  # the offline one never counted
+
+
+def test_position_of_an_unknown_entry_is_zero(queue):
+    assert queue.position(12345) == 0
+
+
+# --- leave ------------------------------------------------------------------------------------------
+
+def test_leave_closes_only_the_live_open_entry(queue):
+    offline = queue.enqueue("klant-1", "rest", "buiten_openingstijden", {}, mode=OFFLINE, now=at(0))
+    live = queue.enqueue("klant-1", "rest", "wil_medewerker", {}, now=at(1))
+    other = queue.enqueue("klant-2", "rest", "wil_medewerker", {}, now=at(2))
+    left = queue.leave("klant-1", now=at(3))
+    assert left.id == live.id
+    assert (left.status, left.closed_by, left.closed_at) == (CLOSED, "klant", at(3))
+    assert queue.get(live.id) == left
+    assert queue.get(offline.id).status == WAITING
+    assert queue.get(other.id).status == WAITING
+    assert queue.live_entry("klant-1") is None
+    assert queue.leave("klant-1", now=at(4)) is None  # nothing live is open any more
+
+
+def test_leave_without_a_handoff_gives_none(queue):
+    queue.enqueue("klant-1", "rest", "r", {}, mode=OFFLINE)
+    assert queue.leave("klant-1") is None
+    assert queue.leave("niemand") is None
+
+
+def test_leave_while_with_an_agent_ends_the_agents_conversation(queue):
+    entry = claimed(queue, "klant-1", agent="anna")
+    assert queue.leave("klant-1", now=at(3)).closed_by == "klant"
+    with pytest.raises(QueueError, match="afgesloten"):
+        queue.add_agent_message(entry.id, "anna", "Hallo?")
+
+
+# --- get / for_conversation -------------------------------------------------------------------------
+
+def test_get_unknown_gives_none_and_for_conversation_lists_only_that_conversation(queue):
+    assert queue.get(99) is None
+    one = queue.enqueue("klant-1", "rest", "r", {}, now=at(0))
+    queue.enqueue("klant-2", "rest", "r", {}, now=at(1))
+    queue.leave("klant-1", now=at(2))
+    two = queue.enqueue("klant-1", "rest", "r", {}, mode=OFFLINE, now=at(3))
+    assert [(e.id, e.status) for e in queue.for_conversation("klant-1")] == [(one.id, CLOSED), (two.id, WAITING)]
+    assert queue.for_conversation("klant-3") == []
+
+
+# --- claim ------------------------------------------------------------------------------------------
+
+def test_claim_gives_the_entry_to_one_agent(queue):
+    entry = queue.enqueue("klant-1", "rest", "r", {}, now=at(0))
+    got = queue.claim(entry.id, "anna", now=at(2))
+    assert (got.status, got.agent, got.claimed_at) == (WITH_AGENT, "anna", at(2))
+    assert queue.get(entry.id) == got
+    with pytest.raises(AlreadyTaken, match="anna"):
+        queue.claim(entry.id, "bram", now=at(3))
+    assert queue.get(entry.id).agent == "anna"
+    assert queue.get(entry.id).claimed_at == at(2)
+
+
+def test_claiming_a_closed_or_unknown_entry_is_a_queue_error_not_already_taken(queue):
+    entry = queue.enqueue("klant-1", "rest", "r", {})
+    queue.leave("klant-1")
+    with pytest.raises(QueueError, match="afgesloten") as closed:
+        queue.claim(entry.id, "anna")
+    assert not isinstance(closed.value, AlreadyTaken)
+    assert queue.get(entry.id).agent is None
+    with pytest.raises(QueueError, match="bestaat niet") as unknown:
+        queue.claim(4242, "anna")
+    assert not isinstance(unknown.value, AlreadyTaken)
+
+
+@pytest.mark.parametrize("agents", [2, 8])
+def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url, agents):
+    setup = HandoffQueue(url)
+    entry_ids = [setup.enqueue(f"klant-{i}", "socketio", "r", {}).id for i in range(3)]
+    queues = [HandoffQueue(url) for _ in range(agents)]  # each its own engine, like separate processes
+    try:
+        for entry_id in entry_ids:
+            barrier = threading.Barrier(agents)
+            wins: list[str] = []
+            losses: list[tuple[str, AlreadyTaken]] = []
+            errors: list[BaseException] = []
+
+            def attempt(q: HandoffQueue, agent: str) -> None:
+                barrier.wait(timeout=30)
+                try:
+                    wins.append(q.claim(entry_id, agent).agent)
+                except AlreadyTaken as exc:
+                    losses.append((agent, exc))
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=attempt, args=(q, f"agent-{n}")) for n, q in enumerate(queues)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert errors == []
+            assert len(wins) == 1, wins
+            assert len(losses) == agents - 1
+            winner = wins[0]
+            assert all(winner in str(exc) and agent != winner for agent, exc in losses)
+            stored = setup.get(entry_id)
+            assert (stored.status, stored.agent) == (WITH_AGENT, winner)
+    finally:
+        for q in [setup, *queues]:
+            q.engine.dispose()
+
+
+# --- agents' messages -------------------------------------------------------------------------------
+
+def test_only_the_claiming_agent_may_answer(queue):
+    entry = queue.enqueue("klant-1", "socketio", "r", {})
+    with pytest.raises(QueueError, match="eerst op"):
+        queue.add_agent_message(entry.id, "anna", "Hallo")
+    queue.claim(entry.id, "anna")
+    with pytest.raises(AlreadyTaken, match="anna"):
+        queue.add_agent_message(entry.id, "bram", "Hallo")
+    with pytest.raises(QueueError, match="bestaat niet"):
+        queue.add_agent_message(999, "anna", "Hallo")
+    assert queue.messages("klant-1") == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_an_empty_message_is_refused(queue, text):
+    entry = claimed(queue, "klant-1")
+    with pytest.raises(QueueError, match="leeg"):
+        queue.add_agent_message(entry.id, "anna", text)
+    assert queue.messages("klant-1") == []
+
+
+def test_message_length_limit(queue):
+    entry = claimed(queue, "klant-1")
+    with pytest.raises(QueueError, match=str(MAX_MESSAGE_LENGTH)):
+        queue.add_agent_message(entry.id, "anna", "x" * (MAX_MESSAGE_LENGTH + 1))
+    longest = queue.add_agent_message(entry.id, "anna", "  " + "x" * MAX_MESSAGE_LENGTH + "\n")
+    assert longest.text == "x" * MAX_MESSAGE_LENGTH  # surrounding white space does not count
+    assert [m.id for m in queue.messages("klant-1")] == [longest.id]
+
+
+def test_a_message_is_stored_for_its_conversation(queue):
+    entry = claimed(queue, "klant-1", agent="anna")
+    message = queue.add_agent_message(entry.id, "anna", "  Goedemiddag, ik help je verder.  ", now=at(3))
+    assert (message.entry_id, message.conversation_id, message.author, message.text) == (
+        entry.id, "klant-1", "anna", "Goedemiddag, ik help je verder.")
+    assert (message.created_at, message.delivered_at) == (at(3), None)
+    assert queue.messages("klant-1") == [message]
+
+
+def test_answering_an_offline_entry_marks_it_answered_once(queue):
+    entry = claimed(queue, "klant-1", mode=OFFLINE)
+    queue.add_agent_message(entry.id, "anna", "Je pakket komt morgen.", now=at(5))
+    answered = queue.get(entry.id)
+    assert (answered.status, answered.answered_at) == (ANSWERED, at(5))
+    assert answered.is_open
+    queue.add_agent_message(entry.id, "anna", "Nog een aanvulling.", now=at(7))
+    assert queue.get(entry.id).answered_at == at(5)  # the first answer counts
+    assert queue.get(entry.id).status == ANSWERED
+    closed = queue.close(entry.id, "anna", now=at(8))
+    assert closed.status == CLOSED
+
+
+def test_answering_a_live_entry_keeps_it_with_the_agent(queue):
+    entry = claimed(queue, "klant-1")
+    queue.add_agent_message(entry.id, "anna", "Hallo!", now=at(5))
+    stored = queue.get(entry.id)
+    assert (stored.status, stored.answered_at) == (WITH_AGENT, None)
+    assert queue.live_entry("klant-1").id == entry.id
+
+
+def test_no_messages_after_close(queue):
+    entry = claimed(queue, "klant-1")
+    queue.close(entry.id, "anna")
+    with pytest.raises(QueueError, match="afgesloten"):
+        queue.add_agent_message(entry.id, "anna", "Nog iets")
+    assert queue.messages("klant-1") == []
+
+
+# --- close ------------------------------------------------------------------------------------------
+
+def test_close_with_a_farewell_adds_an_undelivered_message(queue):
+    entry = claimed(queue, "klant-1", agent="anna")
+    closed = queue.close(entry.id, "anna", farewell="Fijne dag verder!", now=at(9))
+    assert (closed.status, closed.closed_by, closed.closed_at) == (CLOSED, "medewerker", at(9))
+    assert not closed.is_open
+    [farewell] = queue.messages("klant-1")
+    assert (farewell.author, farewell.text, farewell.delivered_at) == ("anna", "Fijne dag verder!", None)
+    [taken] = queue.take_undelivered("klant-1", now=at(10))
+    assert (taken.id, taken.text, taken.delivered_at) == (farewell.id, "Fijne dag verder!", at(10))
+    assert queue.take_undelivered("klant-1") == []
+
+
+def test_close_without_farewell_adds_nothing_and_only_the_agent_may_close(queue):
+    entry = claimed(queue, "klant-1", agent="anna")
+    with pytest.raises(AlreadyTaken, match="anna"):
+        queue.close(entry.id, "bram")
+    assert queue.get(entry.id).status == WITH_AGENT
+    queue.close(entry.id, "anna")
+    assert queue.messages("klant-1") == []
+    with pytest.raises(QueueError, match="afgesloten"):
+        queue.close(entry.id, "anna")
+
+
+def test_a_waiting_entry_cannot_be_closed(queue):
+    entry = queue.enqueue("klant-1", "rest", "r", {})
+    with pytest.raises(QueueError, match="eerst op"):
+        queue.close(entry.id, "anna")
+    assert queue.get(entry.id).status == WAITING
+
+
+# --- delivery ---------------------------------------------------------------------------------------
+
+def test_take_undelivered_returns_messages_in_order_once(queue):
+    entry = claimed(queue, "klant-1")
+    other = claimed(queue, "klant-2")
+    texts = ["een", "twee", "drie"]
+    for n, text in enumerate(texts):
+        queue.add_agent_message(entry.id, "anna", text, now=at(10 + n))
+    queue.add_agent_message(other.id, "anna", "voor klant 2", now=at(11))
+
+    taken = queue.take_undelivered("klant-1", now=at(20))
+    assert [m.text for m in taken] == texts
+    assert all(m.delivered_at == at(20) for m in taken)
+    assert queue.take_undelivered("klant-1", now=at(21)) == []
+    assert [m.delivered_at for m in queue.messages("klant-1")] == [at(20)] * 3
+    assert [m.delivered_at for m in queue.messages("klant-2")] == [None]
+
+    later = queue.add_agent_message(entry.id, "anna", "vier", now=at(22))
+    assert [m.id for m in queue.take_undelivered("klant-1", now=at(23))] == [later.id]
+    assert queue.take_undelivered("klant-1") == []
+    assert [m.text for m in queue.take_undelivered("klant-2")] == ["voor klant 2"]
+
+
+def test_mark_delivered_is_idempotent_and_keeps_the_first_moment(queue):
+    entry = claimed(queue, "klant-1")
+    first = queue.add_agent_message(entry.id, "anna", "een")
+    second = queue.add_agent_message(entry.id, "anna", "twee")
+    queue.mark_delivered([], now=at(5))  # nothing to do, no error
+    queue.mark_delivered([first.id], now=at(5))
+    queue.mark_delivered([first.id], now=at(6))
+    assert [m.delivered_at for m in queue.messages("klant-1")] == [at(5), None]
+    assert [m.id for m in queue.take_undelivered("klant-1", now=at(7))] == [second.id]
+    queue.mark_delivered(iter([first.id, second.id]), now=at(8))
+    assert [m.delivered_at for m in queue.messages("klant-1")] == [at(5), at(7)]
+
+
+def _pause_before_first_delivery_update(engine: sa.engine.Engine, reached: threading.Event,
+                                        release: threading.Event) -> None:
+    """Makes `engine`'s take_undelivered wait (at most 3 s) between reading and marking."""
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def pause(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        if not reached.is_set() and statement.lstrip().upper().startswith("UPDATE HANDOFF_MESSAGES"):
+            reached.set()
+            release.wait(timeout=3)
+
+
+def test_two_simultaneous_takers_never_both_get_a_message(url):
+    setup = HandoffQueue(url)
+    entry = claimed(setup, "klant-1")
+    for text in ("een", "twee"):
+        setup.add_agent_message(entry.id, "anna", text)
+    slow, fast = HandoffQueue(url), HandoffQueue(url)
+    reached, release = threading.Event(), threading.Event()
+    _pause_before_first_delivery_update(slow.engine, reached, release)
+    results: dict[str, list] = {}
+
+    def take(name: str, q: HandoffQueue) -> None:
+        results[name] = [m.id for m in q.take_undelivered("klant-1")]
+        if name == "fast":
+            release.set()
+
+    try:
+        slow_thread = threading.Thread(target=take, args=("slow", slow))
+        slow_thread.start()
+        reached.wait(timeout=10)  # the slow one has read and is about to mark
+        take("fast", fast)
+        slow_thread.join(timeout=60)
+        assert sorted(results["slow"] + results["fast"]) == [m.id for m in setup.messages("klant-1")]
+    finally:
+        release.set()
+        for q in (setup, slow, fast):
+            q.engine.dispose()
+
+
+# --- presence ---------------------------------------------------------------------------------------
+
+def test_presence_follows_the_chat_window(queue):
+    assert queue.is_online("klant-1") is False
+    queue.set_presence("klant-1", "sock-1", True, now=at(0))
+    queue.set_presence("klant-2", "sock-2", True, now=at(0))
+    assert queue.is_online("klant-1") is True
+    queue.set_presence("klant-1", "sock-1", False, now=at(1))
+    assert queue.is_online("klant-1") is False
+    assert queue.is_online("klant-2") is True
+    queue.set_presence("klant-1", "sock-1", True, now=at(2))
+    assert queue.is_online("klant-1") is True
+
+
+def test_socket_closed_only_affects_that_socket(queue):
+    queue.set_presence("klant-1", "sock-1", True, now=at(0))
+    queue.set_presence("klant-2", "sock-2", True, now=at(0))
+    queue.socket_closed("sock-1", now=at(1))
+    assert (queue.is_online("klant-1"), queue.is_online("klant-2")) == (False, True)
+    queue.socket_closed("sock-onbekend")
+    assert queue.is_online("klant-2") is True
+
+
+def test_a_closed_old_socket_does_not_take_a_reconnected_chat_offline(queue):
+    queue.set_presence("klant-1", "sock-oud", True, now=at(0))
+    queue.set_presence("klant-1", "sock-nieuw", True, now=at(1))  # reconnected on a new socket
+    queue.socket_closed("sock-oud", now=at(2))
+    assert queue.is_online("klant-1") is True
+    queue.socket_closed("sock-nieuw", now=at(3))
+    assert queue.is_online("klant-1") is False
+
+
+# --- restart ----------------------------------------------------------------------------------------
+
+def test_everything_survives_a_restart(url):
+    before = HandoffQueue(url)
+    amsterdam = datetime(2026, 11, 24, 11, 15, 30, 123456, tzinfo=AMS)  # 10:15:30.123456 UTC
+    waiting = before.enqueue("klant-1", "socketio", "wil_medewerker", DETAILS, now=amsterdam)
+    live = claimed(before, "klant-2", agent="anna", minutes=2)
+    hello = before.add_agent_message(live.id, "anna", "Hallo!", now=at(4))
+    offline = claimed(before, "klant-3", agent="bram", mode=OFFLINE, minutes=3)
+    answer = before.add_agent_message(offline.id, "bram", "Geregeld.", now=at(6))
+    before.take_undelivered("klant-3", now=at(7))
+    done = claimed(before, "klant-4", minutes=4)
+    before.close(done.id, "anna", farewell="Dag!", now=at(9))
+    before.set_presence("klant-2", "sock-2", True, now=at(4))
+    snapshot = {e.id: before.get(e.id) for e in (waiting, live, offline, done)}
+    messages = {cid: before.messages(cid) for cid in ("klant-2", "klant-3", "klant-4")}
+    before.engine.dispose()
+
+    after = HandoffQueue(url)
+    try:
+        assert {entry_id: after.get(entry_id) for entry_id in snapshot} == snapshot
+        assert {cid: after.messages(cid) for cid in messages} == messages
+        assert [e.id for e in after.open_entries()] == [live.id, offline.id, waiting.id]
+        assert after.get(waiting.id).details == DETAILS
+        assert after.get(offline.id).status == ANSWERED
+        assert after.get(done.id).closed_by == "medewerker"
+        assert after.is_online("klant-2") is True
+        assert after.position(waiting.id) == 1
+
+        restored = after.get(waiting.id)
+        assert restored.queued_at == amsterdam
+        assert restored.queued_at.utcoffset() == timedelta(0)
+        assert restored.queued_at.replace(tzinfo=None) == datetime(2026, 11, 24, 10, 15, 30, 123456)
+        moments = [after.get(live.id).queued_at, after.get(live.id).claimed_at, after.get(offline.id).answered_at,
+                   after.get(done.id).closed_at]
+        moments += [m.created_at for m in after.messages("klant-2")]
+        moments += [m.delivered_at for m in after.messages("klant-3")]
+        assert all(m.tzinfo is not None and m.utcoffset() == timedelta(0) for m in moments)
+        assert after.messages("klant-2")[0].created_at == hello.created_at == at(4)
+        assert after.messages("klant-3")[0].delivered_at == at(7) and answer.delivered_at is None
+        assert [m.text for m in after.take_undelivered("klant-4")] == ["Dag!"]
+        assert [m.text for m in after.take_undelivered("klant-2")] == ["Hallo!"]
+    finally:
+        after.engine.dispose()
+
+
+# --- wait estimate ----------------------------------------------------------------------------------
+
+DEFAULT = timedelta(minutes=6)
+
+
+def handled(queue: HandoffQueue, conversation_id: str, start: float, minutes: float, mode: str = LIVE) -> None:
+    entry = queue.enqueue(conversation_id, "rest", "r", {}, mode=mode, now=at(start - 1))
+    queue.claim(entry.id, "anna", now=at(start))
+    queue.close(entry.id, "anna", now=at(start + minutes))
+
+
+def test_average_handling_defaults_without_history(queue):
+    assert queue.average_handling(DEFAULT) == DEFAULT
+    claimed(queue, "open")  # still with the agent: not handled yet
+    queue.enqueue("verlaten", "rest", "r", {})
+    queue.leave("verlaten")  # left while waiting: never claimed
+    handled(queue, "offline", 0, 30, mode=OFFLINE)
+    assert queue.average_handling(DEFAULT) == DEFAULT
+
+
+def test_average_handling_is_the_mean_of_closed_live_conversations(queue):
+    handled(queue, "a", 0, 4)
+    handled(queue, "b", 10, 8)
+    handled(queue, "c", 20, 90, mode=OFFLINE)  # offline answers are not live handling
+    claimed(queue, "d", minutes=30)  # still going on
+    assert queue.average_handling(DEFAULT) == timedelta(minutes=6)
+    live = claimed(queue, "e", minutes=40)
+    queue.leave("e", now=at(43))  # the customer ended it after 2 minutes with the agent
+    assert queue.get(live.id).claimed_at == at(41)
+    assert queue.average_handling(DEFAULT) == timedelta(minutes=14 / 3)
+
+
+def test_average_handling_uses_only_the_most_recent_history(queue):
+    handled(queue, "oud", 0, 600)  # long ago and very long: falls out of the history
+    for n in range(HANDLING_HISTORY):
+        handled(queue, f"klant-{n}", 1000 + 10 * n, 3)
+    assert queue.average_handling(DEFAULT) == timedelta(minutes=3)
+
+
+@pytest.mark.parametrize(("position", "agents", "expected"), [
+    (0, 2, timedelta(0)),
+    (-1, 2, timedelta(0)),
+    (1, 1, timedelta(minutes=6)),
+    (3, 2, timedelta(minutes=9)),
+    (2, 4, timedelta(minutes=3)),
+    (3, 0, timedelta(minutes=18)),  # nobody online counts as one agent
+    (3, -2, timedelta(minutes=18)),
+])
+def test_estimated_wait(position, agents, expected):
+    assert estimated_wait(position, agents, timedelta(minutes=6)) == expected
