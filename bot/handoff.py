@@ -213,7 +213,7 @@ class HandoffQueue:
             return _as_entry(record) if record else None
 
     def open_entries(self) -> list[Entry]:
-        """Everything an agent may still have to do, oldest first (live before offline at a tie)."""
+        """Everything an agent may still have to do, oldest first."""
         with sa.orm.Session(self.engine) as session:
             query = (sa.select(EntryRecord).where(EntryRecord.status.in_(OPEN_STATUSES))
                      .order_by(EntryRecord.queued_at, EntryRecord.id))

@@ -15,7 +15,8 @@ the stored events are exactly those of Rasa's `SQLTrackerStore`. Two things diff
 - Saving a tracker: Rasa first counts the conversation's stored events (a query with a sub-query,
   about 2 ms a save) to know which events are new. This store remembers that number from the
   retrieval that started the turn and from its own saves, and asks the database only when it does
-  not know it. Like Rasa's in-memory lock store, that assumes one Rasa server per database.
+  not know it. SQLite only, like the open connection: it assumes one Rasa server per database,
+  whereas PostgreSQL may be shared by several servers (with the Redis lock store).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # conversation id -> events of its latest session in the database, as last read or written here
         self._stored_events: OrderedDict[str, int] = OrderedDict()
+        self._single_server = self.engine.dialect.name == "sqlite"
 
     def _remember(self, sender_id: str, count: Optional[int]) -> None:
         self._stored_events.pop(sender_id, None)
@@ -85,7 +87,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         return None
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        stored = self._stored_events.get(tracker.sender_id)
+        stored = self._stored_events.get(tracker.sender_id) if self._single_server else None
         if stored is None or stored > len(tracker.events):
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))

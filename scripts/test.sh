@@ -16,6 +16,9 @@ step "Validating the training data and domain"
 step "Browser for the widget tests (Debian's chromium)"
 scripts/install_chromium.sh
 
+step "PostgreSQL and Redis for the production-configuration tests (Debian's packages)"
+scripts/install_db_servers.sh
+
 step "pytest: calendar, actions, end-to-end against the real servers and in a real browser"
 "$ROOT/.venv/bin/python" -m pytest tests
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,3 +26,27 @@ def _env_defaults() -> dict[str, str]:
 
 if "RASA_TOKEN" not in os.environ:
     os.environ.update(_env_defaults())
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private PostgreSQL server on loopback for the whole test session (Debian's package)."""
+    from scripts.db_servers import Postgres
+
+    server = Postgres().start()
+    try:
+        yield server.url
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private Redis server on loopback for the whole test session (Debian's package)."""
+    from scripts.db_servers import Redis
+
+    server = Redis(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
