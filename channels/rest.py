@@ -14,7 +14,10 @@ channels/delivery.py) and answers every malformed request with a 4xx and a JSON 
 | body over MAX_BODY_BYTES (64 kB) | 413 `body_too_large` |
 | body not UTF-8 JSON | 400 `invalid_json` |
 | JSON that is not an object | 400 `not_an_object` |
+| JSON nested deeper than MAX_JSON_DEPTH (20) levels | 400 `too_deeply_nested` |
+| text that cannot be stored as UTF-8 (a lone surrogate such as `"\\ud800"`) | 400 `invalid_unicode` |
 | no `sender`, or not a non-empty string / number of at most MAX_SENDER_CHARS | 400 `sender_*` |
+| `sender` with control or other unprintable characters | 400 `sender_invalid` |
 | no `message` | 400 `message_missing` |
 | `message` not a string | 400 `message_not_text` |
 | `message` empty or only whitespace | 400 `message_empty` |
@@ -22,6 +25,7 @@ channels/delivery.py) and answers every malformed request with a 4xx and a JSON 
 | `metadata` present but not an object | 400 `metadata_not_an_object` |
 | `input_channel` present but not a non-empty string | 400 `input_channel_not_text` |
 | another method than POST | 405 `method_not_allowed` |
+| the message could not be processed (e.g. the conversation store is down) | 503 `temporarily_unavailable` |
 
 The name stays "rest", so the path is /webhooks/rest/webhook as with Rasa's channel.
 """
@@ -47,7 +51,11 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 5000
-MAX_SENDER_CHARS = 256
+# The conversation id columns (Rasa's tracker store, the agent queue, the cases) are VARCHAR(255):
+# PostgreSQL refuses a longer id, and Rasa's SQL tracker store then stops the whole server.
+MAX_SENDER_CHARS = 255
+# Rasa deep-copies the metadata; a few hundred levels exceed Python's recursion limit.
+MAX_JSON_DEPTH = 20
 
 
 class InvalidRequest(Exception):
@@ -62,6 +70,13 @@ class InvalidRequest(Exception):
 
     def body(self) -> Dict[str, Dict[str, str]]:
         return {"error": {"code": self.code, "nl": self.nl, "en": self.en}}
+
+
+NOT_PROCESSED = InvalidRequest(
+    503, "temporarily_unavailable",
+    "Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. Stuur het over een minuut opnieuw.",
+    "The message was not processed because of a temporary fault; send it again in a minute.",
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,13 @@ def _sender(payload: Dict[str, Any]) -> str:
             f'Het veld "sender" is te lang: maximaal {MAX_SENDER_CHARS} tekens.',
             f'The field "sender" is too long: at most {MAX_SENDER_CHARS} characters.',
         )
+    if not sender.isprintable():
+        # A NUL makes PostgreSQL (and with it Rasa's SQL tracker store and the server) fail.
+        raise InvalidRequest(
+            400, "sender_invalid",
+            'Het veld "sender" bevat ongeldige tekens, zoals stuurtekens.',
+            'The field "sender" contains control or other unprintable characters.',
+        )
     return sender
 
 
@@ -141,23 +163,61 @@ def _text(payload: Dict[str, Any]) -> str:
     return text
 
 
+def _depth(value: Any) -> int:
+    """How deeply lists and objects are nested in a JSON value (a scalar is 0)."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            level.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _check_structure(payload: Dict[str, Any]) -> None:
+    if _depth(payload) > MAX_JSON_DEPTH:
+        raise InvalidRequest(
+            400, "too_deeply_nested",
+            f"Het verzoek is te diep genest: maximaal {MAX_JSON_DEPTH} niveaus.",
+            f"The request is nested too deeply: at most {MAX_JSON_DEPTH} levels.",
+        )
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" in JSON): spaCy cannot read it, and in a sender id it makes
+        # Rasa's SQL tracker store stop the whole server.
+        raise InvalidRequest(
+            400, "invalid_unicode",
+            "Je bericht bevat tekens die we niet kunnen lezen. Pas het aan en stuur het opnieuw.",
+            "The request contains text that is not valid Unicode (a lone surrogate).",
+        ) from None
+
+
 def parse_message(body: bytes, content_length: Optional[str] = None) -> ParsedMessage:
     """The webhook's request body checked and taken apart; raises InvalidRequest."""
     _check_size(content_length, len(body))
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[..."
         raise InvalidRequest(
             400, "invalid_json",
             'Het verzoek is geen geldige JSON. Stuur bijvoorbeeld {"sender": "klant-1", "message": "hoi"}.',
             'The request body is not valid JSON. Send e.g. {"sender": "klant-1", "message": "hoi"}.',
         ) from None
+    return check_payload(payload)
+
+
+def check_payload(payload: Any) -> ParsedMessage:
+    """A decoded request (`{"sender", "message", "metadata", "input_channel"}`) checked and
+    taken apart; raises InvalidRequest. The socket.io channel checks its messages with it too."""
     if not isinstance(payload, dict):
         raise InvalidRequest(
             400, "not_an_object",
             'Het verzoek moet een JSON-object zijn, zoals {"sender": "klant-1", "message": "hoi"}.',
             'The request body must be a JSON object such as {"sender": "klant-1", "message": "hoi"}.',
         )
+    _check_structure(payload)
     sender = _sender(payload)
     text = _text(payload)
     metadata = payload.get("metadata")
@@ -228,10 +288,11 @@ class RestInput(RasaRestInput):
                         input_channel=input_channel, metadata=message.metadata,
                     )
                 )
-            except CancelledError:
-                logger.error("REST webhook: handling the message timed out (sender %s)", message.sender)
-            except Exception:
+            except (CancelledError, Exception):
+                # Not processed (e.g. the conversation store is unreachable): say so, so that the
+                # client sends the message again instead of taking silence for an answer.
                 logger.exception("REST webhook: handling the message failed (sender %s)", message.sender)
+                return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
             waiting = [{"recipient_id": message.sender, "text": text}
                        for text in await delivery.take_undelivered(message.sender)]
             return response.json(waiting + collector.messages)

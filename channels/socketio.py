@@ -9,6 +9,10 @@ send no Origin header (servers, scripts, the tests' python-socketio client) are 
 are let through, as engine.io does. The CORS response headers come from Rasa's `--cors` (the same
 CORS_ORIGINS, see scripts/services.py).
 
+Messages are checked as the REST webhook checks them (channels/rest.py): an empty, too long or
+malformed message, or one without a usable session id, gets a Dutch answer instead of reaching
+the model; engine.io closes a connection that sends a packet over 64 kB.
+
 It also tells the agent queue which chat windows are connected and hands a window that connects
 again the agents' answers it missed (channels/delivery.py).
 
@@ -18,6 +22,8 @@ The channel's name stays "socketio", so the widget's path (/socket.io) and the H
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -26,8 +32,14 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
 from channels import delivery
+from channels.rest import MAX_BODY_BYTES, InvalidRequest, check_payload
 
 ORIGINS_KEY = "cors_allowed_origins"
+NOT_PROCESSED_TEXT = ("Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. "
+                      "Stuur het over een minuut opnieuw.")
+# What a chat window hears when its session id is unusable (the widget always sends a good one).
+BAD_SESSION_TEXT = "Deze chat heeft geen geldige sessie. Herlaad de pagina en stel je vraag opnieuw."
+logger = logging.getLogger(__name__)
 
 
 def parse_origins(value: Any) -> List[str]:
@@ -66,6 +78,8 @@ class SocketIOInput(RasaSocketIOInput):
         # Access-Control-Allow-Origin header makes browsers reject the socket.io polling requests.
         engine._cors_headers = _no_cors_headers
         self._track_chat_windows()
+        self._apologise_for_failures()
+        self._check_input()
         return socketio_webhook
 
     def _track_chat_windows(self) -> None:
@@ -90,6 +104,73 @@ class SocketIOInput(RasaSocketIOInput):
             await delivery.chat_closed(sid)
 
         handlers["session_request"], handlers["disconnect"] = session_request, disconnect
+
+    def _apologise_for_failures(self) -> None:
+        """A message that could not be processed (e.g. the conversation store is down) gets a Dutch
+        answer saying so, instead of silence."""
+        handlers = self.sio.handlers[self.namespace or "/"]
+        handle_message, sio, event = handlers[self.user_message_evt], self.sio, self.bot_message_evt
+
+        async def user_uttered(sid: Text, data: Dict) -> None:
+            try:
+                await handle_message(sid, data)
+            except Exception:
+                logger.exception("socket.io: handling a message failed")
+                await sio.emit(event, {"text": NOT_PROCESSED_TEXT}, room=sid)
+
+        handlers[self.user_message_evt] = user_uttered
+
+    def _check_input(self) -> None:
+        """The REST webhook's checks (channels/rest.py) for socket.io: a message that is empty,
+        too long (the model blocks the whole server for seconds on 20 kB, minutes on 100 kB), not
+        text, or without a usable session id gets a Dutch answer and never reaches Rasa; an
+        unusable session id in a session_request is replaced by a new one. engine.io drops a packet
+        over 64 kB (the REST webhook's body limit) by closing that connection."""
+        self.sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        handlers = self.sio.handlers[self.namespace or "/"]
+        confirm_session, handle_message = handlers["session_request"], handlers[self.user_message_evt]
+        sio, event, key = self.sio, self.bot_message_evt, self.metadata_key
+
+        async def session_request(sid: Text, data: Any) -> None:
+            data = dict(data) if isinstance(data, dict) else {}
+            if data.get("session_id") is not None and not _usable_session_id(data["session_id"]):
+                logger.info("socket.io: a new session instead of an unusable session id")
+                data["session_id"] = None  # Rasa then makes a new one; the widget takes it
+            await confirm_session(sid, data)
+
+        async def user_uttered(sid: Text, data: Any) -> None:
+            try:
+                if not isinstance(data, dict):
+                    check_payload(data)  # raises not_an_object
+                if self.session_persistence and not _usable_session_id(data.get("session_id")):
+                    raise InvalidRequest(400, "sender_invalid", BAD_SESSION_TEXT, "Unusable session_id.")
+                metadata = data.get(key)
+                if isinstance(metadata, str):  # Rasa reads a JSON string too
+                    try:
+                        metadata = json.loads(metadata)
+                    except (ValueError, RecursionError):
+                        metadata = "not an object"
+                check_payload({"sender": "socketio", "message": data.get("message"), "metadata": metadata})
+            except InvalidRequest as refused:
+                logger.info("socket.io: refused a message: %s", refused.code)
+                text = BAD_SESSION_TEXT if refused.code.startswith("sender_") else refused.nl
+                await sio.emit(event, {"text": text}, room=sid)
+                return
+            await handle_message(sid, {**data, key: metadata} if key in data else data)
+
+        handlers["session_request"], handlers[self.user_message_evt] = session_request, user_uttered
+
+
+def _usable_session_id(value: Any) -> bool:
+    """A session id that the REST webhook would accept as a sender, exactly as it is (Rasa uses it
+    unstripped as the conversation id)."""
+    if not isinstance(value, str) or value != value.strip():
+        return False
+    try:
+        check_payload({"sender": value, "message": "-"})
+    except InvalidRequest:
+        return False
+    return True
 
 
 def _no_cors_headers(environ: Dict[str, Any]) -> List[Tuple[str, str]]:

@@ -1,14 +1,26 @@
-"""Speed fixes for Rasa 3.6.21 inside the Rasa server, applied once by `apply()`."""
+"""Fixes for Rasa 3.6.21 inside the Rasa server, applied once by `apply()`: speed, and a clear
+answer when the action server cannot be reached."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import time
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 # At most this many messages in Rasa's processing at once (KLANTENSERVICE_MESSAGES_IN_PROCESS; 0: no
 # limit). make bench, 50 customers: p99 2.5-2.9 s without a limit, 1.2 s with 16 (1.05 s with 4, at
 # 11% less throughput), throughput within 1%.
 MESSAGES_IN_PROCESS = 16
+# Seconds Rasa waits for the action server (KLANTENSERVICE_ACTION_TIMEOUT); Rasa's own is 5 minutes.
+ACTION_TIMEOUT = 4.0
+RETRY_AFTER = 3.0
+ACTION_SERVER_DOWN_RESPONSE = "utter_storing"
+ACTION_SERVER_DOWN_TEXT = ("Sorry, er gaat aan onze kant even iets mis, waardoor ik je vraag nu niet "
+                           "kan afmaken. Probeer het over een paar minuten nog eens.")
 
 _applied = False
 
@@ -19,6 +31,9 @@ def apply() -> None:
     if _applied:
         return
     _validate_action_results_with_a_compiled_validator()
+    _answer_when_the_action_server_fails(
+        float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT))
+    _refuse_messages_when_the_conversation_store_fails()
     limit = int(os.environ.get("KLANTENSERVICE_MESSAGES_IN_PROCESS", "") or MESSAGES_IN_PROCESS)
     if limit > 0:
         _limit_messages_in_process(limit)
@@ -83,3 +98,60 @@ def _limit_messages_in_process(limit: int) -> None:
             return await handle_message(self, message)
 
     MessageProcessor.handle_message = limited_handle_message
+
+
+def _answer_when_the_action_server_fails(timeout: float) -> None:
+    """A custom action whose server is down or slower than `timeout` seconds says so in Dutch.
+
+    Rasa would wait up to 5 minutes and then log the error, leaving the customer without any answer.
+    The session start, a custom action here, falls back to Rasa's own so that a new session still
+    begins. After a failure the action server is not asked again for RETRY_AFTER seconds, so one
+    message never waits for several timeouts. The conversation goes on normally once it is back.
+    """
+    from rasa.core.actions import action as rasa_action
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.exceptions import RasaException
+
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = timeout
+    run_remote = rasa_action.RemoteAction.run
+    failed_at = [-RETRY_AFTER]
+
+    async def run_or_apologise(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
+        try:
+            if time.monotonic() - failed_at[0] < RETRY_AFTER:
+                raise RasaException("the action server failed moments ago")
+            return await run_remote(self, output_channel, nlg, tracker, domain)
+        except rasa_action.ActionExecutionRejection:
+            raise
+        except (RasaException, asyncio.TimeoutError) as error:
+            failed_at[0] = time.monotonic()
+            logger.error("Action server failed for %s (%s): answering that something went wrong",
+                         self.name(), error or type(error).__name__)
+            if self.name() == rasa_action.ACTION_SESSION_START_NAME:
+                return await rasa_action.ActionSessionStart().run(output_channel, nlg, tracker, domain)
+            message = await nlg.generate(ACTION_SERVER_DOWN_RESPONSE, tracker, output_channel.name())
+            return [BotUttered((message or {}).get("text") or ACTION_SERVER_DOWN_TEXT)]
+
+    rasa_action.RemoteAction.run = run_or_apologise
+
+
+def _refuse_messages_when_the_conversation_store_fails() -> None:
+    """Errors of the conversation store reach the channel, which refuses the message clearly.
+
+    Rasa's FailSafeTrackerStore would answer from an empty in-memory conversation instead and keep
+    what follows in memory only: an answer out of context, and turns lost at the next restart.
+    """
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        return await self._tracker_store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self: Any, sender_id: str) -> Any:
+        return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+    async def save(self: Any, tracker: Any) -> None:
+        await self._tracker_store.save(tracker)
+
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save

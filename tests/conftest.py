@@ -29,15 +29,20 @@ if "RASA_TOKEN" not in os.environ:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_server():
     """A private PostgreSQL server on loopback for the whole test session (Debian's package)."""
     from scripts.db_servers import Postgres
 
     server = Postgres().start()
     try:
-        yield server.url
+        yield server
     finally:
         server.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server) -> str:
+    return postgres_server.url
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ restarted server must see the whole conversation, its slots, its queue entry and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ from bot.cases import CaseStore
 from bot.handoff import HandoffQueue
 from scripts.db_servers import free_port, fresh_database
 from scripts.services import Services
+from tests.e2e.test_handoff import ChatWindow
 
 pytestmark = pytest.mark.e2e
 
@@ -75,6 +77,16 @@ def cluster(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPath
             server.stop_all()
 
 
+async def _socket_message(url: str, text: str) -> str:
+    window = ChatWindow(url)
+    await window.open()
+    try:
+        await window.say(text)
+        return await window.next(30)
+    finally:
+        await window.close()
+
+
 def user_texts(tracker: dict) -> list[str]:
     return [event["text"] for event in tracker["events"] if event["event"] == "user"]
 
@@ -119,3 +131,23 @@ def test_a_conversation_survives_a_killed_server_and_a_restart(cluster):
     print(f"\nscale-out: {sent} messages over 2 Rasa servers (one killed, one restarted), "
           f"{sent} answered, {stored} stored, {sent - stored} lost")
     assert stored == sent
+
+
+def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(cluster, postgres_server):
+    [name] = [name for name, server in cluster.servers.items() if server.processes]
+    sender = f"db-weg-{uuid.uuid4().hex[:8]}"
+    assert "09:00" in cluster.say(name, sender, "wanneer zijn jullie open")[0]
+    postgres_server.stop("immediate")
+    try:
+        url = f"{cluster.servers[name].rasa_url}/webhooks/rest/webhook"
+        refused = requests.post(url, json={"sender": sender, "message": "wat is jullie telefoonnummer"}, timeout=60)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "temporarily_unavailable"
+        assert "opnieuw" in refused.json()["error"]["nl"]
+        assert "niet verwerkt" in asyncio.run(_socket_message(cluster.servers[name].rasa_url, "hallo"))
+    finally:
+        postgres_server.start()
+    assert "020 - 808 28 52" in cluster.say(name, sender, "wat is jullie telefoonnummer")[0]
+    said = user_texts(cluster.tracker(name, sender))
+    assert said[0] == "wanneer zijn jullie open" and said[-1] == "wat is jullie telefoonnummer"
+    print(f"\ndatabase outage: 1 REST message refused with 503 and 1 socket.io message with a Dutch notice, {len(said)} acknowledged messages stored, 0 lost")
