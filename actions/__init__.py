@@ -1,11 +1,15 @@
 """Rasa SDK actions: thin adapters that read the tracker, ask `bot/` and answer.
 
-A malformed KLANTENSERVICE_NOW stops the action server here, at start, with a clear message.
+A malformed KLANTENSERVICE_NOW stops the action server here, at start, with a clear message, and
+personal data in the server's log records is masked from here on (bot/log_privacy.py).
 """
 
 import sys
 
+from bot import log_privacy
 from bot.clock import ClockError, pinned
+
+log_privacy.install()
 
 try:
     pinned()

@@ -34,6 +34,9 @@ def apply() -> None:
     _answer_when_the_action_server_fails(
         float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT))
     _refuse_messages_when_the_conversation_store_fails()
+    from bot import log_privacy
+
+    log_privacy.install()  # the server's debug log repeats customer messages
     limit = int(os.environ.get("KLANTENSERVICE_MESSAGES_IN_PROCESS", "") or MESSAGES_IN_PROCESS)
     if limit > 0:
         _limit_messages_in_process(limit)
@@ -105,8 +108,9 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
 
     Rasa would wait up to 5 minutes and then log the error, leaving the customer without any answer.
     The session start, a custom action here, falls back to Rasa's own so that a new session still
-    begins. After a failure the action server is not asked again for RETRY_AFTER seconds, so one
-    message never waits for several timeouts. The conversation goes on normally once it is back.
+    begins. After a failure the action server is not asked again for the same conversation for
+    RETRY_AFTER seconds, so one message never waits for several timeouts (a new session's start
+    and then the answer). The conversation goes on normally once the action server is back.
     """
     from rasa.core.actions import action as rasa_action
     from rasa.shared.core.events import BotUttered
@@ -114,17 +118,20 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = timeout
     run_remote = rasa_action.RemoteAction.run
-    failed_at = [-RETRY_AFTER]
+    failed_at: dict[str, float] = {}  # conversation -> when the action server last failed it
 
     async def run_or_apologise(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
         try:
-            if time.monotonic() - failed_at[0] < RETRY_AFTER:
+            if time.monotonic() - failed_at.get(tracker.sender_id, float("-inf")) < RETRY_AFTER:
                 raise RasaException("the action server failed moments ago")
             return await run_remote(self, output_channel, nlg, tracker, domain)
         except rasa_action.ActionExecutionRejection:
             raise
         except (RasaException, asyncio.TimeoutError) as error:
-            failed_at[0] = time.monotonic()
+            now = time.monotonic()
+            for sender_id in [key for key, moment in failed_at.items() if now - moment >= RETRY_AFTER]:
+                del failed_at[sender_id]
+            failed_at[tracker.sender_id] = now
             logger.error("Action server failed for %s (%s): answering that something went wrong",
                          self.name(), error or type(error).__name__)
             if self.name() == rasa_action.ACTION_SESSION_START_NAME:

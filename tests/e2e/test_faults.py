@@ -44,7 +44,7 @@ def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_o
     assert seconds < 5
     action_server.start("actions")
     action_server.wait_ready("actions")
-    time.sleep(3)  # the Rasa server tries the action server again 3 s after a failure
+    time.sleep(3)  # the Rasa server tries the action server again for this conversation after 3 s
     assert HOURS in assistant.say(sender, "hoe laat zijn jullie open?")[0]
     print(f"\naction server stopped: answered in {seconds:.2f} s, then normal service again")
 
