@@ -1,0 +1,327 @@
+"""The Kubernetes deployment (deploy/): every YAML file parses, and the values, manifests and
+Dockerfiles say what the running assistant needs. Without helm or a cluster, these checks stand in
+for `helm template`: they read the files against the project's own sources (endpoints.yml,
+credentials.yml, scripts/env.sh, scripts/services.py, requirements/lock.txt)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.webapp.app import DEFAULT_BUNDLE, PROJECT_ROOT
+from bot.webshops import NLU_FILE
+from scripts.services import Services
+from tests.conftest import ROOT
+
+DEPLOY = ROOT / "deploy"
+SECRET_NAME = "klantenservice-secrets"
+PLACEHOLDER = re.compile(r"^(CHANGE-ME|<[^>]*>)$")
+REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+# The chart's default tracker/lock store keys (charts/rasa/values.yaml) that must be removed (null)
+# because the project's stores take one URL.
+CHART_TRACKER_DEFAULTS = ("dialect", "port", "username", "password", "db", "login_db")
+CHART_LOCK_DEFAULTS = ("port", "password", "db")
+
+
+def documents(path: Path) -> list[Any]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+
+
+def yaml_files() -> list[Path]:
+    return sorted(p for p in DEPLOY.rglob("*") if p.suffix in (".yml", ".yaml"))
+
+
+def values(name: str) -> dict:
+    (doc,) = documents(DEPLOY / "helm" / name)
+    return doc
+
+
+def manifests() -> list[dict]:
+    return [doc for path in sorted((DEPLOY / "k8s").glob("*.yml")) for doc in documents(path)]
+
+
+def manifest(kind: str, name: str) -> dict:
+    (found,) = [d for d in manifests() if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def env_map(env: list[dict]) -> dict[str, dict]:
+    names = [item["name"] for item in env]
+    assert len(names) == len(set(names)), f"duplicate variables: {names}"
+    return {item["name"]: item for item in env}
+
+
+def web_container() -> dict:
+    (container,) = manifest("Deployment", "klantenservice-web")["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def lock_versions() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def dockerfile(name: str) -> str:
+    return (DEPLOY / "docker" / name).read_text(encoding="utf-8")
+
+
+def base_image(text: str) -> str:
+    (line,) = [line for line in text.splitlines() if line.startswith("FROM ")]
+    return line.split()[1]
+
+
+def placeholders_in(text: str) -> set[str]:
+    return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text))
+
+
+ENVIRONMENTS = {
+    "rasa": lambda: values("rasa-values.yml")["extraEnv"],
+    "actions": lambda: values("actions-values.yml")["extraEnv"],
+    "web": lambda: web_container()["env"],
+}
+
+
+# --- every file -------------------------------------------------------------------------------------
+
+
+def test_every_yaml_file_under_deploy_parses():
+    files = yaml_files()
+    names = {p.relative_to(DEPLOY).as_posix() for p in files}
+    assert {"helm/rasa-values.yml", "helm/actions-values.yml", "k8s/web.yml",
+            "k8s/secrets.example.yml", "k8s/rasa-sticky-service.yml"} <= names
+    for path in files:
+        assert documents(path), f"{path} is empty"
+
+
+def test_no_environment_pins_the_clock_in_production():
+    for path in yaml_files():
+        assert "KLANTENSERVICE_NOW" not in yaml.safe_dump(documents(path)), path
+
+
+@pytest.mark.parametrize("process", sorted(ENVIRONMENTS))
+def test_no_variable_holds_a_literal_secret(process):
+    for name, item in env_map(ENVIRONMENTS[process]()).items():
+        if re.search(r"TOKEN|PASSWORD|SECRET", name):
+            assert "value" not in item, f"{process}: {name} is a literal"
+            assert item["valueFrom"]["secretKeyRef"]["name"] == SECRET_NAME
+        if "@" in item.get("value", ""):  # a URL with credentials: the password is a reference
+            password = re.match(r"^[a-z]+://[^:/@]*:([^@]*)@", item["value"]).group(1)
+            assert REFERENCE.fullmatch(password), f"{process}: {name} has a literal password"
+
+
+@pytest.mark.parametrize("process", sorted(ENVIRONMENTS))
+def test_every_reference_is_defined_before_it_is_used(process):
+    """Kubernetes expands $(VAR) in a value only from variables listed earlier."""
+    defined: set[str] = set()
+    for item in ENVIRONMENTS[process]():
+        for name in REFERENCE.findall(item.get("value", "")):
+            assert name in defined, f"{process}: {item['name']} uses $({name}) before it is defined"
+        defined.add(item["name"])
+
+
+# --- the Rasa server ----------------------------------------------------------------------------------
+
+
+def test_the_rasa_image_is_the_project_image_on_rasa_3_6_21():
+    image = values("rasa-values.yml")["image"]
+    assert "3.6.21" in image["tag"]
+    assert image["repository"] and not image["repository"].startswith("rasa/")
+    assert lock_versions()["rasa"] == "3.6.21"
+    assert base_image(dockerfile("rasa.Dockerfile")) == f"rasa/rasa:{lock_versions()['rasa']}"
+
+
+def test_the_rasa_server_runs_several_replicas_with_the_model_of_the_image():
+    rasa = values("rasa-values.yml")
+    assert rasa["replicaCount"] >= 2
+    settings = rasa["applicationSettings"]
+    assert settings["initialModel"] == "" and settings["trainInitialModel"] is False
+    args = rasa["args"]
+    assert args[args.index("--model") + 1] == "models/klantenservice.tar.gz"
+    assert "COPY --chown=1001:0 models/klantenservice.tar.gz models/klantenservice.tar.gz" in dockerfile("rasa.Dockerfile")
+
+
+def test_the_rasa_server_is_started_as_scripts_services_starts_it():
+    env = {"RASA_PORT": "5005", "ACTION_PORT": "5055", "MODEL_PATH": "models/klantenservice.tar.gz",
+           "RASA_TOKEN": "t", "CORS_ORIGINS": "https://a"}
+    local = Services(env=env).commands()["rasa"]
+    args = values("rasa-values.yml")["args"]
+    assert args[0] == "run"
+    assert {a for a in local if a.startswith("--")} <= {a for a in args if a.startswith("--")}
+    assert "--jwt-secret" not in args  # the chart's default would add a guessable JWT key
+    assert args[args.index("--credentials") + 1] == "credentials.yml"
+    assert args[args.index("--endpoints") + 1] == "endpoints.yml"
+
+
+def test_the_api_token_comes_from_the_secret_and_never_from_the_values():
+    rasa = values("rasa-values.yml")
+    assert rasa["applicationSettings"]["token"] == ""
+    args = rasa["args"]
+    token = REFERENCE.fullmatch(args[args.index("--auth-token") + 1]).group(1)
+    ref = env_map(rasa["extraEnv"])[token]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": SECRET_NAME, "key": "rasa-token"}
+    web_ref = env_map(web_container()["env"])["RASA_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert web_ref == ref
+
+
+def test_the_endpoints_are_those_of_endpoints_yml():
+    project = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints = values("rasa-values.yml")["applicationSettings"]["endpoints"]
+    tracker, lock = endpoints["trackerStore"], endpoints["lockStore"]
+    assert tracker["enabled"] and lock["enabled"]
+    assert (tracker["type"], tracker["url"]) == (project["tracker_store"]["type"], project["tracker_store"]["url"])
+    assert (lock["type"], lock["url"]) == (project["lock_store"]["type"], project["lock_store"]["url"])
+    assert all(key in tracker and tracker[key] is None for key in CHART_TRACKER_DEFAULTS)
+    assert all(key in lock and lock[key] is None for key in CHART_LOCK_DEFAULTS)
+    assert endpoints["additionalEndpoints"]["action_endpoint"] == project["action_endpoint"]
+
+
+def test_the_tracker_store_is_postgresql_and_the_lock_store_redis():
+    env = env_map(values("rasa-values.yml")["extraEnv"])
+    assert env["TRACKER_STORE_URL"]["value"].startswith("postgresql://")
+    assert env["KLANTENSERVICE_DB_URL"]["value"].startswith("postgresql://")
+    assert re.match(r"^rediss?://[^/]+/\d+$", env["LOCK_STORE_URL"]["value"])
+
+
+def test_the_channels_are_those_of_credentials_yml():
+    project = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    channels = values("rasa-values.yml")["applicationSettings"]["credentials"]["additionalChannelCredentials"]
+    assert {k: v or {} for k, v in channels.items()} == {k: v or {} for k, v in project.items()}
+
+
+def test_the_action_endpoint_is_the_action_servers_service():
+    actions = values("actions-values.yml")
+    url = env_map(values("rasa-values.yml")["extraEnv"])["ACTION_ENDPOINT_URL"]["value"]
+    assert url == f"http://{actions['fullnameOverride']}:{actions['service']['port']}/webhook"
+    assert actions["applicationSettings"]["port"] == actions["service"]["port"] == 5055
+
+
+# --- socket.io's sticky sessions --------------------------------------------------------------------
+
+
+def test_socketio_is_sticky_by_cookie_on_the_ingress_and_by_client_ip_on_its_service():
+    rasa = values("rasa-values.yml")
+    ingress = rasa["ingress"]
+    assert ingress["enabled"] and ingress["ingressClassName"] == "nginx"
+    annotations = ingress["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert annotations["nginx.ingress.kubernetes.io/session-cookie-name"]
+    (socketio,) = [p for p in ingress["extraPaths"] if p["path"].rstrip("/") == "/socket.io"]
+    sticky = manifest("Service", socketio["backend"]["service"]["name"])
+    assert sticky["spec"]["sessionAffinity"] == "ClientIP"
+    assert socketio["backend"]["service"]["port"]["name"] in {p["name"] for p in sticky["spec"]["ports"]}
+    # The chart's pod labels: chart name and release name (the README installs it under fullnameOverride).
+    assert sticky["spec"]["selector"] == {"app.kubernetes.io/name": "rasa",
+                                          "app.kubernetes.io/instance": rasa["fullnameOverride"]}
+    assert f"helm install {rasa['fullnameOverride']} rasa/rasa " in (DEPLOY / "README.md").read_text()
+
+
+def test_the_chat_page_and_socketio_share_one_origin():
+    """The affinity cookie travels only on same-origin requests of the widget."""
+    host = values("rasa-values.yml")["ingress"]["hostname"]
+    (rule,) = manifest("Ingress", "klantenservice-web")["spec"]["rules"]
+    assert rule["host"] == host
+    web = env_map(web_container()["env"])
+    rasa = env_map(values("rasa-values.yml")["extraEnv"])
+    assert web["RASA_PUBLIC_URL"]["value"] == f"https://{host}"
+    assert rasa["CORS_ORIGINS"]["value"] == f"https://{host}"
+
+
+# --- the variables each process needs -----------------------------------------------------------------
+
+
+def env_sh_variables() -> set[str]:
+    return set(re.findall(r"^export ([A-Z_]+)", (ROOT / "scripts" / "env.sh").read_text(), re.M))
+
+
+def test_the_rasa_server_gets_every_variable_of_its_configuration():
+    needed = placeholders_in((ROOT / "endpoints.yml").read_text()) | placeholders_in((ROOT / "credentials.yml").read_text())
+    needed |= {"KLANTENSERVICE_DB_URL"}  # channels/delivery.py: the agents' queue
+    assert {"TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "CORS_ORIGINS"} <= needed
+    assert needed <= env_sh_variables()
+    assert needed <= set(env_map(values("rasa-values.yml")["extraEnv"]))
+
+
+def test_the_action_server_gets_its_database():
+    env = env_map(values("actions-values.yml")["extraEnv"])
+    assert env["KLANTENSERVICE_DB_URL"]["value"].startswith("postgresql://")
+    assert values("actions-values.yml")["args"][:3] == ["start", "--actions", "actions"]
+
+
+def test_the_web_app_gets_every_variable_it_reads():
+    needed = {"RASA_URL", "RASA_TOKEN", "RASA_PUBLIC_URL", "KLANTENSERVICE_DB_URL", "TRACKER_STORE_URL",
+              "WEB_HOST", "WEB_PORT"}
+    assert needed <= env_sh_variables() | {"WEB_HOST"}  # WEB_HOST: bot/webapp's own default
+    env = env_map(web_container()["env"])
+    assert needed <= set(env)
+    assert env["WEB_HOST"]["value"] == "0.0.0.0"
+    assert env["RASA_URL"]["value"] == f"http://{values('rasa-values.yml')['fullnameOverride']}:5005"
+    assert web_container()["command"] == ["python", "-m", "bot.webapp"]
+
+
+# --- secrets ------------------------------------------------------------------------------------------
+
+
+def test_the_secret_template_holds_placeholders_only():
+    (secret,) = documents(DEPLOY / "k8s" / "secrets.example.yml")
+    assert secret["kind"] == "Secret" and secret["metadata"]["name"] == SECRET_NAME
+    assert "data" not in secret
+    assert secret["stringData"]
+    for key, value in secret["stringData"].items():
+        assert PLACEHOLDER.match(str(value)), f"{key} is not a placeholder"
+
+
+def test_every_secret_reference_names_a_key_of_the_template():
+    (secret,) = documents(DEPLOY / "k8s" / "secrets.example.yml")
+    refs = [item["valueFrom"]["secretKeyRef"] for process in ENVIRONMENTS.values() for item in process()
+            if "valueFrom" in item]
+    assert refs
+    for ref in refs:
+        assert ref["name"] == SECRET_NAME and ref["key"] in secret["stringData"]
+    assert "Secret" not in {d["kind"] for path in (DEPLOY / "k8s").glob("*.yml")
+                            if path.name != "secrets.example.yml" for d in documents(path)}
+
+
+# --- images -------------------------------------------------------------------------------------------
+
+
+def test_the_action_server_image_is_on_the_locks_rasa_sdk():
+    sdk = lock_versions()["rasa-sdk"]
+    assert base_image(dockerfile("actions.Dockerfile")) == f"rasa/rasa-sdk:{sdk}"
+    assert sdk in values("actions-values.yml")["image"]["tag"]
+
+
+def test_the_dockerfiles_copy_what_the_processes_import():
+    rasa, actions, web = dockerfile("rasa.Dockerfile"), dockerfile("actions.Dockerfile"), dockerfile("web.Dockerfile")
+    for package in ("rasa_runtime/", "channels/", "bot/", "build/spacy-nl/"):
+        assert f" {package} " in rasa, package
+    for path in ("actions/", "bot/", "klantenservice.yml", NLU_FILE.relative_to(ROOT).as_posix()):
+        assert f" {path} " in actions + " ", path
+    bundle = DEFAULT_BUNDLE.relative_to(PROJECT_ROOT).as_posix()
+    assert f"COPY {bundle} {bundle}" in web and "COPY bot/ bot/" in web
+    assert base_image(web).startswith("python:3.10")
+    for text in (rasa, actions, web):
+        assert "ENV PYTHONPATH=/app" in text and "requirements/lock.txt" in text
+
+
+def test_the_build_context_keeps_what_the_images_copy():
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    for kept in ("!models/klantenservice.tar.gz", "!build/spacy-nl", "!node_modules/rasa-webchat/lib/index.js"):
+        assert kept in ignore
+
+
+def test_the_readmes_explain_the_installation_and_sticky_sessions():
+    deploy = (DEPLOY / "README.md").read_text()
+    assert "helm repo add rasa https://helm.rasa.com/charts" in deploy
+    assert "helm install klantenservice-actions rasa/rasa-action-server -f deploy/helm/actions-values.yml" in deploy
+    assert "## Why socket.io needs sticky sessions" in deploy
+    main = (ROOT / "README.md").read_text()
+    assert main.index("## Running on Kubernetes") < main.index("## Settings")
+    assert "deploy/README.md" in main[main.index("## Running on Kubernetes"):main.index("## Settings")]
