@@ -9,12 +9,13 @@ SPACY_MODEL := build/spacy-nl/meta.json
 MODEL := models/klantenservice.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_MODEL)
 
-.PHONY: help setup train run shell test eval bench agent clean
+.PHONY: help setup train run shell test eval bench agent report clean
 
 help:
 	@echo "make run    start the assistant (Rasa server, action server) on this machine"
 	@echo "make test   run the whole test suite"
 	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
+	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
 	@echo "make setup | train | shell | eval | bench | clean"
 
 $(VENV)/.installed: requirements/lock.txt
@@ -61,6 +62,11 @@ bench: train
 agent: setup
 	@test -n "$(NAME)" || { echo "Name the account: make agent NAME=anna (ROLE=teamlead for a team lead)"; exit 1; }
 	@source scripts/env.sh && $(PY) -m bot.agents add "$(NAME)" --role "$(or $(ROLE),agent)"
+
+# The dashboard's figures for a period (both days count); no model needed, only the databases.
+report: $(VENV)/.installed
+	@source scripts/env.sh && $(PY) -m bot.insight report $(if $(FROM),--from "$(FROM)") \
+	  $(if $(TO),--to "$(TO)") $(if $(CSV),--csv "$(CSV)") $(REPORT_ARGS)
 
 clean:
 	rm -rf build models results var/*.db

@@ -29,12 +29,14 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
-from bot import clock
+from bot import clock, log_privacy
 from bot.database import URL_VARIABLE
 from bot.hours import default_calendar
 from bot.hours_text import now_status
 from bot.settings import load_settings
 from bot.webapp.agent import setup_agent_console
+from bot.webapp.dashboard import setup_dashboard
+from bot.webapp.review import setup_review
 
 logger = logging.getLogger(__name__)
 
@@ -215,10 +217,13 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     app.on_response_prepare.append(_security_headers)
     # After _security_headers: the console tightens the policy of its own responses.
     setup_agent_console(app, config, app[TEMPLATES_KEY])
+    setup_dashboard(app)  # /agent/dashboard, for team leads
+    setup_review(app)  # /agent/review, for team leads
     return app
 
 
 def main() -> None:
+    log_privacy.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     try:
         config = WebConfig.from_env(os.environ)

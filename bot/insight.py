@@ -1,0 +1,508 @@
+"""Figures for the team lead: how much the assistant resolves on its own, and where it fails.
+
+Two stores, which may be two different databases: the conversations come from Rasa's tracker store
+(TRACKER_STORE_URL, Rasa's table `events`), the queue and the cases from the assistant's database
+(KLANTENSERVICE_DB_URL). Each is counted in SQL on its own (GROUP BY and COUNT in SQLAlchemy Core,
+the same queries on SQLite and PostgreSQL); only their results meet here in Python: counts, the ids
+of the conversations (to leave out those with a queue entry or a case) and the live entries' times.
+
+Definitions, for a period [start, end):
+- conversations: distinct conversation ids (Rasa's sender_id) with a customer message in the period;
+- messages: customer messages (Rasa `user` events) in the period;
+- contained: conversations with no queue entry and no case in the period whose last customer
+  message in the period was understood (not `nlu_fallback`); containment = contained / conversations;
+- fallback rate, out-of-scope rate: messages with intent `nlu_fallback` / `out_of_scope`, as a share
+  of all messages; top intents: messages per predicted intent;
+- handoffs: queue entries queued in the period, `live` (staffed hours) and `offline` (outside them);
+  cases: cases filed in the period, by type;
+- wait: queued -> claimed of live entries queued in the period that an agent took; handling:
+  claimed -> closed of those that are closed. Average and 90th percentile (nearest rank);
+- demand: queue entries per hour of the week (Monday 0, hour 0-23, local time of the service), set
+  against the staffed minutes of each hour in the weekly schedule (holidays and special days left
+  out: a week grid shows the usual week).
+
+`python -m bot.insight report --from 2026-11-01 --to 2026-11-30 [--csv FILE] [--json]`
+(`make report FROM=... TO=...`); both dates count, the default is the last 7 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import os
+import sys
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from bot import clock
+from bot.cases import CaseRecord
+from bot.database import ROOT, create_engine
+from bot.handoff import LIVE, OFFLINE, EntryRecord
+from bot.settings import WEEKDAY_KEYS, OpeningHours, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+TRACKER_URL_VARIABLE = "TRACKER_STORE_URL"
+FALLBACK_INTENT, OUT_OF_SCOPE_INTENT = "nlu_fallback", "out_of_scope"
+CASE_TYPES = ("retour", "klacht")
+TOP_INTENTS = 10
+DEFAULT_DAYS = 7
+_UTC = timezone.utc
+
+# Rasa's SQLTrackerStore table, only as far as it is read here (its definition stays Rasa's).
+_tracker_metadata = sa.MetaData()
+EVENTS = sa.Table(
+    "events", _tracker_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255)),
+    sa.Column("type_name", sa.String(255)),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+)
+# A literal, not a parameter, so that SQLite sees the partial index below applies.
+_USER = sa.literal_column("'user'")
+# Partial (customer messages only) and covering: every figure is read from the index alone.
+TRACKER_INDEX = ("ix_events_insight", 'events (type_name, "timestamp", sender_id, intent_name, id) '
+                                      "WHERE type_name = 'user'")
+STORE_INDEXES = (("ix_handoff_queue_queued_at", "handoff_queue (queued_at)"),
+                 ("ix_cases_created_at", "cases (created_at)"))
+QUEUE, CASES = EntryRecord.__table__, CaseRecord.__table__
+
+Grid = tuple[tuple[int, ...], ...]  # 7 weekdays (Monday first) x 24 hours
+
+
+# --- the figures --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spread:
+    """Durations in seconds: how many, their mean and their 90th percentile (None when none)."""
+
+    count: int
+    average: float | None
+    p90: float | None
+
+
+def spread(seconds: Sequence[float]) -> Spread:
+    """Nearest-rank percentile: the smallest value that at least 90% of the values do not exceed."""
+    if not seconds:
+        return Spread(0, None, None)
+    ordered = sorted(seconds)
+    rank = math.ceil(0.9 * len(ordered))
+    return Spread(len(ordered), sum(ordered) / len(ordered), ordered[rank - 1])
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    start: datetime
+    end: datetime
+    conversations: int
+    messages: int
+    contained: int
+    fallback_messages: int
+    out_of_scope_messages: int
+    handoffs_live: int
+    handoffs_offline: int
+    cases: tuple[tuple[str, int], ...]  # (case type, count), the known types always present
+    top_intents: tuple[tuple[str, int], ...]  # (intent, messages), most first
+    wait: Spread
+    handling: Spread
+    demand: Grid  # queue entries per hour of the week
+    staffed_minutes: Grid  # staffed minutes of each hour in the weekly schedule
+
+    @property
+    def containment(self) -> float | None:
+        return _share(self.contained, self.conversations)
+
+    @property
+    def fallback_rate(self) -> float | None:
+        return _share(self.fallback_messages, self.messages)
+
+    @property
+    def out_of_scope_rate(self) -> float | None:
+        return _share(self.out_of_scope_messages, self.messages)
+
+    @property
+    def handoffs(self) -> int:
+        return self.handoffs_live + self.handoffs_offline
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types, for scripts (`--json`)."""
+        data = asdict(self)
+        data.update(start=self.start.isoformat(), end=self.end.isoformat(), cases=dict(self.cases),
+                    top_intents=dict(self.top_intents), containment=self.containment,
+                    fallback_rate=self.fallback_rate, out_of_scope_rate=self.out_of_scope_rate,
+                    demand=[list(day) for day in self.demand],
+                    staffed_minutes=[list(day) for day in self.staffed_minutes])
+        return data
+
+    def to_rows(self) -> list[tuple[str, str, Any]]:
+        """(key, Dutch description, value) for a CSV file; rates as fractions, durations in seconds."""
+        return _summary_rows(self) + _detail_rows(self)
+
+
+def _summary_rows(f: Figures) -> list[tuple[str, str, Any]]:
+    rows = [
+        ("period_start", "Begin van de periode", f.start.isoformat()),
+        ("period_end", "Einde van de periode (niet meer meegeteld)", f.end.isoformat()),
+        ("conversations", "Gesprekken", f.conversations),
+        ("messages", "Berichten van klanten", f.messages),
+        ("contained", "Gesprekken zelf opgelost door de assistent", f.contained),
+        ("containment", "Aandeel zelf opgelost", f.containment),
+        ("fallback_messages", "Berichten niet begrepen", f.fallback_messages),
+        ("fallback_rate", "Aandeel niet begrepen", f.fallback_rate),
+        ("out_of_scope_messages", "Berichten buiten het onderwerp", f.out_of_scope_messages),
+        ("out_of_scope_rate", "Aandeel buiten het onderwerp", f.out_of_scope_rate),
+        ("handoffs_live", "Doorverbonden met een medewerker (live)", f.handoffs_live),
+        ("handoffs_offline", "Vragen voor een medewerker buiten openingstijden", f.handoffs_offline),
+    ]
+    rows += [(f"cases.{kind}", f"Zaken: {kind}", count) for kind, count in f.cases]
+    for key, label, values in (("wait", "Wachttijd op een medewerker", f.wait),
+                               ("handling", "Behandeltijd door een medewerker", f.handling)):
+        rows += [(f"{key}_count", f"{label}: aantal gesprekken", values.count),
+                 (f"{key}_average_seconds", f"{label}: gemiddeld (seconden)", values.average),
+                 (f"{key}_p90_seconds", f"{label}: 90% binnen (seconden)", values.p90)]
+    return rows
+
+
+def _detail_rows(f: Figures) -> list[tuple[str, str, Any]]:
+    rows = [(f"intent.{intent}", f"Berichten met onderwerp {intent}", count)
+            for intent, count in f.top_intents]
+    for day, name in enumerate(WEEKDAY_KEYS):
+        for hour in range(24):
+            slot = f"{name} {hour:02d}:00-{hour + 1:02d}:00"
+            rows.append((f"demand.{day}.{hour:02d}", f"Vragen om een medewerker, {slot}",
+                         f.demand[day][hour]))
+            rows.append((f"staffed_minutes.{day}.{hour:02d}", f"Bemenste minuten, {slot}",
+                         f.staffed_minutes[day][hour]))
+    return rows
+
+
+# --- setting up the stores ----------------------------------------------------------------------------
+
+def tracker_url() -> str:
+    """Rasa's tracker store, as scripts/env.sh sets it up by default."""
+    return os.environ.get(TRACKER_URL_VARIABLE) or f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+
+
+def _create_index(engine: sa.engine.Engine, name: str, target: str) -> None:
+    """Idempotent; on PostgreSQL built CONCURRENTLY, so Rasa's writes are not held up meanwhile."""
+    concurrently = "CONCURRENTLY " if engine.dialect.name == "postgresql" else ""
+    statement = sa.text(f"CREATE INDEX {concurrently}IF NOT EXISTS {name} ON {target}")
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(statement)
+    except sa.exc.SQLAlchemyError as error:  # e.g. no right to create indexes: slower, still right
+        logger.warning("Could not create index %s (%s); the figures are counted without it", name, error)
+
+
+def prepare_tracker(engine: sa.engine.Engine) -> bool:
+    """Whether Rasa's events table is there yet; if so, adds the index the figures need. Rasa's
+    schema itself is left as it is: only one partial index on the customer messages is added."""
+    if not sa.inspect(engine).has_table("events"):
+        return False
+    _create_index(engine, *TRACKER_INDEX)
+    return True
+
+
+def prepare_store(engine: sa.engine.Engine) -> None:
+    """Indexes for the period filters on the queue and the cases (their tables exist already)."""
+    for name, target in STORE_INDEXES:
+        _create_index(engine, name, target)
+
+
+# --- the tracker store -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrackerCounts:
+    conversations: int
+    intents: dict[str | None, int]  # messages per intent (None: a message without one)
+    understood_at_end: frozenset[str]  # conversations whose last message was not a fallback
+
+
+def _user_messages(start: datetime, end: datetime) -> sa.sql.ColumnElement:
+    return sa.and_(EVENTS.c.type_name == _USER, EVENTS.c.timestamp >= start.timestamp(),
+                   EVENTS.c.timestamp < end.timestamp())
+
+
+def tracker_queries(start: datetime, end: datetime) -> tuple[sa.sql.Select, sa.sql.Select]:
+    """Messages per intent; and per conversation whether its last message was understood (the
+    highest id among its understood messages is its highest id). Each reads one index range."""
+    period = _user_messages(start, end)
+    intents = sa.select(EVENTS.c.intent_name, sa.func.count()).where(period).group_by(EVENTS.c.intent_name)
+    understood_id = sa.case((sa.or_(EVENTS.c.intent_name.is_(None),
+                                    EVENTS.c.intent_name != FALLBACK_INTENT), EVENTS.c.id))
+    ending = (sa.select(EVENTS.c.sender_id, sa.func.max(understood_id) == sa.func.max(EVENTS.c.id))
+              .where(period).group_by(EVENTS.c.sender_id))
+    return intents, ending
+
+
+def count_tracker(engine: sa.engine.Engine, start: datetime, end: datetime) -> TrackerCounts:
+    intents, ending = tracker_queries(start, end)
+    with engine.connect() as connection:
+        by_intent = {name: int(count) for name, count in connection.execute(intents)}
+        conversations = connection.execute(ending).all()
+    understood = frozenset(sender for sender, last_understood in conversations if last_understood)
+    return TrackerCounts(len(conversations), by_intent, understood)
+
+
+# --- the assistant's database ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoreCounts:
+    handoffs: dict[str, int]  # per mode
+    cases: dict[str, int]  # per case type
+    escalated: frozenset[str]  # conversations with a queue entry or a case
+    waits: list[float]  # seconds
+    handlings: list[float]
+    demand_by_utc_hour: dict[datetime, int]
+
+
+def _in_period(column: sa.Column, start: datetime, end: datetime) -> sa.sql.ColumnElement:
+    # UTC, as every moment is stored (SQLite keeps the wall time only).
+    return sa.and_(column >= start.astimezone(_UTC), column < end.astimezone(_UTC))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=_UTC)
+
+
+def _utc_hour(column: sa.Column, dialect: str) -> sa.sql.ColumnElement | None:
+    """The UTC hour of a stored moment as text 'YYYY-MM-DD HH'; None where unknown."""
+    if dialect == "sqlite":
+        return sa.func.strftime("%Y-%m-%d %H", column)
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return None
+
+
+def _demand_by_utc_hour(connection: sa.engine.Connection, period: sa.sql.ColumnElement
+                        ) -> dict[datetime, int]:
+    """Queue entries per UTC hour, counted in SQL (the hours only cross to local time later)."""
+    hour = _utc_hour(QUEUE.c.queued_at, connection.dialect.name)
+    if hour is None:  # another database: the moments themselves, bucketed here
+        counts: dict[datetime, int] = {}
+        for (moment,) in connection.execute(sa.select(QUEUE.c.queued_at).where(period)):
+            key = _aware(moment).astimezone(_UTC).replace(minute=0, second=0, microsecond=0)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+    rows = connection.execute(sa.select(hour, sa.func.count()).where(period).group_by(hour))
+    return {datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=_UTC): int(count) for text, count in rows}
+
+
+def _live_spans(connection: sa.engine.Connection, period: sa.sql.ColumnElement
+                ) -> tuple[list[float], list[float]]:
+    query = sa.select(QUEUE.c.queued_at, QUEUE.c.claimed_at, QUEUE.c.closed_at).where(
+        period, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_not(None))
+    waits, handlings = [], []
+    for queued, claimed, closed in connection.execute(query):
+        waits.append((_aware(claimed) - _aware(queued)).total_seconds())
+        if closed is not None:
+            handlings.append((_aware(closed) - _aware(claimed)).total_seconds())
+    return waits, handlings
+
+
+def count_store(engine: sa.engine.Engine, start: datetime, end: datetime) -> StoreCounts:
+    queued = _in_period(QUEUE.c.queued_at, start, end)
+    filed = _in_period(CASES.c.created_at, start, end)
+    escalated = sa.union(sa.select(QUEUE.c.conversation_id).where(queued),
+                         sa.select(CASES.c.conversation_id).where(filed))
+    with engine.connect() as connection:
+        modes = dict(connection.execute(
+            sa.select(QUEUE.c.mode, sa.func.count()).where(queued).group_by(QUEUE.c.mode)).all())
+        cases = dict(connection.execute(
+            sa.select(CASES.c.case_type, sa.func.count()).where(filed).group_by(CASES.c.case_type)).all())
+        conversation_ids = frozenset(connection.scalars(escalated))
+        waits, handlings = _live_spans(connection, queued)
+        demand = _demand_by_utc_hour(connection, queued)
+    return StoreCounts(modes, cases, conversation_ids, waits, handlings, demand)
+
+
+# --- the week grid ----------------------------------------------------------------------------------
+
+def week_grid(counts: dict[datetime, int], zone: ZoneInfo) -> Grid:
+    """Counts per UTC hour moved to the local hour of the week (the zone's offsets are whole hours)."""
+    grid = [[0] * 24 for _ in range(7)]
+    for moment, count in counts.items():
+        local = moment.astimezone(zone)
+        grid[local.weekday()][local.hour] += count
+    return tuple(tuple(day) for day in grid)
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def staffed_grid(weekly_hours: Sequence[OpeningHours | None]) -> Grid:
+    """Per weekday and hour, how many minutes of that hour the weekly schedule has people there."""
+    grid = []
+    for hours in weekly_hours:
+        day = []
+        for hour in range(24):
+            if hours is None:
+                day.append(0)
+                continue
+            overlap = min(_minutes(hours.close), (hour + 1) * 60) - max(_minutes(hours.open), hour * 60)
+            day.append(max(0, overlap))
+        grid.append(tuple(day))
+    return tuple(grid)
+
+
+# --- together ---------------------------------------------------------------------------------------
+
+def combine(start: datetime, end: datetime, tracker: TrackerCounts, store: StoreCounts,
+            settings: Settings, top: int = TOP_INTENTS) -> Figures:
+    named = sorted(((name, count) for name, count in tracker.intents.items() if name),
+                   key=lambda item: (-item[1], item[0]))
+    cases = {kind: 0 for kind in CASE_TYPES} | store.cases
+    return Figures(
+        start=start, end=end,
+        conversations=tracker.conversations,
+        messages=sum(tracker.intents.values()),
+        contained=len(tracker.understood_at_end - store.escalated),
+        fallback_messages=tracker.intents.get(FALLBACK_INTENT, 0),
+        out_of_scope_messages=tracker.intents.get(OUT_OF_SCOPE_INTENT, 0),
+        handoffs_live=store.handoffs.get(LIVE, 0),
+        handoffs_offline=store.handoffs.get(OFFLINE, 0),
+        cases=tuple(sorted(cases.items())),
+        top_intents=tuple(named[:top]),
+        wait=spread(store.waits),
+        handling=spread(store.handlings),
+        demand=week_grid(store.demand_by_utc_hour, settings.tz),
+        staffed_minutes=staffed_grid(settings.weekly_hours),
+    )
+
+
+def figures(tracker: sa.engine.Engine, store: sa.engine.Engine, start: datetime, end: datetime,
+            settings: Settings | None = None, top: int = TOP_INTENTS) -> Figures:
+    """The figures of [start, end) (aware datetimes). An empty tracker store counts as no traffic."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be aware datetimes")
+    settings = settings or load_settings()
+    if sa.inspect(tracker).has_table("events"):
+        tracker_counts = count_tracker(tracker, start, end)
+    else:
+        tracker_counts = TrackerCounts(0, {}, frozenset())
+    return combine(start, end, tracker_counts, count_store(store, start, end), settings, top)
+
+
+class Insight:
+    """The two stores, opened (and indexed) on first use; for the dashboard and the CLI."""
+
+    def __init__(self, tracker_url: str, store: sa.engine.Engine) -> None:
+        self.tracker = sa.create_engine(tracker_url, future=True, pool_pre_ping=True)
+        self.store = store
+        self._prepared = False
+
+    def figures(self, start: datetime, end: datetime, settings: Settings | None = None) -> Figures:
+        if not self._prepared:
+            prepare_store(self.store)
+            self._prepared = prepare_tracker(self.tracker)  # again next time while Rasa has no table
+        return figures(self.tracker, self.store, start, end, settings)
+
+    def close(self) -> None:
+        self.tracker.dispose()
+
+
+# --- periods ----------------------------------------------------------------------------------------
+
+def period_of_days(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """From the start of `first` to the end of `last`, local days (a DST day has 23 or 25 hours)."""
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
+
+
+def default_days(today: date, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """The last `days` days up to and including today."""
+    return today - timedelta(days=days - 1), today
+
+
+# --- the command line -------------------------------------------------------------------------------
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%".replace(".", ",")
+
+
+def _duration(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:.1f} min".replace(".", ",")
+
+
+def text_report(f: Figures) -> str:
+    last_day = (f.end - timedelta(days=1)).date()
+    lines = [
+        f"Periode: {f.start.date().isoformat()} t/m {last_day.isoformat()}",
+        f"Gesprekken: {f.conversations}   berichten: {f.messages}",
+        f"Zelf opgelost: {f.contained} ({_percent(f.containment)})",
+        f"Niet begrepen: {f.fallback_messages} ({_percent(f.fallback_rate)})   "
+        f"buiten het onderwerp: {f.out_of_scope_messages} ({_percent(f.out_of_scope_rate)})",
+        f"Doorverbonden: live {f.handoffs_live}, buiten openingstijden {f.handoffs_offline}",
+        "Zaken: " + ", ".join(f"{kind} {count}" for kind, count in f.cases),
+        f"Wachttijd: gemiddeld {_duration(f.wait.average)}, 90% binnen {_duration(f.wait.p90)} "
+        f"({f.wait.count} gesprekken)",
+        f"Behandeltijd: gemiddeld {_duration(f.handling.average)}, 90% binnen "
+        f"{_duration(f.handling.p90)} ({f.handling.count} gesprekken)",
+        "Meest gevraagd: " + ", ".join(f"{intent} {count}" for intent, count in f.top_intents),
+    ]
+    return "\n".join(lines)
+
+
+def write_csv(rows: Iterable[tuple[str, str, Any]], stream: Any) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(("sleutel", "omschrijving", "waarde"))
+    writer.writerows((key, label, "" if value is None else value) for key, label, value in rows)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is geen datum als 2026-11-30") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.insight", description="Cijfers van de assistent")
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="de cijfers van een periode (beide dagen tellen mee)")
+    report.add_argument("--from", dest="first", type=_date, help="eerste dag (standaard: 6 dagen voor --to)")
+    report.add_argument("--to", dest="last", type=_date, help="laatste dag (standaard: vandaag)")
+    report.add_argument("--csv", metavar="FILE", help="schrijf de cijfers als CSV ('-' = stdout)")
+    report.add_argument("--json", action="store_true", help="druk de cijfers af als JSON")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    today = clock.now().date()  # KLANTENSERVICE_NOW pins it for demos
+    first, last = default_days(args.last or today)
+    first = args.first or first
+    if last < first:
+        parser.error("--to ligt voor --from")
+    store = create_engine()
+    insight = Insight(tracker_url(), store)
+    try:
+        result = insight.figures(*period_of_days(first, last, settings.tz), settings)
+    finally:
+        insight.close()
+        store.dispose()
+    if args.csv == "-":
+        write_csv(result.to_rows(), sys.stdout)
+    elif args.csv:
+        with open(args.csv, "w", newline="", encoding="utf-8") as stream:
+            write_csv(result.to_rows(), stream)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif args.csv != "-":
+        print(text_report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

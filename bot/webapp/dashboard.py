@@ -1,0 +1,267 @@
+"""The team lead's dashboard in the agent console: what the assistant resolves alone, where it fails,
+and when customers ask for a person while nobody is there (the figures: bot/insight.py).
+
+Routes, team leads only (the console guard has checked the session; an agent without the role gets
+403), each for a period `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days count; default the last 7 days):
+- `GET /agent/dashboard`: the page, the numbers in tables beside the charts;
+- `GET /agent/dashboard/chart/intents.png`, `.../demand.png`: the charts (matplotlib, server-side);
+- `GET /agent/dashboard.csv`: every figure as CSV.
+
+A period's figures are counted once and kept for a minute, so a page and its two images cost one
+count, and a team lead who reloads does not load the databases again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot import clock, insight
+from bot.agents import Agent
+from bot.insight import Figures, Insight
+from bot.settings import WEEKDAY_KEYS, load_settings
+from bot.webapp import dashboard_charts
+from bot.webapp.agent import (AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, SESSION, PREFIX,
+                              blocking)
+
+PAGE_PATH = "/agent/dashboard"
+CSV_PATH = "/agent/dashboard.csv"
+CHART_PATH = "/agent/dashboard/chart/{name}.png"
+CHARTS = ("intents", "demand")
+CACHE_SECONDS = 60
+MAX_DAYS = 366
+
+TEAM_LEADS_ONLY = ("Het dashboard is alleen voor teamleiders. "
+                   "Vraag je teamleider als je de cijfers nodig hebt.")
+
+INTENT_LABELS = {
+    "begroeten": "Begroeting", "afscheid": "Afscheid", "bedanken": "Bedankje", "bevestigen": "Ja",
+    "ontkennen": "Nee", "factuur_vraag": "Factuur", "betaling_status": "Betaling",
+    "terugbetaling": "Terugbetaling", "retour": "Retour", "klacht": "Klacht",
+    "klacht_escaleren": "Klacht escaleren", "openingstijden": "Openingstijden",
+    "telefoonnummer": "Telefoonnummer", "email_contact": "E-mail of contactformulier",
+    "medewerker_spreken": "Medewerker gevraagd", "social_media": "Social media", "vacatures": "Vacatures",
+    "wat_is_klarna": "Over Klarna", "bot_vraag": "Praat ik met een bot?",
+    "out_of_scope": "Buiten het onderwerp", "nlu_fallback": "Niet begrepen",
+}
+
+
+# --- the period -------------------------------------------------------------------------------------
+
+class PeriodError(ValueError):
+    """A period that cannot be shown; the message says why, in Dutch."""
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def query(self) -> str:
+        return urlencode({"from": self.first.isoformat(), "to": self.last.isoformat()})
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise PeriodError(f"De datum bij '{name}' klopt niet; gebruik de vorm 2026-11-30.") from None
+
+
+def parse_period(query: Any, today: date) -> Period:
+    """The period of `?from=&to=`: without `to` up to today, without `from` the 7 days up to `to`."""
+    last = _day(query["to"], "tot en met") if query.get("to") else today
+    first = _day(query["from"], "van") if query.get("from") else insight.default_days(last)[0]
+    if last < first:
+        raise PeriodError("De einddatum ligt voor de begindatum.")
+    if (last - first).days >= MAX_DAYS:
+        raise PeriodError(f"Kies een periode van hoogstens {MAX_DAYS} dagen.")
+    return Period(first, last)
+
+
+# --- the figures, shared by a page and its images -----------------------------------------------------
+
+class Dashboard:
+    def __init__(self, app: web.Application, tracker_url: str,
+                 today: Callable[[], date] = lambda: clock.now().date()) -> None:
+        self.app = app
+        self.tracker_url = tracker_url
+        self.today = today
+        self._insight: Insight | None = None
+        self._cache: dict[Period, tuple[float, asyncio.Future]] = {}
+
+    async def _source(self) -> Insight:
+        """The stores of the console (its engine for the assistant's database) and the tracker's."""
+        stores = await self.app[CONSOLE_KEY].stores()
+        if self._insight is None:  # checked after the await, so two first requests make one
+            self._insight = Insight(self.tracker_url, stores.queue.engine)
+        return self._insight
+
+    async def _count(self, period: Period) -> Figures:
+        source = await self._source()
+        settings = load_settings()
+        return await blocking(source.figures, *insight.period_of_days(period.first, period.last, settings.tz),
+                              settings)
+
+    async def figures(self, period: Period) -> Figures:
+        """Counted once per minute and period; a failed count is not kept."""
+        now = time.monotonic()
+        self._cache = {key: value for key, value in self._cache.items() if value[0] > now}
+        if period not in self._cache:
+            self._cache[period] = (now + CACHE_SECONDS, asyncio.ensure_future(self._count(period)))
+        try:
+            return await asyncio.shield(self._cache[period][1])
+        except Exception:
+            self._cache.pop(period, None)
+            raise
+
+    async def close(self) -> None:
+        if self._insight is not None:
+            self._insight.close()
+
+
+DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)
+
+
+# --- Dutch numbers ----------------------------------------------------------------------------------
+
+def number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%".replace(".", ",")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} u {whole % 3600 // 60:02d} min"
+
+
+def summary(f: Figures) -> list[tuple[str, str, str]]:
+    """(what, the number, what it means) for the figures at the top of the page."""
+    cases = " · ".join(f"{kind} {number(count)}" for kind, count in f.cases)
+    return [
+        ("Gesprekken", number(f.conversations), f"{number(f.messages)} berichten van klanten"),
+        ("Zelf opgelost", percent(f.containment),
+         f"{number(f.contained)} van {number(f.conversations)} gesprekken: geen medewerker, geen zaak, "
+         "laatste bericht begrepen"),
+        ("Niet begrepen", percent(f.fallback_rate), f"{number(f.fallback_messages)} berichten"),
+        ("Buiten het onderwerp", percent(f.out_of_scope_rate), f"{number(f.out_of_scope_messages)} berichten"),
+        ("Doorverbonden (live)", number(f.handoffs_live), "tijdens openingstijden"),
+        ("Buiten openingstijden", number(f.handoffs_offline), "vragen voor een medewerker"),
+        ("Zaken", number(sum(count for _, count in f.cases)), cases),
+        ("Wachttijd op een medewerker", duration(f.wait.average),
+         f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({number(f.wait.count)} gesprekken)"),
+        ("Behandeltijd", duration(f.handling.average),
+         f"gemiddeld; 90% binnen {duration(f.handling.p90)} ({number(f.handling.count)} gesprekken)"),
+    ]
+
+
+def intent_rows(f: Figures) -> list[tuple[str, str, str, str]]:
+    return [(INTENT_LABELS.get(intent, intent), intent, number(count),
+             percent(count / f.messages if f.messages else None)) for intent, count in f.top_intents]
+
+
+def demand_rows(f: Figures) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Per weekday the requests per hour, each with how staffed that hour is (a CSS class)."""
+    def staffed(minutes: int) -> str:
+        return "staffed" if minutes >= 60 else "partly" if minutes else "closed"
+
+    return [(WEEKDAY_KEYS[day].capitalize(),
+             [(count, staffed(f.staffed_minutes[day][hour])) for hour, count in enumerate(f.demand[day])])
+            for day in range(7)]
+
+
+# --- the routes -------------------------------------------------------------------------------------
+
+def _refusal(request: web.Request) -> web.Response | None:
+    agent: Agent = request[AGENT]
+    return None if agent.is_team_lead else web.Response(status=403, text=TEAM_LEADS_ONLY + "\n")
+
+
+def _period_or_error(request: web.Request) -> Period | web.Response:
+    try:
+        return parse_period(request.query, request.app[DASHBOARD_KEY].today())
+    except PeriodError as error:
+        return web.Response(status=400, text=f"{error}\n")
+
+
+async def dashboard_page(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    dashboard = request.app[DASHBOARD_KEY]
+    try:
+        period, error = parse_period(request.query, dashboard.today()), None
+    except PeriodError as problem:
+        period, error = parse_period({}, dashboard.today()), str(problem)
+    figures = await dashboard.figures(period)
+    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_dashboard.html").render(
+        agent=request[AGENT], csrf=request[SESSION].csrf_token, logout_action=LOGOUT_PATH,
+        console_path=PREFIX, page_path=PAGE_PATH, period=period, error=error, hours=range(24),
+        summary=summary(figures), intents=intent_rows(figures), demand=demand_rows(figures),
+        chart_intents=f"{CHART_PATH.format(name='intents')}?{period.query}",
+        chart_demand=f"{CHART_PATH.format(name='demand')}?{period.query}",
+        csv_url=f"{CSV_PATH}?{period.query}")
+    return web.Response(text=html, content_type="text/html", status=400 if error else 200)
+
+
+async def dashboard_chart(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    name = request.match_info["name"]
+    if name not in CHARTS:
+        raise web.HTTPNotFound()
+    period = _period_or_error(request)
+    if isinstance(period, web.Response):
+        return period
+    f = await request.app[DASHBOARD_KEY].figures(period)
+    if name == "intents":
+        image = await blocking(dashboard_charts.intents_chart, f.top_intents, INTENT_LABELS)
+    else:
+        image = await blocking(dashboard_charts.demand_chart, f.demand, f.staffed_minutes)
+    return web.Response(body=image, content_type="image/png")
+
+
+async def dashboard_csv(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    period = _period_or_error(request)
+    if isinstance(period, web.Response):
+        return period
+    f = await request.app[DASHBOARD_KEY].figures(period)
+    text = io.StringIO()
+    insight.write_csv(f.to_rows(), text)
+    name = f"klantenservice-cijfers-{period.first.isoformat()}-tm-{period.last.isoformat()}.csv"
+    return web.Response(text=text.getvalue(), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def setup_dashboard(app: web.Application, tracker_url: str | None = None) -> Dashboard:
+    """Adds the dashboard to the console (after setup_agent_console, whose guard protects it)."""
+    dashboard = Dashboard(app, tracker_url or insight.tracker_url())
+    app[DASHBOARD_KEY] = dashboard
+
+    async def close_dashboard(app: web.Application) -> None:
+        await dashboard.close()
+
+    app.on_cleanup.append(close_dashboard)
+    app.router.add_get(PAGE_PATH, dashboard_page)
+    app.router.add_get(CSV_PATH, dashboard_csv)
+    app.router.add_get(CHART_PATH.replace("{name}", "{name:[a-z]+}"), dashboard_chart)
+    return dashboard

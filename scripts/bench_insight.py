@@ -1,0 +1,214 @@
+"""Benchmark of the dashboard's figures (bot/insight.py) on 100,000 generated conversations.
+
+Writes the conversations into Rasa's `events` table (Rasa's schema, rows as Rasa writes them: a
+session start, then per customer message the message, an action, the answer and listening again)
+and their queue entries and cases into the assistant's tables, in a temporary SQLite database and,
+when PostgreSQL is installed (scripts/install_db_servers.sh), in a private PostgreSQL server. Then
+it times `figures()` for a 30-day period, with and without the index bot/insight.py adds, checks
+the result against the true figures of the generated data, and writes results/insight_bench.md.
+
+    .venv/bin/python scripts/bench_insight.py [--conversations 100000] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import insight  # noqa: E402
+from bot.database import create_engine  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
+from tests.insight_data import (Conversation, Traffic, create_tracker_schema, expected,  # noqa: E402
+                                write_store, write_tracker)
+
+FIRST_DAY, LAST_DAY = date(2026, 11, 2), date(2026, 12, 1)  # 30 days
+WEEK_FIRST, WEEK_LAST = date(2026, 11, 16), date(2026, 11, 22)
+RUNS = 5
+
+
+@dataclass
+class Result:
+    database: str
+    events: int = 0
+    entries: int = 0
+    load_seconds: float = 0.0
+    index_seconds: float = 0.0
+    without_index: list[float] = field(default_factory=list)
+    week_without_index: list[float] = field(default_factory=list)
+    first: float = 0.0
+    warm: list[float] = field(default_factory=list)
+    week: list[float] = field(default_factory=list)
+    correct: bool = False
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def timed(call, *args):
+    began = time.perf_counter()
+    value = call(*args)
+    return value, time.perf_counter() - began
+
+
+def _vacuum(engine: sa.engine.Engine) -> None:
+    """PostgreSQL: what autovacuum does after a bulk load (statistics, visibility map)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
+def _count_rows(tracker: sa.engine.Engine, store: sa.engine.Engine) -> tuple[int, int]:
+    with tracker.connect() as connection:
+        events = connection.exec_driver_sql("SELECT COUNT(*) FROM events").scalar()
+    with store.connect() as connection:
+        entries = connection.exec_driver_sql("SELECT COUNT(*) FROM handoff_queue").scalar()
+    return int(events), int(entries)
+
+
+def bench(name: str, tracker_url: str, store_url: str, conversations: list[Conversation],
+          truth: insight.Figures, settings: Settings) -> Result:
+    result = Result(name)
+    tracker = sa.create_engine(tracker_url, future=True)
+    store = create_engine(store_url)
+    create_tracker_schema(tracker)
+    progress(f"{name}: writing {len(conversations):,} conversations")
+    began = time.perf_counter()
+    write_tracker(tracker, conversations)
+    write_store(store, conversations)
+    _vacuum(tracker)
+    _vacuum(store)
+    result.load_seconds = time.perf_counter() - began
+    result.events, result.entries = _count_rows(tracker, store)
+    progress(f"{name}: {result.events:,} events, {result.entries:,} queue entries in {result.load_seconds:.0f} s")
+    month = insight.period_of_days(FIRST_DAY, LAST_DAY, settings.tz)
+    week = insight.period_of_days(WEEK_FIRST, WEEK_LAST, settings.tz)
+    unindexed, _ = timed(insight.figures, tracker, store, *month, settings)  # warms the caches
+    result.without_index = [timed(insight.figures, tracker, store, *month, settings)[1] for _ in range(RUNS)]
+    result.week_without_index = [timed(insight.figures, tracker, store, *week, settings)[1] for _ in range(RUNS)]
+    progress(f"{name}: without the index: 30 days {statistics.median(result.without_index):.2f} s, "
+             f"7 days {statistics.median(result.week_without_index):.2f} s")
+    began = time.perf_counter()
+    insight.prepare_tracker(tracker)
+    insight.prepare_store(store)
+    result.index_seconds = time.perf_counter() - began
+    progress(f"{name}: indexes built in {result.index_seconds:.1f} s")
+    found, result.first = timed(insight.figures, tracker, store, *month, settings)
+    result.warm = [timed(insight.figures, tracker, store, *month, settings)[1] for _ in range(RUNS)]
+    result.week = [timed(insight.figures, tracker, store, *week, settings)[1] for _ in range(RUNS)]
+    result.correct = found == truth and unindexed == truth
+    progress(f"{name}: 30 days {statistics.median(result.warm):.2f} s, "
+             f"7 days {statistics.median(result.week):.2f} s, figures {'right' if result.correct else 'WRONG'}")
+    tracker.dispose()
+    store.dispose()
+    return result
+
+
+def bench_postgres(conversations: list[Conversation], truth: insight.Figures,
+                   settings: Settings) -> Result | None:
+    if not glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"):
+        progress("PostgreSQL is not installed (scripts/install_db_servers.sh): skipped")
+        return None
+    from scripts.db_servers import Postgres, fresh_database
+
+    progress("PostgreSQL: starting a private server")
+    server = Postgres().start()
+    try:
+        return bench("PostgreSQL", fresh_database(server.url, "bench_tracker"),
+                     fresh_database(server.url, "bench_store"), conversations, truth, settings)
+    finally:
+        server.remove()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def _spread(times: list[float]) -> str:
+    return f"{_ms(statistics.median(times))} ({_ms(min(times))})"
+
+
+def report(results: list[Result], conversations: int, truth: insight.Figures, total: float) -> str:
+    lines = [
+        "# Dashboard figures: benchmark",
+        "",
+        f"`scripts/bench_insight.py`, {datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"SQLAlchemy {sa.__version__}; 2 CPU cores shared with other work.",
+        "",
+        f"{conversations:,} generated conversations (1-3 customer messages, "
+        f"{results[0].events / conversations:.1f} Rasa events each on average), "
+        f"{truth.conversations:,} of them with a message in the 30-day period "
+        f"{FIRST_DAY} to {LAST_DAY} ({truth.messages:,} messages, {truth.handoffs:,} queue entries, "
+        f"{sum(c for _, c in truth.cases):,} cases). Tracker store and assistant database are separate "
+        "databases. Times are for `bot.insight.figures()` (all queries and the combination in Python).",
+        "",
+        f"Each time is the median of {RUNS} runs (the fastest in brackets); 'first' is the first run "
+        "after the index was built. Load average during the run: "
+        f"{' / '.join(f'{value:.1f}' for value in os.getloadavg())} (1/5/15 min), so the times "
+        "include waiting for a core.",
+        "",
+        "| database | events rows | load | index build | 30 days | 30 days, first | 7 days | "
+        "30 days, no index | 7 days, no index | figures right |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(f"| {r.database} | {r.events:,} | {r.load_seconds:.0f} s | {r.index_seconds:.1f} s | "
+                     f"{_spread(r.warm)} | {_ms(r.first)} | {_spread(r.week)} | {_spread(r.without_index)} | "
+                     f"{_spread(r.week_without_index)} | {'yes' if r.correct else 'NO'} |")
+    lines += [
+        "",
+        "The index is `ix_events_insight` on Rasa's `events` table: `(type_name, timestamp, sender_id, "
+        "intent_name, id) WHERE type_name = 'user'`, created idempotently by `bot.insight.prepare_tracker` "
+        "(CONCURRENTLY on PostgreSQL); plus `ix_handoff_queue_queued_at` and `ix_cases_created_at`. "
+        "PostgreSQL was vacuumed and analysed after the bulk load, as autovacuum would do.",
+        f"'figures right' compares the result with the true figures computed from the generated "
+        f"conversations in plain Python (tests/insight_data.py). Whole run: {total:.0f} s.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "insight_bench.md")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    settings = load_settings()
+    start, end = insight.period_of_days(FIRST_DAY, LAST_DAY, settings.tz)
+    progress(f"Generating {args.conversations:,} conversations")
+    conversations = Traffic(start, end, seed=2026, margin=timedelta(hours=2)).conversations(args.conversations)
+    truth = expected(conversations, start, end, settings)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="insight-bench-") as folder:
+        results.append(bench("SQLite", f"sqlite:///{folder}/tracker.db", f"sqlite:///{folder}/klantenservice.db",
+                             conversations, truth, settings))
+    if not args.no_postgres and (postgres := bench_postgres(conversations, truth, settings)):
+        results.append(postgres)
+    text = report(results, args.conversations, truth, time.perf_counter() - began)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    progress(f"Written {args.out}")
+    print(text)
+    return 0 if all(r.correct for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

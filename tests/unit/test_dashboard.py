@@ -1,0 +1,263 @@
+"""The team lead's dashboard (bot/webapp/dashboard.py) in process: a generated week in a temporary
+tracker store and assistant database, a team lead and an agent without the role."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import struct
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.agents import TEAM_LEAD, AgentStore
+from bot.insight import Insight
+from bot.settings import load_settings
+from bot.webapp import dashboard_charts
+from bot.webapp.agent import CONSOLE_POLICY, DATABASE_DOWN
+from bot.webapp.app import WebConfig, create_app
+from bot.webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
+from tests.insight_data import WEEK, create_tracker_schema, write_store, write_tracker
+
+LEAD, AGENT = ("lotte", "lotte-wachtwoord-1"), ("anna", "anna-wachtwoord-1")
+WEEK_QUERY = "from=2026-11-02&to=2026-11-08"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class Site:
+    db_url: str
+    tracker_url: str
+    bundle: Path
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
+    real_gensalt = bcrypt.gensalt
+    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+    db_url, tracker_url = f"sqlite:///{tmp_path / 'klantenservice.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+    agents = AgentStore(db_url)
+    agents.add(*LEAD, display_name="Lotte", role=TEAM_LEAD)
+    agents.add(*AGENT, display_name="Anna de Vries")
+    tracker = sa.create_engine(tracker_url)
+    create_tracker_schema(tracker)
+    write_tracker(tracker, WEEK)
+    write_store(agents.engine, WEEK)
+    tracker.dispose()
+    agents.engine.dispose()
+    monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
+    bundle = tmp_path / "index.js"
+    bundle.write_text("window.WebChat = {};\n")
+    return Site(db_url, tracker_url, bundle)
+
+
+def run(site: Site, scenario: Callable[[TestClient], Awaitable[None]]) -> None:
+    async def main() -> None:
+        config = WebConfig(host="127.0.0.1", port=8080, rasa_public_url="http://localhost:5005",
+                           bundle_path=site.bundle, rasa_url="http://127.0.0.1:9", db_url=site.db_url)
+        async with TestClient(TestServer(create_app(config))) as client:
+            await scenario(client)
+
+    asyncio.run(main())
+
+
+async def log_in(client: TestClient, user: tuple[str, str]) -> None:
+    form = await (await client.get("/agent/login")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    response = await client.post("/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]},
+                                 allow_redirects=False)
+    assert response.status == 303
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+# --- who may see it ----------------------------------------------------------------------------------
+
+PATHS = (f"/agent/dashboard?{WEEK_QUERY}", f"/agent/dashboard.csv?{WEEK_QUERY}",
+         f"/agent/dashboard/chart/intents.png?{WEEK_QUERY}", f"/agent/dashboard/chart/demand.png?{WEEK_QUERY}")
+
+
+def test_without_a_login_every_dashboard_address_goes_to_the_login(site):
+    async def scenario(client):
+        for path in PATHS:
+            response = await client.get(path, allow_redirects=False)
+            assert response.status == 303 and response.headers["Location"] == "/agent/login", path
+
+    run(site, scenario)
+
+
+def test_an_agent_without_the_team_lead_role_gets_403_in_dutch(site):
+    async def scenario(client):
+        await log_in(client, AGENT)
+        for path in PATHS:
+            response = await client.get(path)
+            assert response.status == 403, path
+            assert await response.text() == TEAM_LEADS_ONLY + "\n"
+        console = await (await client.get("/agent")).text()
+        assert "/agent/dashboard" not in console
+
+    run(site, scenario)
+
+
+def test_the_console_header_links_team_leads_to_the_dashboard(site):
+    async def scenario(client):
+        await log_in(client, LEAD)
+        console = await (await client.get("/agent")).text()
+        assert '<a class="header-link" href="/agent/dashboard">Dashboard</a>' in console
+
+    run(site, scenario)
+
+
+# --- what a team lead sees ---------------------------------------------------------------------------
+
+def test_a_team_lead_sees_the_figures_beside_the_charts_under_a_strict_policy(site):
+    async def scenario(client):
+        await log_in(client, LEAD)
+        response = await client.get(f"/agent/dashboard?{WEEK_QUERY}")
+        html = await response.text()
+        assert response.status == 200 and '<html lang="nl">' in html
+        assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
+        assert "<script" not in html and "style=" not in html and not re.search(r"\son[a-z]+\s*=", html)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        assert "Gesprekken 11 14 berichten van klanten" in text
+        assert "Zelf opgelost 36,4% 4 van 11 gesprekken: geen medewerker, geen zaak" in text
+        assert "Niet begrepen 21,4% 3 berichten" in text and "Buiten het onderwerp 7,1% 1 berichten" in text
+        assert "Doorverbonden (live) 3" in text and "Buiten openingstijden 2" in text
+        assert "klacht 1 · retour 1" in text
+        assert "Wachttijd op een medewerker 6 min 00 s gemiddeld; 90% binnen 10 min 00 s (2 gesprekken)" in text
+        assert "Factuur factuur_vraag 4 28,6%" in text
+        assert 'value="2026-11-02"' in html and 'value="2026-11-08"' in html
+        for chart in ("intents", "demand"):
+            assert f'src="/agent/dashboard/chart/{chart}.png?from=2026-11-02&amp;to=2026-11-08"' in html
+        assert 'href="/agent/dashboard.csv?from=2026-11-02&amp;to=2026-11-08"' in html
+        tuesday = re.search(r"<tr><th scope=\"row\">Dinsdag</th>(.*?)</tr>", html).group(1)
+        cells = re.findall(r'<td class="(\w+)">(\d*)</td>', tuesday)
+        assert cells[14] == ("staffed", "1") and cells[8] == ("closed", "")
+
+    run(site, scenario)
+
+
+def test_the_charts_are_png_images(site):
+    async def scenario(client):
+        await log_in(client, LEAD)
+        for chart in ("intents", "demand"):
+            response = await client.get(f"/agent/dashboard/chart/{chart}.png?{WEEK_QUERY}")
+            assert response.status == 200 and response.content_type == "image/png"
+            width, height = png_size(await response.read())
+            assert width >= 600 and height >= 250
+        assert (await client.get(f"/agent/dashboard/chart/other.png?{WEEK_QUERY}")).status == 404
+
+    run(site, scenario)
+
+
+def test_the_csv_export_holds_the_right_values(site):
+    async def scenario(client):
+        await log_in(client, LEAD)
+        response = await client.get(f"/agent/dashboard.csv?{WEEK_QUERY}")
+        assert response.status == 200 and response.content_type == "text/csv"
+        assert response.headers["Content-Disposition"] == \
+            'attachment; filename="klantenservice-cijfers-2026-11-02-tm-2026-11-08.csv"'
+        rows = list(csv.reader(io.StringIO(await response.text())))
+        assert rows[0] == ["sleutel", "omschrijving", "waarde"]
+        values = {key: value for key, _, value in rows[1:]}
+        assert (values["conversations"], values["messages"], values["contained"]) == ("11", "14", "4")
+        assert (values["handoffs_live"], values["handoffs_offline"]) == ("3", "2")
+        assert (values["cases.retour"], values["cases.klacht"]) == ("1", "1")
+        assert values["wait_average_seconds"] == "360.0" and values["handling_p90_seconds"] == "600.0"
+        assert values["demand.1.14"] == "1" and values["intent.nlu_fallback"] == "3"
+        monday_nine = load_settings().weekly_hours[0]
+        assert values["staffed_minutes.0.09"] == ("60" if monday_nine and monday_nine.open.hour <= 9 else "0")
+
+    run(site, scenario)
+
+
+def test_the_period_defaults_to_the_last_7_days_and_a_wrong_one_is_explained(site, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", "2026-11-08T15:00:00+01:00")
+
+    async def scenario(client):
+        await log_in(client, LEAD)
+        html = await (await client.get("/agent/dashboard")).text()
+        assert 'value="2026-11-02"' in html and 'value="2026-11-08"' in html and ">11<" in html
+        wrong = await client.get("/agent/dashboard?from=2026-11-08&to=2026-11-02")
+        assert wrong.status == 400
+        assert "De einddatum ligt voor de begindatum. Je ziet nu de laatste 7 dagen." in await wrong.text()
+        for path in ("/agent/dashboard.csv?from=30-11-2026", "/agent/dashboard/chart/demand.png?to=2026-13-01",
+                     "/agent/dashboard.csv?from=2024-01-01&to=2026-11-08"):
+            response = await client.get(path)
+            text = await response.text()
+            assert response.status == 400 and ("2026-11-30" in text or "hoogstens 366 dagen" in text), path
+
+    run(site, scenario)
+
+
+def test_a_page_and_its_images_count_the_figures_once(site, monkeypatch):
+    counted = []
+    real = Insight.figures
+    monkeypatch.setattr(Insight, "figures", lambda self, *args: counted.append(args) or real(self, *args))
+
+    async def scenario(client):
+        await log_in(client, LEAD)
+        for path in PATHS:
+            assert (await client.get(path)).status == 200
+        assert (await client.get("/agent/dashboard?from=2026-11-03&to=2026-11-08")).status == 200
+
+    run(site, scenario)
+    assert len(counted) == 2
+
+
+def test_without_conversations_yet_the_page_shows_dashes(site, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'nog-leeg.db'}")
+
+    async def scenario(client):
+        await log_in(client, LEAD)
+        response = await client.get("/agent/dashboard?from=2026-12-01&to=2026-12-07")
+        html = await response.text()
+        assert response.status == 200 and "Geen berichten in deze periode." in html and "–" in html
+        chart = await client.get("/agent/dashboard/chart/intents.png?from=2026-12-01&to=2026-12-07")
+        image = await chart.read()
+        assert image[:8] == PNG_SIGNATURE
+
+    run(site, scenario)
+
+
+def test_an_unreachable_tracker_store_gives_the_consoles_dutch_503_and_is_not_remembered(site, monkeypatch):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{site.bundle.parent / 'geen-map' / 'tracker.db'}")
+    tries = []
+    real = Insight.figures
+    monkeypatch.setattr(Insight, "figures", lambda self, *args: tries.append(args) or real(self, *args))
+
+    async def scenario(client):
+        await log_in(client, LEAD)
+        for _ in range(2):
+            response = await client.get(f"/agent/dashboard?{WEEK_QUERY}")
+            assert response.status == 503 and await response.text() == DATABASE_DOWN + "\n"
+
+    run(site, scenario)
+    assert len(tries) == 2  # the failure was not served from the cache
+
+
+# --- the pieces ---------------------------------------------------------------------------------------
+
+def test_dutch_numbers():
+    assert percent(None) == "–" and percent(4 / 11) == "36,4%"
+    assert duration(None) == "–" and duration(42.4) == "42 s" and duration(365) == "6 min 05 s"
+    assert duration(3 * 3600 + 120) == "3 u 02 min"
+
+
+def test_staffed_hours_become_outlined_blocks_with_their_minutes():
+    day = [0] * 9 + [30] + [60] * 7 + [15] + [0] * 6
+    assert dashboard_charts.staffed_blocks(day) == [(9.5, 17.25)]
+    assert dashboard_charts.staffed_blocks([60] * 24) == [(0, 24)]
+    assert dashboard_charts.staffed_blocks([0] * 24) == []
+    split = [0] * 9 + [60] * 3 + [0] + [60] * 4 + [0] * 7
+    assert dashboard_charts.staffed_blocks(split) == [(9, 12), (13, 17)]

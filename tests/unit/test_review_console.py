@@ -1,0 +1,241 @@
+"""The review inbox in the agent console (bot/webapp/review.py), in process: roles, CSRF, the page
+and labelling through the JSON API, on a tracker store filled by Rasa's SQLTrackerStore."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+import pytest
+import sqlalchemy as sa
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.agents import TEAM_LEAD, AgentStore
+from bot.masking import IBAN
+from bot.review import ReviewDecision
+from bot.webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
+from bot.webapp.app import WebConfig, create_app
+from bot.webapp.review import REVIEW_KEY, TEAM_LEADS_ONLY
+from tests.conftest import ROOT
+from tests.unit.review_data import BELLEN, POEN, conversations, fill
+from tests.unit.test_agent_console import ANNA, closed_port_url, logged_in
+
+LEA = ("lea", "lea-wachtwoord-12")
+
+
+@dataclass
+class World:
+    db_url: str
+    review_file: Path
+    bundle: Path
+    tracker_url: str
+
+    def event_id(self, text: str) -> int:
+        engine = sa.create_engine(self.tracker_url)
+        with engine.connect() as connection:
+            found = connection.execute(sa.text("SELECT id FROM events WHERE type_name = 'user' AND data LIKE :t"),
+                                       {"t": f'%"text": "{text}"%'}).scalar_one()
+        engine.dispose()
+        return found
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    real_gensalt = bcrypt.gensalt
+    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+    db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
+    agents = AgentStore(db_url)
+    agents.add(*ANNA, display_name="Anna de Vries")
+    agents.add(*LEA, display_name="Lea Jansen", role=TEAM_LEAD)
+    review_file = tmp_path / "nlu_reviewed.yml"
+    tracker_url = fill(tmp_path / "tracker.db", conversations())
+    monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
+    monkeypatch.setenv("KLANTENSERVICE_REVIEW_FILE", str(review_file))
+    monkeypatch.delenv("KLANTENSERVICE_REVIEW_THRESHOLD", raising=False)
+    bundle = tmp_path / "index.js"
+    bundle.write_text("window.WebChat = {};\n")
+    return World(db_url, review_file, bundle, tracker_url)
+
+
+Scenario = Callable[[TestClient], Awaitable[None]]
+
+
+def run(world: World, scenario: Scenario) -> None:
+    async def main() -> None:
+        config = WebConfig(host="127.0.0.1", port=8080, rasa_public_url="http://localhost:5005",
+                           bundle_path=world.bundle, rasa_url=closed_port_url(), rasa_token="t",
+                           db_url=world.db_url)
+        async with TestClient(TestServer(create_app(config))) as client:
+            await scenario(client)
+
+    asyncio.run(main())
+
+
+async def inbox(client: TestClient) -> dict:
+    response = await client.get("/agent/api/review")
+    assert response.status == 200
+    return await response.json()
+
+
+async def decide(client: TestClient, csrf: str, event_id: int, decision: object) -> tuple[int, dict]:
+    response = await client.post(f"/agent/api/review/{event_id}", json={"decision": decision},
+                                 headers={"X-CSRF-Token": csrf})
+    return response.status, await response.json()
+
+
+def test_without_a_session_the_page_redirects_and_the_api_answers_401(world):
+    async def scenario(client):
+        page = await client.get("/agent/review", allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"] == "/agent/login"
+        for method in ("GET", "POST"):
+            path = "/agent/api/review" if method == "GET" else "/agent/api/review/1"
+            response = await client.request(method, path, headers={"X-CSRF-Token": "x"})
+            assert response.status == 401 and (await response.json())["error"] == NOT_LOGGED_IN
+
+    run(world, scenario)
+
+
+def test_an_agent_without_the_team_lead_role_gets_403_in_dutch(world):
+    async def scenario(client):
+        csrf = await logged_in(client, ANNA)
+        page = await client.get("/agent/review")
+        assert page.status == 403 and TEAM_LEADS_ONLY in await page.text()
+        listing = await client.get("/agent/api/review")
+        assert listing.status == 403 and (await listing.json())["error"] == TEAM_LEADS_ONLY
+        status, body = await decide(client, csrf, 1, "terugbetaling")
+        assert status == 403 and body["error"] == TEAM_LEADS_ONLY
+        console = await (await client.get("/agent")).text()
+        assert "/agent/review" not in console
+
+    run(world, scenario)
+    assert not world.review_file.exists()
+
+
+def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(world):
+    async def scenario(client):
+        await logged_in(client, LEA)
+        console = await (await client.get("/agent")).text()
+        assert 'href="/agent/review"' in console and "Review-inbox" in console
+        response = await client.get("/agent/review")
+        html = await response.text()
+        assert response.status == 200 and '<html lang="nl">' in html and "Lea Jansen" in html
+        assert "55%" in html and "nlu_reviewed.yml" in html
+        assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
+        assert response.headers["Cache-Control"] == "no-store"
+        assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S) == [(' src="/static/review.js" defer', "")]
+        assert not re.search(r"\son[a-z]+\s*=", html) and "style=" not in html
+        for path, kind in (("/static/review.js", "javascript"), ("/static/review.css", "text/css")):
+            static = await client.get(path)
+            assert static.status == 200 and kind in static.headers["Content-Type"]
+
+    run(world, scenario)
+
+
+def test_review_js_puts_texts_in_the_page_as_text_only():
+    script = (ROOT / "bot" / "webapp" / "static" / "review.js").read_text()
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+                      "new Function", "http://", "https://", "setAttribute(\"style", ".style."):
+        assert forbidden not in script
+    assert script.count("textContent") >= 3
+    assert '"X-CSRF-Token"' in script and 'credentials: "same-origin"' in script
+
+
+def test_the_api_lists_the_inbox_with_masked_text_beside_the_original(world):
+    async def scenario(client):
+        await logged_in(client, LEA)
+        data = await inbox(client)
+        assert [m["conversation_id"] for m in data["messages"]] == ["eva", "dirk", "bram", "anna"]
+        anna = data["messages"][-1]
+        assert anna["text"] == POEN and anna["masked"] is True
+        assert anna["masked_text"] == f"wnr krijg ik mn poen terug, rekening {IBAN}"
+        assert (anna["intent"], anna["intent_label"], anna["confidence"]) == ("terugbetaling", "Terugbetaling", 0.41)
+        assert (anna["reason"], anna["reason_label"]) == ("fallback", "Niet begrepen")
+        assert anna["time"] == "2026-11-24T08:00:10+00:00" and anna["answered_by"] == "action_niet_begrepen"
+        assert data["messages"][2]["masked"] is False
+        assert data["next_before"] is None and data["threshold"] == 0.55
+        names = [intent["name"] for intent in data["intents"]]
+        assert "terugbetaling" in names and "out_of_scope" not in names and "nlu_fallback" not in names
+        paged = await (await client.get("/agent/api/review?limit=2")).json()
+        assert [m["conversation_id"] for m in paged["messages"]] == ["eva", "dirk"]
+        rest = await (await client.get(f"/agent/api/review?limit=2&before={paged['next_before']}")).json()
+        assert [m["conversation_id"] for m in rest["messages"]] == ["bram", "anna"]
+
+    run(world, scenario)
+
+
+def test_a_decision_without_the_csrf_token_is_refused(world):
+    async def scenario(client):
+        await logged_in(client, LEA)
+        anna = (await inbox(client))["messages"][-1]
+        for headers in ({}, {"X-CSRF-Token": "verkeerd"}):
+            response = await client.post(f"/agent/api/review/{anna['id']}", json={"decision": "terugbetaling"},
+                                         headers=headers)
+            assert response.status == 403 and (await response.json())["error"] == CSRF_REFUSED
+        assert len((await inbox(client))["messages"]) == 4
+
+    run(world, scenario)
+    assert not world.review_file.exists()
+
+
+def test_a_team_lead_labels_through_the_api_and_sees_the_refusals(world):
+    async def scenario(client):
+        csrf = await logged_in(client, LEA)
+        messages = {m["conversation_id"]: m for m in (await inbox(client))["messages"]}
+        status, body = await decide(client, csrf, messages["anna"]["id"], "terugbetaling")
+        assert status == 200 and body["written"] is True and body["reviewed"] is True
+        assert body["example"] == f"wnr krijg ik mn poen terug, rekening {IBAN}"
+        assert "Toegevoegd aan nlu_reviewed.yml bij ‘terugbetaling’" in body["note"]
+        status, body = await decide(client, csrf, messages["bram"]["id"], "out_of_scope")
+        assert status == 200 and body["written"] is True
+        status, body = await decide(client, csrf, messages["dirk"]["id"], "noise")
+        assert status == 200 and body["written"] is False and "ruis" in body["note"]
+        assert [m["conversation_id"] for m in (await inbox(client))["messages"]] == ["eva"]
+        # Decided before: refused, and it stays out of the inbox.
+        status, body = await decide(client, csrf, messages["anna"]["id"], "klacht")
+        assert status == 409 and body["reviewed"] is True and "al beoordeeld door lea" in body["error"]
+        # "hallo" is in data/nlu.yml under begroeten: another intent is a conflict, the same a duplicate.
+        hallo = world.event_id("hallo")
+        status, body = await decide(client, csrf, hallo, "afscheid")
+        assert status == 409 and body["reviewed"] is False and "‘begroeten’" in body["error"]
+        status, body = await decide(client, csrf, hallo, "begroeten")
+        assert status == 409 and body["reviewed"] is True and "Niet nog een keer toegevoegd" in body["error"]
+        # Wrong requests.
+        status, body = await decide(client, csrf, messages["eva"]["id"], "geld_terug")
+        assert status == 400 and "geen intent" in body["error"]
+        for wrong in ("", None, 3):
+            status, body = await decide(client, csrf, messages["eva"]["id"], wrong)
+            assert status == 400 and body["error"].startswith("Kies een intent")
+        status, body = await decide(client, csrf, 999999, "klacht")
+        assert status == 404 and "bestaat niet" in body["error"]
+        response = await client.post(f"/agent/api/review/{messages['eva']['id']}", data="geen json",
+                                     headers={"X-CSRF-Token": csrf})
+        assert response.status == 400
+        assert [m["text"] for m in (await inbox(client))["messages"]] == [BELLEN]
+
+    run(world, scenario)
+    written = yaml.safe_load(world.review_file.read_text())
+    assert written["nlu"] == [
+        {"intent": "out_of_scope", "examples": "- wie wint het wk voetbal\n"},
+        {"intent": "terugbetaling", "examples": f"- wnr krijg ik mn poen terug, rekening {IBAN}\n"},
+    ]
+    assert "NL91ABNA0417164300" not in world.review_file.read_text()
+    engine = sa.create_engine(world.db_url)
+    with sa.orm.Session(engine) as session:
+        decisions = session.scalars(sa.select(ReviewDecision).order_by(ReviewDecision.id)).all()
+    engine.dispose()
+    assert [(d.conversation_id, d.decision, d.written, d.reviewer) for d in decisions] == [
+        ("anna", "terugbetaling", True, "lea"), ("bram", "out_of_scope", True, "lea"),
+        ("dirk", "noise", False, "lea"), ("anna", "begroeten", False, "lea")]
+
+
+def test_the_inbox_uses_the_consoles_database_for_its_decisions(world):
+    async def scenario(client):
+        settings = client.server.app[REVIEW_KEY].settings
+        assert settings.db_url == world.db_url and settings.review_file == world.review_file
+
+    run(world, scenario)
