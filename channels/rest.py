@@ -25,6 +25,7 @@ channels/delivery.py) and answers every malformed request with a 4xx and a JSON 
 | `metadata` present but not an object | 400 `metadata_not_an_object` |
 | `input_channel` present but not a non-empty string | 400 `input_channel_not_text` |
 | another method than POST | 405 `method_not_allowed` |
+| over MAX_IN_PROCESS_PER_SENDER (5) messages of one conversation at once (not streamed) | 429 `too_many_messages` |
 | the message could not be processed (e.g. the conversation store is down) | 503 `temporarily_unavailable` |
 
 The name stays "rest", so the path is /webhooks/rest/webhook as with Rasa's channel.
@@ -56,6 +57,10 @@ MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_CHARS = 255
 # Rasa deep-copies the metadata; a few hundred levels exceed Python's recursion limit.
 MAX_JSON_DEPTH = 20
+# A customer waits for the answer before typing on. Rasa handles one conversation's messages one
+# at a time, each slower than the one before (every turn replays the whole conversation): 1,000 at
+# once would keep the server busy for ten minutes. Beyond this many the others are refused.
+MAX_IN_PROCESS_PER_SENDER = 5
 
 
 class InvalidRequest(Exception):
@@ -77,6 +82,36 @@ NOT_PROCESSED = InvalidRequest(
     "Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. Stuur het over een minuut opnieuw.",
     "The message was not processed because of a temporary fault; send it again in a minute.",
 )
+
+
+TOO_MANY_MESSAGES = InvalidRequest(
+    429, "too_many_messages",
+    "Je stuurt veel berichten tegelijk. Wacht even op mijn antwoord en stuur je bericht dan opnieuw.",
+    "Too many messages of this conversation at once: wait for the answers, then send it again.",
+)
+
+
+class InProcess:
+    """How many messages of each conversation are being handled (REST and socket.io together)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.counts: Dict[str, int] = {}
+
+    def admit(self, sender: str) -> bool:
+        count = self.counts.get(sender, 0)
+        if count >= self.limit:
+            return False
+        self.counts[sender] = count + 1
+        return True
+
+    def release(self, sender: str) -> None:
+        count = self.counts.pop(sender, 1) - 1
+        if count > 0:
+            self.counts[sender] = count
+
+
+in_process = InProcess(MAX_IN_PROCESS_PER_SENDER)
 
 
 @dataclass(frozen=True)
@@ -280,6 +315,9 @@ class RestInput(RasaRestInput):
                     ),
                     content_type="text/event-stream",
                 )
+            if not in_process.admit(message.sender):
+                logger.info("REST webhook refused a request: %s", TOO_MANY_MESSAGES.code)
+                return response.json(TOO_MANY_MESSAGES.body(), status=TOO_MANY_MESSAGES.status)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -293,6 +331,8 @@ class RestInput(RasaRestInput):
                 # client sends the message again instead of taking silence for an answer.
                 logger.exception("REST webhook: handling the message failed (sender %s)", message.sender)
                 return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
+            finally:
+                in_process.release(message.sender)
             waiting = [{"recipient_id": message.sender, "text": text}
                        for text in await delivery.take_undelivered(message.sender)]
             return response.json(waiting + collector.messages)

@@ -32,7 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
 from channels import delivery
-from channels.rest import MAX_BODY_BYTES, InvalidRequest, check_payload
+from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
 
 ORIGINS_KEY = "cors_allowed_origins"
 NOT_PROCESSED_TEXT = ("Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. "
@@ -123,7 +123,8 @@ class SocketIOInput(RasaSocketIOInput):
     def _check_input(self) -> None:
         """The REST webhook's checks (channels/rest.py) for socket.io: a message that is empty,
         too long (the model blocks the whole server for seconds on 20 kB, minutes on 100 kB), not
-        text, or without a usable session id gets a Dutch answer and never reaches Rasa; an
+        text, without a usable session id, or one too many of its conversation at once
+        (channels/rest.py's MAX_IN_PROCESS_PER_SENDER) gets a Dutch answer and never reaches Rasa; an
         unusable session id in a session_request is replaced by a new one. engine.io drops a packet
         over 64 kB (the REST webhook's body limit) by closing that connection."""
         self.sio.eio.max_http_buffer_size = MAX_BODY_BYTES
@@ -131,14 +132,14 @@ class SocketIOInput(RasaSocketIOInput):
         confirm_session, handle_message = handlers["session_request"], handlers[self.user_message_evt]
         sio, event, key = self.sio, self.bot_message_evt, self.metadata_key
 
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None) -> None:
             data = dict(data) if isinstance(data, dict) else {}
             if data.get("session_id") is not None and not _usable_session_id(data["session_id"]):
                 logger.info("socket.io: a new session instead of an unusable session id")
                 data["session_id"] = None  # Rasa then makes a new one; the widget takes it
             await confirm_session(sid, data)
 
-        async def user_uttered(sid: Text, data: Any) -> None:
+        async def user_uttered(sid: Text, data: Any = None) -> None:  # None: '42["user_uttered"]'
             try:
                 if not isinstance(data, dict):
                     check_payload(data)  # raises not_an_object
@@ -151,12 +152,18 @@ class SocketIOInput(RasaSocketIOInput):
                     except (ValueError, RecursionError):
                         metadata = "not an object"
                 check_payload({"sender": "socketio", "message": data.get("message"), "metadata": metadata})
+                sender = data["session_id"] if self.session_persistence else sid
+                if not in_process.admit(sender):
+                    raise TOO_MANY_MESSAGES
             except InvalidRequest as refused:
                 logger.info("socket.io: refused a message: %s", refused.code)
                 text = BAD_SESSION_TEXT if refused.code.startswith("sender_") else refused.nl
                 await sio.emit(event, {"text": text}, room=sid)
                 return
-            await handle_message(sid, {**data, key: metadata} if key in data else data)
+            try:
+                await handle_message(sid, {**data, key: metadata} if key in data else data)
+            finally:
+                in_process.release(sender)
 
         handlers["session_request"], handlers[self.user_message_evt] = session_request, user_uttered
 

@@ -12,6 +12,7 @@ the stored events are exactly those of Rasa's `SQLTrackerStore`. Two things diff
 - SQLite only: one connection per thread kept open (Rasa uses the server's event-loop thread), the
   database in write-ahead-log mode (readers such as the tests' sqlite3 do not block the server) with
   `synchronous=NORMAL` and a 5 s busy timeout. Other databases are left as Rasa sets them up.
+- A ValueError in a query is an error of that message, not a reason to stop the server.
 - Saving a tracker: Rasa first counts the conversation's stored events (a query with a sub-query,
   about 2 ms a save) to know which events are new. This store remembers that number from the
   retrieval that started the turn and from its own saves, and asks the database only when it does
@@ -21,6 +22,7 @@ the stored events are exactly those of Rasa's `SQLTrackerStore`. Two things diff
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections import OrderedDict
@@ -64,6 +66,17 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         # conversation id -> events of its latest session in the database, as last read or written here
         self._stored_events: OrderedDict[str, int] = OrderedDict()
         self._single_server = self.engine.dialect.name == "sqlite"
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's session scope without its exit: Rasa takes any ValueError in a query (a text that
+        the database cannot encode, say) for a missing PostgreSQL schema and stops the server."""
+        session = self.sessionmaker()
+        try:
+            tracker_store.ensure_schema_exists(session)
+            yield session
+        finally:
+            session.close()
 
     def _remember(self, sender_id: str, count: Optional[int]) -> None:
         self._stored_events.pop(sender_id, None)

@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 SECRET_SHAPES = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    re.compile(r"postgres(?:ql)?://[^:\s/]+:(?!\$\{|<|password|pw@|wachtwoord)[^@\s]{6,}@"),  # a real password in a URL
+    re.compile(r"(?i)postgres(?:ql)?://[^:\s/]+:(?!\$|<|password|pw@|wachtwoord)[^@\s]{6,}@"),  # a real password in a URL
     re.compile(r"--auth-token\s+['\"]?[A-Za-z0-9_-]{20,}"),
 ]
 
