@@ -55,3 +55,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture
+def show_figure(request: pytest.FixtureRequest):
+    """Prints a measured figure on the terminal, also when pytest captures output (`make test`)."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def show(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            print(f"\n{line}", flush=True)
+
+    return show

@@ -36,7 +36,8 @@ def action_server(assistant):
         services.wait_ready("actions")
 
 
-def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_on(assistant, action_server):
+def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_on(assistant, action_server,
+                                                                                 show_figure):
     sender = f"storing-{uuid.uuid4().hex[:8]}"
     action_server.stop("actions")
     answers, seconds = timed_say(assistant, sender, "hoe laat zijn jullie open?")
@@ -46,10 +47,11 @@ def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_o
     action_server.wait_ready("actions")
     time.sleep(3)  # the Rasa server tries the action server again for this conversation after 3 s
     assert HOURS in assistant.say(sender, "hoe laat zijn jullie open?")[0]
-    print(f"\naction server stopped: answered in {seconds:.2f} s, then normal service again")
+    show_figure(f"action server stopped: answered in {seconds:.2f} s, then normal service again")
 
 
-def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(assistant, action_server):
+def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(assistant, action_server,
+                                                                         show_figure):
     sender = f"hangt-{uuid.uuid4().hex[:8]}"
     process = action_server.processes["actions"]
     os.killpg(process.pid, signal.SIGSTOP)  # accepts connections, never answers
@@ -61,7 +63,7 @@ def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(assista
     assert seconds < 5
     time.sleep(3)
     assert "020 - 808 28 52" in assistant.say(sender, "wat is jullie telefoonnummer")[0]
-    print(f"\naction server hanging: answered in {seconds:.2f} s")
+    show_figure(f"action server hanging: answered in {seconds:.2f} s")
 
 
 def test_a_rasa_restart_in_the_middle_of_a_form_loses_nothing(assistant):

@@ -81,7 +81,7 @@ async def socket_customer(url: str, tally: Tally) -> str:
     return window.session_id
 
 
-def test_fifty_customers_twenty_turns_each_over_rest_and_socketio(assistant):
+def test_fifty_customers_twenty_turns_each_over_rest_and_socketio(assistant, show_figure):
     rest_senders = [f"last-{uuid.uuid4().hex[:8]}" for _ in range(CUSTOMERS_PER_CHANNEL)]
     tally = Tally()
 
@@ -99,7 +99,7 @@ def test_fifty_customers_twenty_turns_each_over_rest_and_socketio(assistant):
     stored = {sender: assistant.stored_event_types(sender).count("user")
               for sender in rest_senders + socket_sessions}
     incomplete = {sender: count for sender, count in stored.items() if count != len(TURNS)}
-    print(f"\nload: {2 * CUSTOMERS_PER_CHANNEL} customers, {tally.sent} messages in {seconds:.0f} s "
+    show_figure(f"load: {2 * CUSTOMERS_PER_CHANNEL} customers, {tally.sent} messages in {seconds:.0f} s "
           f"({tally.sent / seconds:.0f}/s), {tally.answered} answered, {len(tally.errors)} errors, "
           f"{sum(len(TURNS) - count for count in incomplete.values())} messages missing in the tracker store")
     assert tally.errors == []

@@ -91,7 +91,7 @@ def user_texts(tracker: dict) -> list[str]:
     return [event["text"] for event in tracker["events"] if event["event"] == "user"]
 
 
-def test_a_conversation_survives_a_killed_server_and_a_restart(cluster):
+def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, show_figure):
     sender = f"schaal-{uuid.uuid4().hex[:8]}"
     turns = [("a", "ik heb iets teruggestuurd naar zalando"), ("b", "12345678"),
              ("a", "3SABCD1234567"), ("b", "ik wil een medewerker spreken")]
@@ -128,12 +128,13 @@ def test_a_conversation_survives_a_killed_server_and_a_restart(cluster):
             "SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}).scalar()
     engine.dispose()
     sent = len(turns) + 1
-    print(f"\nscale-out: {sent} messages over 2 Rasa servers (one killed, one restarted), "
+    show_figure(f"scale-out: {sent} messages over 2 Rasa servers (one killed, one restarted), "
           f"{sent} answered, {stored} stored, {sent - stored} lost")
     assert stored == sent
 
 
-def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(cluster, postgres_server):
+def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(cluster, postgres_server,
+                                                                             show_figure):
     [name] = [name for name, server in cluster.servers.items() if server.processes]
     sender = f"db-weg-{uuid.uuid4().hex[:8]}"
     assert "09:00" in cluster.say(name, sender, "wanneer zijn jullie open")[0]
@@ -150,4 +151,5 @@ def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(clu
     assert "020 - 808 28 52" in cluster.say(name, sender, "wat is jullie telefoonnummer")[0]
     said = user_texts(cluster.tracker(name, sender))
     assert said[0] == "wanneer zijn jullie open" and said[-1] == "wat is jullie telefoonnummer"
-    print(f"\ndatabase outage: 1 REST message refused with 503 and 1 socket.io message with a Dutch notice, {len(said)} acknowledged messages stored, 0 lost")
+    show_figure(f"database outage: 1 REST message refused with 503, 1 socket.io message with a Dutch "
+                f"notice, {len(said)} acknowledged messages stored, 0 lost")
