@@ -36,9 +36,10 @@ class ChatWindow:
     async def open(self) -> None:
         confirmed = asyncio.Event()
         self.client.on("session_confirm", lambda *_: confirmed.set())
-        await self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"])
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"],
+                                  wait_timeout=30)  # a busy server acknowledges late
         await self.client.emit("session_request", {"session_id": self.session_id})
-        await asyncio.wait_for(confirmed.wait(), 10)
+        await asyncio.wait_for(confirmed.wait(), 30)
 
     async def say(self, text: str) -> None:
         await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
