@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.database import Base, create_engine
+from bot.database import Base, create_engine, from_stored, utc
 
 SESSION_LIFETIME = timedelta(hours=12)
 MAX_FAILURES = 5
@@ -53,15 +53,6 @@ class AgentSession:
     expires_at: datetime
 
 
-def _utc(moment: datetime | None) -> datetime:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored moment is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
 
 
 def _hash(token: str) -> str:
@@ -80,7 +71,7 @@ class SessionStore:
 
     def create(self, username: str, now: datetime | None = None) -> AgentSession:
         """A new session (never a reused token, so a planted cookie cannot be logged in)."""
-        now = _utc(now)
+        now = utc(now)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + SESSION_LIFETIME
         with sa.orm.Session(self.engine) as session, session.begin():
@@ -95,9 +86,9 @@ class SessionStore:
             return None
         with sa.orm.Session(self.engine) as session:
             record = session.get(SessionRecord, _hash(token))
-            if record is None or _aware(record.expires_at) <= _utc(now):
+            if record is None or from_stored(record.expires_at) <= utc(now):
                 return None
-            return AgentSession("", record.username, record.csrf_token, _aware(record.expires_at))
+            return AgentSession("", record.username, record.csrf_token, from_stored(record.expires_at))
 
     def delete(self, token: str | None) -> None:
         if not token:
@@ -111,12 +102,12 @@ class SessionStore:
         """When the name may try again, while it is locked after too many failures."""
         with sa.orm.Session(self.engine) as session:
             record = session.get(LoginFailureRecord, _name_key(username))
-            locked = _aware(record.locked_until) if record else None
-            return locked if locked and locked > _utc(now) else None
+            locked = from_stored(record.locked_until) if record else None
+            return locked if locked and locked > utc(now) else None
 
     def login_failed(self, username: str, now: datetime | None = None) -> datetime | None:
         """Counts a failure; returns the end of the lock when this failure locked the name."""
-        now, key = _utc(now), _name_key(username)
+        now, key = utc(now), _name_key(username)
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.delete(LoginFailureRecord).where(
                 LoginFailureRecord.last_failure_at < now - FAILURE_MEMORY))
@@ -124,7 +115,7 @@ class SessionStore:
             if record is None:
                 record = LoginFailureRecord(username=key, failures=0, last_failure_at=now)
                 session.add(record)
-            locked = _aware(record.locked_until)
+            locked = from_stored(record.locked_until)
             if locked is not None and locked <= now:  # a lock that ran out starts a new count
                 record.failures, record.locked_until = 0, None
             record.failures += 1

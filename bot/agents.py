@@ -10,13 +10,13 @@ import argparse
 import getpass
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import bcrypt
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.database import Base, create_engine
+from bot.database import Base, create_engine, utc
 
 AGENT, TEAM_LEAD = "agent", "teamlead"
 ROLES = (AGENT, TEAM_LEAD)
@@ -49,9 +49,6 @@ class Agent:
     def is_team_lead(self) -> bool:
         return self.role == TEAM_LEAD
 
-
-def _utc(moment: datetime | None) -> datetime:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
 def check_username(username: str) -> str:
@@ -113,11 +110,11 @@ class AgentStore:
 
     def seen(self, username: str, now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
-            session.execute(sa.update(AgentRecord).filter_by(username=username).values(last_seen=_utc(now)))
+            session.execute(sa.update(AgentRecord).filter_by(username=username).values(last_seen=utc(now)))
 
     def online_count(self, within: timedelta, now: datetime | None = None) -> int:
         """Agents whose console was open within `within` before `now`."""
-        since = _utc(now) - within
+        since = utc(now) - within
         with sa.orm.Session(self.engine) as session:
             return int(session.scalar(sa.select(sa.func.count(AgentRecord.id))
                                       .where(AgentRecord.last_seen >= since)) or 0)

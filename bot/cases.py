@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.database import Base, create_engine
+from bot.database import Base, create_engine, from_stored, utc
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
 PREFIX_BY_TYPE = {"retour": "RET", "klacht": "KL"}
@@ -49,25 +49,16 @@ class Case:
     closed_at: datetime | None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored moment is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
-
 
 def _as_case(record: CaseRecord) -> Case:
     return Case(record.reference, record.case_type, record.conversation_id, dict(record.fields),
-                record.status, _aware(record.created_at), _aware(record.closed_at))
+                record.status, from_stored(record.created_at), from_stored(record.closed_at))
 
 
 def new_reference(case_type: str) -> str:
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
     return f"{PREFIX_BY_TYPE[case_type]}-{code}"
 
-
-def _utc(moment: datetime | None) -> datetime:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
 class CaseStore:
@@ -83,7 +74,7 @@ class CaseStore:
         for _ in range(10):
             record = CaseRecord(reference=new_reference(case_type), case_type=case_type,
                                 conversation_id=conversation_id, fields=kept, status="open",
-                                created_at=_utc(now))
+                                created_at=utc(now))
             try:
                 with sa.orm.Session(self.engine) as session, session.begin():
                     session.add(record)
@@ -106,11 +97,11 @@ class CaseStore:
     def close(self, reference: str, now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.update(CaseRecord).filter_by(reference=reference)
-                            .values(status="closed", closed_at=_utc(now)))
+                            .values(status="closed", closed_at=utc(now)))
 
     def purge_closed(self, retention_days: int, now: datetime | None = None) -> int:
         """Deletes closed cases older than the retention period; returns how many."""
-        cutoff = _utc(now) - timedelta(days=retention_days)
+        cutoff = utc(now) - timedelta(days=retention_days)
         with sa.orm.Session(self.engine) as session, session.begin():
             result = session.execute(sa.delete(CaseRecord).where(
                 CaseRecord.status == "closed", CaseRecord.closed_at < cutoff))

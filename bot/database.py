@@ -6,6 +6,7 @@ KLANTENSERVICE_DB_URL selects another database, e.g. postgresql://user:password@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,3 +34,15 @@ def create_engine(url: str | None = None) -> sa.engine.Engine:
     engine = sa.create_engine(url, **options)
     Base.metadata.create_all(engine)
     return engine
+
+
+def utc(moment: datetime | None = None) -> datetime:
+    """`moment` (default: now) in UTC, as every moment is stored."""
+    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+
+def from_stored(moment: datetime | None) -> datetime | None:
+    """A stored moment, aware: SQLite hands back naive datetimes, and every stored moment is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)

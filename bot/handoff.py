@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from bot.database import Base, create_engine
+from bot.database import Base, create_engine, from_stored, utc
 
 WAITING, WITH_AGENT, ANSWERED, CLOSED = "waiting", "with_agent", "answered", "closed"
 OPEN_STATUSES = (WAITING, WITH_AGENT, ANSWERED)
@@ -115,27 +115,18 @@ class Message:
     delivered_at: datetime | None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored moment is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
-
-
-def _utc(moment: datetime | None) -> datetime:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
 
 def _as_entry(record: EntryRecord) -> Entry:
     return Entry(record.id, record.reference, record.conversation_id, record.channel, record.mode,
                  record.reason, dict(record.details or {}), record.status, record.agent,
-                 record.closed_by, _aware(record.queued_at), _aware(record.claimed_at),
-                 _aware(record.answered_at), _aware(record.closed_at))
+                 record.closed_by, from_stored(record.queued_at), from_stored(record.claimed_at),
+                 from_stored(record.answered_at), from_stored(record.closed_at))
 
 
 def _as_message(record: MessageRecord) -> Message:
     return Message(record.id, record.entry_id, record.conversation_id, record.author, record.text,
-                   _aware(record.created_at), _aware(record.delivered_at))
+                   from_stored(record.created_at), from_stored(record.delivered_at))
 
 
 def new_reference() -> str:
@@ -165,7 +156,7 @@ class HandoffQueue:
                     break
             record = EntryRecord(reference=reference, conversation_id=conversation_id,
                                  channel=channel or "onbekend", mode=mode, reason=reason,
-                                 details=details, status=WAITING, queued_at=_utc(now))
+                                 details=details, status=WAITING, queued_at=utc(now))
             session.add(record)
             session.flush()
             return _as_entry(record)
@@ -201,7 +192,7 @@ class HandoffQueue:
             record = self._open_live(session, conversation_id)
             if record is None:
                 return None
-            record.status, record.closed_by, record.closed_at = CLOSED, "klant", _utc(now)
+            record.status, record.closed_by, record.closed_at = CLOSED, "klant", utc(now)
             session.flush()
             return _as_entry(record)
 
@@ -230,7 +221,7 @@ class HandoffQueue:
             claimed = session.execute(
                 sa.update(EntryRecord)
                 .where(EntryRecord.id == entry_id, EntryRecord.status == WAITING)
-                .values(status=WITH_AGENT, agent=agent, claimed_at=_utc(now))
+                .values(status=WITH_AGENT, agent=agent, claimed_at=utc(now))
             ).rowcount
             record = session.get(EntryRecord, entry_id)
             if record is None:
@@ -252,9 +243,9 @@ class HandoffQueue:
         with sa.orm.Session(self.engine) as session, session.begin():
             record = self._agents_entry(session, entry_id, agent)
             if record.mode == OFFLINE and record.status == WITH_AGENT:
-                record.status, record.answered_at = ANSWERED, _utc(now)
+                record.status, record.answered_at = ANSWERED, utc(now)
             message = MessageRecord(entry_id=record.id, conversation_id=record.conversation_id,
-                                    author=agent, text=text, created_at=_utc(now))
+                                    author=agent, text=text, created_at=utc(now))
             session.add(message)
             session.flush()
             return _as_message(message)
@@ -264,10 +255,10 @@ class HandoffQueue:
         """The agent hands the conversation back to the bot; `farewell` is delivered like an answer."""
         with sa.orm.Session(self.engine) as session, session.begin():
             record = self._agents_entry(session, entry_id, agent)
-            record.status, record.closed_by, record.closed_at = CLOSED, "medewerker", _utc(now)
+            record.status, record.closed_by, record.closed_at = CLOSED, "medewerker", utc(now)
             if farewell:
                 session.add(MessageRecord(entry_id=record.id, conversation_id=record.conversation_id,
-                                          author=agent, text=farewell, created_at=_utc(now)))
+                                          author=agent, text=farewell, created_at=utc(now)))
             session.flush()
             return _as_entry(record)
 
@@ -300,7 +291,7 @@ class HandoffQueue:
             session.execute(sa.update(MessageRecord)
                             .where(MessageRecord.conversation_id == conversation_id,
                                    MessageRecord.delivered_at.is_(None))
-                            .values(delivered_at=_utc(now), delivery_token=token))
+                            .values(delivered_at=utc(now), delivery_token=token))
             query = sa.select(MessageRecord).filter_by(delivery_token=token).order_by(MessageRecord.id)
             return [_as_message(record) for record in session.scalars(query)]
 
@@ -310,7 +301,7 @@ class HandoffQueue:
             return
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.update(MessageRecord).where(
-                MessageRecord.id.in_(ids), MessageRecord.delivered_at.is_(None)).values(delivered_at=_utc(now)))
+                MessageRecord.id.in_(ids), MessageRecord.delivered_at.is_(None)).values(delivered_at=utc(now)))
 
     def set_presence(self, conversation_id: str, socket_id: str, online: bool,
                      now: datetime | None = None) -> None:
@@ -318,14 +309,14 @@ class HandoffQueue:
             record = session.get(PresenceRecord, conversation_id)
             if record is None:
                 session.add(PresenceRecord(conversation_id=conversation_id, socket_id=socket_id,
-                                           online=online, updated_at=_utc(now)))
+                                           online=online, updated_at=utc(now)))
             else:
-                record.socket_id, record.online, record.updated_at = socket_id, online, _utc(now)
+                record.socket_id, record.online, record.updated_at = socket_id, online, utc(now)
 
     def socket_closed(self, socket_id: str, now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.update(PresenceRecord).filter_by(socket_id=socket_id)
-                            .values(online=False, updated_at=_utc(now)))
+                            .values(online=False, updated_at=utc(now)))
 
     def is_online(self, conversation_id: str) -> bool:
         with sa.orm.Session(self.engine) as session:
@@ -341,7 +332,7 @@ class HandoffQueue:
                      .where(EntryRecord.mode == LIVE, EntryRecord.status == CLOSED,
                             EntryRecord.claimed_at.is_not(None))
                      .order_by(EntryRecord.closed_at.desc()).limit(HANDLING_HISTORY))
-            spans = [_aware(closed) - _aware(claimed) for claimed, closed in session.execute(query)]
+            spans = [from_stored(closed) - from_stored(claimed) for claimed, closed in session.execute(query)]
         spans = [span for span in spans if span > timedelta(0)]
         return sum(spans, timedelta(0)) / len(spans) if spans else default
 

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 
 from bot import clock
 from bot.cases import CaseRecord
-from bot.database import ROOT, create_engine
+from bot.database import ROOT, create_engine, from_stored
 from bot.handoff import LIVE, OFFLINE, EntryRecord
 from bot.settings import WEEKDAY_KEYS, OpeningHours, Settings, load_settings
 
@@ -273,10 +273,6 @@ def _in_period(column: sa.Column, start: datetime, end: datetime) -> sa.sql.Colu
     return sa.and_(column >= start.astimezone(_UTC), column < end.astimezone(_UTC))
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=_UTC)
-
-
 def _utc_hour(column: sa.Column, dialect: str) -> sa.sql.ColumnElement | None:
     """The UTC hour of a stored moment as text 'YYYY-MM-DD HH'; None where unknown."""
     if dialect == "sqlite":
@@ -293,7 +289,7 @@ def _demand_by_utc_hour(connection: sa.engine.Connection, period: sa.sql.ColumnE
     if hour is None:  # another database: the moments themselves, bucketed here
         counts: dict[datetime, int] = {}
         for (moment,) in connection.execute(sa.select(QUEUE.c.queued_at).where(period)):
-            key = _aware(moment).astimezone(_UTC).replace(minute=0, second=0, microsecond=0)
+            key = from_stored(moment).astimezone(_UTC).replace(minute=0, second=0, microsecond=0)
             counts[key] = counts.get(key, 0) + 1
         return counts
     rows = connection.execute(sa.select(hour, sa.func.count()).where(period).group_by(hour))
@@ -306,9 +302,9 @@ def _live_spans(connection: sa.engine.Connection, period: sa.sql.ColumnElement
         period, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_not(None))
     waits, handlings = [], []
     for queued, claimed, closed in connection.execute(query):
-        waits.append((_aware(claimed) - _aware(queued)).total_seconds())
+        waits.append((from_stored(claimed) - from_stored(queued)).total_seconds())
         if closed is not None:
-            handlings.append((_aware(closed) - _aware(claimed)).total_seconds())
+            handlings.append((from_stored(closed) - from_stored(claimed)).total_seconds())
     return waits, handlings
 
 
