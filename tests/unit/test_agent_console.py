@@ -308,9 +308,10 @@ def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(wor
         policy = response.headers["Content-Security-Policy"]
         assert "script-src 'self';" in policy and "unsafe-eval" not in policy and "unsafe-inline" not in policy
         scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
-        assert scripts == [(' src="/static/agent.js" defer', "")]
+        assert scripts == [(' src="/static/console.js" defer', ""), (' src="/static/agent.js" defer', "")]
         assert not re.search(r"\son[a-z]+\s*=", html)
-        for path, kind in (("/static/agent.js", "javascript"), ("/static/agent.css", "text/css")):
+        for path, kind in (("/static/console.js", "javascript"), ("/static/agent.js", "javascript"),
+                           ("/static/agent.css", "text/css")):
             static = await client.get(path)
             assert static.status == 200 and kind in static.headers["Content-Type"]
 
@@ -376,7 +377,8 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
-    script = (ROOT / "bot" / "webapp" / "static" / "agent.js").read_text()
+    # What the console page loads: the shared console.js, then agent.js.
+    script = "".join((ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js"))
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                       "new Function", "http://", "https://"):
         assert forbidden not in script

@@ -127,9 +127,11 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
         assert "55%" in html and "nlu_reviewed.yml" in html
         assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
         assert response.headers["Cache-Control"] == "no-store"
-        assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S) == [(' src="/static/review.js" defer', "")]
+        assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S) == [
+            (' src="/static/console.js" defer', ""), (' src="/static/review.js" defer', "")]
         assert not re.search(r"\son[a-z]+\s*=", html) and "style=" not in html
-        for path, kind in (("/static/review.js", "javascript"), ("/static/review.css", "text/css")):
+        for path, kind in (("/static/console.js", "javascript"), ("/static/review.js", "javascript"),
+                           ("/static/review.css", "text/css")):
             static = await client.get(path)
             assert static.status == 200 and kind in static.headers["Content-Type"]
 
@@ -137,7 +139,8 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
 
 
 def test_review_js_puts_texts_in_the_page_as_text_only():
-    script = (ROOT / "bot" / "webapp" / "static" / "review.js").read_text()
+    # What the review page loads: the shared console.js, then review.js.
+    script = "".join((ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js"))
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                       "new Function", "http://", "https://", "setAttribute(\"style", ".style."):
         assert forbidden not in script

@@ -3,7 +3,7 @@
  *
  * Polls GET /agent/api/queue and GET /agent/api/entries/{id} every few seconds, and sends the
  * agent's actions (claim, message, close) as POSTs with the session's CSRF token (from the page's
- * <meta name="csrf-token">) in the X-CSRF-Token header.
+ * <meta name="csrf-token">) in the X-CSRF-Token header, through console.js.
  *
  * Everything that customers or agents wrote goes into the page as textContent, never as HTML:
  * a customer who types <script> sees it shown as text. Sections are only redrawn when their
@@ -13,15 +13,14 @@
   "use strict";
 
   var POLL_MS = 2500;
-  var LOGIN_URL = "/agent/login";
   var OPEN_FOR_REPLY = { with_agent: true, answered: true };
 
   var root = document.getElementById("console");
   if (!root) {
     return;
   }
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var el = ConsolePage.el, clear = ConsolePage.clear, say = ConsolePage.say;
+  var api = ConsolePage.api, failure = ConsolePage.failure;
   var maxLength = parseInt(root.getAttribute("data-max-length"), 10) || 4000;
 
   function byId(id) {
@@ -62,23 +61,6 @@
 
   // --- small helpers -------------------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) {
-      node.removeChild(node.firstChild);
-    }
-  }
-
   function changed(section, value) {
     var key = JSON.stringify(value);
     if (state.keys[section] === key) {
@@ -90,11 +72,6 @@
 
   function show(node, visible) {
     node.hidden = !visible;
-  }
-
-  function say(node, text) {
-    node.textContent = text || "";
-    show(node, Boolean(text));
   }
 
   function formatWait(seconds) {
@@ -125,35 +102,6 @@
       return time;
     }
     return moment.toLocaleDateString("nl-NL", { day: "numeric", month: "short" }) + " " + time;
-  }
-
-  // --- the API -------------------------------------------------------------------------------------
-
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    var options = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
-    if (method !== "GET") {
-      headers["X-CSRF-Token"] = csrf;
-    }
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (response) {
-      if (response.status === 401) {
-        window.location.assign(LOGIN_URL);
-        return new Promise(function () {});  // the page is going away
-      }
-      return response.json().catch(function () {
-        return {};
-      }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data || {} };
-      });
-    });
-  }
-
-  function failure(result, fallback) {
-    return (result && result.data && result.data.error) || fallback;
   }
 
   // --- the waiting list ----------------------------------------------------------------------------

@@ -12,7 +12,6 @@
 (function () {
   "use strict";
 
-  var LOGIN_URL = "/agent/login";
   var API = "/agent/api/review";
   var OUT_OF_SCOPE = "out_of_scope";
   var NOISE = "noise";
@@ -21,8 +20,8 @@
   if (!root) {
     return;
   }
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var el = ConsolePage.el, clear = ConsolePage.clear, say = ConsolePage.say;
+  var api = ConsolePage.api, failure = ConsolePage.failure;
 
   function byId(id) {
     return document.getElementById(id);
@@ -42,28 +41,6 @@
 
   // --- small helpers -------------------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) {
-      node.removeChild(node.firstChild);
-    }
-  }
-
-  function say(node, text) {
-    node.textContent = text || "";
-    node.hidden = !text;
-  }
-
   function formatTime(iso) {
     var moment = new Date(iso);
     if (isNaN(moment.getTime())) {
@@ -76,33 +53,6 @@
 
   function percent(confidence) {
     return typeof confidence === "number" ? Math.round(confidence * 100) + "%" : "?";
-  }
-
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    var options = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
-    if (method !== "GET") {
-      headers["X-CSRF-Token"] = csrf;
-    }
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (response) {
-      if (response.status === 401) {
-        window.location.assign(LOGIN_URL);
-        return new Promise(function () {});  // the page is going away
-      }
-      return response.json().catch(function () {
-        return {};
-      }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data || {} };
-      });
-    });
-  }
-
-  function failure(result, fallback) {
-    return (result && result.data && result.data.error) || fallback;
   }
 
   // --- one message ---------------------------------------------------------------------------------
