@@ -373,15 +373,20 @@ def _entry_id(request: web.Request) -> int:
     return int(request.match_info["entry_id"])
 
 
+async def _chosen_entry(request: web.Request) -> tuple[Console, Stores, Entry | None]:
+    """The console, its stores and the queue entry named in the path (None when there is none)."""
+    console = request.app[CONSOLE_KEY]
+    stores = await console.stores()
+    return console, stores, await blocking(stores.queue.get, _entry_id(request))
+
+
 def _missing() -> web.Response:
     return web.json_response({"error": "Dit gesprek bestaat niet (meer)."}, status=404)
 
 
 async def api_entry(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
-    console = request.app[CONSOLE_KEY]
-    stores = await console.stores()
-    entry = await blocking(stores.queue.get, _entry_id(request))
+    console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
     cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
@@ -444,9 +449,7 @@ async def api_message(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben; dit heeft er {len(text)}."},
             status=400)
-    console = request.app[CONSOLE_KEY]
-    stores = await console.stores()
-    entry = await blocking(stores.queue.get, _entry_id(request))
+    console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
     try:
@@ -467,9 +470,7 @@ async def api_message(request: web.Request) -> web.Response:
 
 async def api_close(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
-    console = request.app[CONSOLE_KEY]
-    stores = await console.stores()
-    entry = await blocking(stores.queue.get, _entry_id(request))
+    console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
     # The queue checks this again on close; checked first so that Rasa is not asked for nothing.
