@@ -71,6 +71,12 @@ class MessageRecord(Base):
     delivery_token = sa.Column(sa.String(24), index=True)
 
 
+_ANY_UNDELIVERED = (sa.select(MessageRecord.id)
+                    .where(MessageRecord.conversation_id == sa.bindparam("conversation_id"),
+                           MessageRecord.delivered_at.is_(None))
+                    .limit(1))
+
+
 class PresenceRecord(Base):
     """Whether a customer's chat window is connected now (socket.io), so answers can go straight in."""
 
@@ -286,6 +292,9 @@ class HandoffQueue:
         """The answers that have not reached the customer yet, oldest first. One UPDATE marks them
         with a fresh token before anything is read, so two deliverers at once (two servers, a
         reconnect) never both get a message, on SQLite as on PostgreSQL."""
+        with self.engine.connect() as connection:
+            if connection.execute(_ANY_UNDELIVERED, {"conversation_id": conversation_id}).first() is None:
+                return []  # every REST message asks: a read, not a write, when nothing waits
         token = secrets.token_hex(12)
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.update(MessageRecord)

@@ -24,9 +24,18 @@ def _queue() -> HandoffQueue:
 
 
 async def take_undelivered(conversation_id: str) -> list[str]:
-    """The waiting answers' texts, oldest first; each is handed out once."""
+    """The waiting answers' texts, oldest first; each is handed out once.
+
+    Asked after every message, so on SQLite (a local file: a fraction of a millisecond when nothing
+    waits) it runs on the event loop; a hop to a worker thread and back would queue the answer
+    behind every other message being processed. A database over the network goes through a thread.
+    """
+    queue = _queue()
     try:
-        messages = await asyncio.to_thread(_queue().take_undelivered, conversation_id)
+        if queue.engine.dialect.name == "sqlite":
+            messages = queue.take_undelivered(conversation_id)
+        else:
+            messages = await asyncio.to_thread(queue.take_undelivered, conversation_id)
     except Exception:
         logger.exception("Could not read undelivered agent messages for %s", conversation_id)
         return []

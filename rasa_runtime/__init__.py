@@ -14,7 +14,14 @@ What they save per message, measured with `make bench` (see results/bench.md):
   `synchronous=NORMAL`, halves that time; a committed turn survives a crash of the server, only an
   operating-system crash or power loss may lose the last turns. Saving no longer counts the
   conversation's stored events first (about 2 ms a save).
-- At most 16 messages are processed at once (`KLANTENSERVICE_MESSAGES_IN_PROCESS`), the others wait
-  in arrival order: with 50 customers at once the slowest turns take about 1.2 s instead of 2.5-3 s,
+- Rasa's own work per message, with the same results: event types looked up in a table instead
+  of a walk of the event class tree for every stored event read back; the featurizers' sparse
+  matrices joined at once; the NLU and policy graphs evaluated in order by `dask.core.get`, each
+  target's graph built once, instead of through dask's local scheduler; rules compared with the
+  conversation only as far back as the longest remaining rule reaches. Together with the tracker
+  store's queries built once and one INSERT per save: single-customer p50 19.5 ms -> 14.3 ms,
+  throughput at 50 customers about 66 -> 70 messages per second (make bench, same machine).
+- At most 8 messages are processed at once (`KLANTENSERVICE_MESSAGES_IN_PROCESS`), the others wait
+  in arrival order: with 50 customers at once the slowest turns take about 1.1 s instead of 2.5-3 s,
   at the same throughput.
 """

@@ -18,6 +18,10 @@ the stored events are exactly those of Rasa's `SQLTrackerStore`. Two things diff
   retrieval that started the turn and from its own saves, and asks the database only when it does
   not know it. SQLite only, like the open connection: it assumes one Rasa server per database,
   whereas PostgreSQL may be shared by several servers (with the Redis lock store).
+- Reading a conversation uses two queries built once, with the conversation id as a parameter,
+  instead of ORM queries built and compiled for every message; they find Rasa's rows.
+- The new events of a save go to the database in one INSERT with all their rows, instead of one ORM
+  object each that the session's flush then sorts and inserts one by one; the rows are the same.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         # conversation id -> events of its latest session in the database, as last read or written here
         self._stored_events: OrderedDict[str, int] = OrderedDict()
         self._single_server = self.engine.dialect.name == "sqlite"
+        self._all_sessions_query, self._latest_session_query = _event_queries(self.SQLEvent.__table__)
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Any]:
@@ -88,10 +93,10 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:
         """Rasa's `_retrieve`, which also remembers how many rows the latest session has."""
+        query = self._all_sessions_query if fetch_events_from_all_sessions else self._latest_session_query
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id,
-                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
-            events = [json.loads(row.data) for row in rows]
+            rows = session.execute(query, {"sender_id": sender_id}).scalars().all()
+            events = [json.loads(data) for data in rows]
         if not fetch_events_from_all_sessions:
             # The same rows that Rasa's count before a save would find.
             self._remember(sender_id, len(rows))
@@ -108,7 +113,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         stored = self._stored_events.get(tracker.sender_id)
         try:
-            await super().save(tracker)
+            await self._insert_new_events(tracker)
         except BaseException:
             self._remember(tracker.sender_id, None)
             raise
@@ -118,3 +123,39 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             self._remember(tracker.sender_id, None)
         else:
             self._remember(tracker.sender_id, len(tracker.events))
+
+    async def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's `save`: stream the events, then store those not stored yet, in one INSERT."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [_event_row(tracker.sender_id, event)
+                    for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+            session.commit()
+
+
+def _event_queries(events: sa.Table) -> tuple[Any, Any]:
+    """Rasa's `_event_query` for all sessions and for the latest, built once with the conversation
+    id as a parameter instead of as ORM queries for every retrieval: the same rows in the same order
+    (by id; the latest session starts at the latest `session_started` event, or all rows if none)."""
+    sender_id = sa.bindparam("sender_id")
+    all_sessions = sa.select(events.c.data).where(events.c.sender_id == sender_id).order_by(events.c.id)
+    session_start = (sa.select(sa.func.max(events.c.timestamp))
+                     .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+                     .scalar_subquery())
+    latest_session = all_sessions.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+    return all_sessions, latest_session
+
+
+def _event_row(sender_id: str, event: Any) -> dict[str, Any]:
+    """The columns Rasa's `save` fills for one event."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }

@@ -457,9 +457,10 @@ def markdown(results: dict) -> str:
         f"{machine['load_average_at_start'][0]:.1f} at the start, {machine['load_average_at_end'][0]:.1f} at the end).",
         "",
         "- **project**: `models/klantenservice.tar.gz` (`config.yml`) on the project's runtime: `endpoints.yml` with "
-        "`rasa_runtime` (SQLite tracker store in WAL mode with one open connection that saves without counting "
-        "the stored events first, action-server answers checked by a validator built once, at most "
-        "`KLANTENSERVICE_MESSAGES_IN_PROCESS` messages processed at once).",
+        "`rasa_runtime` (SQLite tracker store in WAL mode with one open connection, queries built once, one "
+        "INSERT per save and no count of the stored events first; action-server answers checked by a validator "
+        "built once; graphs run in order without dask's scheduler; rules compared only as far back as they "
+        "reach; at most `KLANTENSERVICE_MESSAGES_IN_PROCESS` messages processed at once).",
         "- **peer**: `models/peer.tar.gz` (`benchmarks/peer_config.yml`, rasa init's defaults with `language: nl`, "
         "same data and domain) on a stock Rasa server: `benchmarks/peer_endpoints.yml`, Rasa's own SQL tracker store.",
     ]
