@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # config.yml loads the spaCy pipeline from the relative path build/spacy-nl
 
+from bot.nlu_examples import nlu_files, normalise, read_examples  # noqa: E402
 from scripts.peer_model import PEER_CONFIG, ensure_peer_model, fingerprint, peer_record  # noqa: E402
 
 PROJECT_CONFIG = ROOT / "config.yml"
@@ -151,6 +152,24 @@ def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[di
 
 
 # --- the steps ---------------------------------------------------------------------------------
+
+def training_texts(folder: Path = ROOT / "data") -> set[str]:
+    """Every intent example of data/, normalised as the review inbox compares sentences."""
+    return {normalise(text) for path in nlu_files(folder)
+            for texts in read_examples(path).values() for text in texts}
+
+
+def unseen_only(test_examples: list[Any], oos: dict[str, list[str]], seen: set[str]
+                ) -> tuple[list[Any], dict[str, list[str]], dict[str, list[str]]]:
+    """The held-out and out-of-scope messages that are not training examples, and those left out:
+    a message the model was trained on measures memory, not understanding."""
+    kept = [example for example in test_examples if normalise(example.get("text")) not in seen]
+    left_out = {"held_out": [example.get("text") for example in test_examples
+                             if normalise(example.get("text")) in seen]}
+    kept_oos = {kind: [text for text in texts if normalise(text) not in seen] for kind, texts in oos.items()}
+    left_out["out_of_scope"] = [text for texts in oos.values() for text in texts if normalise(text) in seen]
+    return kept, kept_oos, left_out
+
 
 def load_processor(model: Path) -> Any:
     from rasa.core.agent import Agent
@@ -466,7 +485,9 @@ def markdown(results: dict, images: list[str]) -> str:
         "- **peer**: `benchmarks/peer_config.yml`, what `rasa init` gives (WhitespaceTokenizer, CountVectors, "
         "DIET 100 epochs, ResponseSelector, FallbackClassifier 0.3; Memoization, Rule, UnexpecTED, TED), "
         "`language: nl`, trained on the same data and domain into `models/peer.tar.gz`.",
-        f"- Held-out: `tests/nlu_test.yml` ({results['project']['held_out']['intents']['examples']} messages). "
+        f"- Held-out: `tests/nlu_test.yml` ({results['project']['held_out']['intents']['examples']} messages; "
+        f"{len(results['left_out']['held_out'])} more that are also training examples are left out, and "
+        f"{len(results['left_out']['out_of_scope'])} such out-of-scope messages; listed in `eval.json`). "
         "Intent figures use the classifier's top intent, as `rasa test nlu` does (the FallbackClassifier's "
         "`nlu_fallback` undone); macro-F1 is the mean F1 over the intents of the test set. Entity F1 is strict: "
         "same start, end and type (the project's entities come from the spaCy entity ruler, which "
@@ -619,8 +640,12 @@ async def main_async(args: argparse.Namespace) -> dict:
     if not args.project_model.exists():
         sys.exit(f"{args.project_model} is missing: run `make train` first")
 
-    test_examples = load_data(str(TEST_DATA)).intent_examples
-    oos = yaml.safe_load(OUT_OF_SCOPE.read_text(encoding="utf-8"))
+    test_examples, oos, results["left_out"] = unseen_only(
+        load_data(str(TEST_DATA)).intent_examples, yaml.safe_load(OUT_OF_SCOPE.read_text(encoding="utf-8")),
+        training_texts())
+    if any(results["left_out"].values()):
+        log(f"Left out because they are also training examples: {len(results['left_out']['held_out'])} held-out "
+            f"and {len(results['left_out']['out_of_scope'])} out-of-scope messages (listed in eval.json)")
     for system, (config, model) in systems.items():
         started = time.monotonic()
         results[system] = {"config": rel(config), "model": rel(model),
