@@ -30,8 +30,8 @@ async def take_undelivered(conversation_id: str) -> list[str]:
     waits) it runs on the event loop; a hop to a worker thread and back would queue the answer
     behind every other message being processed. A database over the network goes through a thread.
     """
-    queue = _queue()
     try:
+        queue = _queue()
         if queue.engine.dialect.name == "sqlite":
             messages = queue.take_undelivered(conversation_id)
         else:
