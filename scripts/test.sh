@@ -26,8 +26,9 @@ step "Test stories (user text, end to end through NLU and dialogue)"
 "$RASA" test core --model "$MODEL_PATH" --stories tests/test_stories.yml \
   --fail-on-prediction-errors --out var/test-results/stories
 
-step "Held-out NLU test set"
-"$RASA" test nlu --model "$MODEL_PATH" --nlu tests/nlu_test.yml --out var/test-results/nlu
+step "Held-out NLU test set (the messages that are not also training examples)"
+"$ROOT/.venv/bin/python" scripts/unseen_test_set.py tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
+"$RASA" test nlu --model "$MODEL_PATH" --nlu var/test-results/nlu_test_unseen.yml --out var/test-results/nlu
 "$ROOT/.venv/bin/python" scripts/check_nlu_results.py var/test-results/nlu --min-accuracy 0.95
 
 step "All tests passed"
