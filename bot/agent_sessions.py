@@ -53,8 +53,6 @@ class AgentSession:
     expires_at: datetime
 
 
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -50,7 +50,6 @@ class Agent:
         return self.role == TEAM_LEAD
 
 
-
 def check_username(username: str) -> str:
     username = username.strip().lower()
     if not 2 <= len(username) <= 40 or not set(username) <= USERNAME_CHARS:

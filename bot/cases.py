@@ -49,7 +49,6 @@ class Case:
     closed_at: datetime | None
 
 
-
 def _as_case(record: CaseRecord) -> Case:
     return Case(record.reference, record.case_type, record.conversation_id, dict(record.fields),
                 record.status, from_stored(record.created_at), from_stored(record.closed_at))
@@ -58,7 +57,6 @@ def _as_case(record: CaseRecord) -> Case:
 def new_reference(case_type: str) -> str:
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
     return f"{PREFIX_BY_TYPE[case_type]}-{code}"
-
 
 
 class CaseStore:

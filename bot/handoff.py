@@ -121,8 +121,6 @@ class Message:
     delivered_at: datetime | None
 
 
-
-
 def _as_entry(record: EntryRecord) -> Entry:
     return Entry(record.id, record.reference, record.conversation_id, record.channel, record.mode,
                  record.reason, dict(record.details or {}), record.status, record.agent,
