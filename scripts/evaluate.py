@@ -163,12 +163,23 @@ def unseen_only(test_examples: list[Any], oos: dict[str, list[str]], seen: set[s
                 ) -> tuple[list[Any], dict[str, list[str]], dict[str, list[str]]]:
     """The held-out and out-of-scope messages that are not training examples, and those left out:
     a message the model was trained on measures memory, not understanding."""
-    kept = [example for example in test_examples if normalise(example.get("text")) not in seen]
-    left_out = {"held_out": [example.get("text") for example in test_examples
-                             if normalise(example.get("text")) in seen]}
-    kept_oos = {kind: [text for text in texts if normalise(text) not in seen] for kind, texts in oos.items()}
-    left_out["out_of_scope"] = [text for texts in oos.values() for text in texts if normalise(text) in seen]
-    return kept, kept_oos, left_out
+    kept, held_out_repeats = _split(test_examples, lambda example: example.get("text"), seen)
+    kept_oos, oos_repeats = {}, []
+    for kind, texts in oos.items():
+        kept_oos[kind], repeated = _split(texts, str, seen)
+        oos_repeats += repeated
+    return kept, kept_oos, {"held_out": held_out_repeats, "out_of_scope": oos_repeats}
+
+
+def _split(items: list[Any], text_of: Any, seen: set[str]) -> tuple[list[Any], list[str]]:
+    """The items whose text is not in `seen`, and the texts of those that are."""
+    kept, repeated = [], []
+    for item in items:
+        if normalise(text_of(item)) in seen:
+            repeated.append(text_of(item))
+        else:
+            kept.append(item)
+    return kept, repeated
 
 
 def load_processor(model: Path) -> Any:

@@ -13,8 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu_examples import normalise  # noqa: E402
-from scripts.evaluate import training_texts  # noqa: E402
+from scripts.evaluate import training_texts, unseen_only  # noqa: E402
 
 
 def main() -> None:
@@ -26,9 +25,8 @@ def main() -> None:
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    seen = training_texts()
     examples = load_data(str(args.test_set)).intent_examples
-    unseen = [example for example in examples if normalise(example.get("text")) not in seen]
+    unseen, _oos, _left_out = unseen_only(examples, {}, training_texts())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     RasaYAMLWriter().dump(args.out, TrainingData(training_examples=unseen))
     print(f"{len(unseen)} of {len(examples)} held-out messages are not training examples: {args.out}")
