@@ -1,0 +1,51 @@
+"""The evaluation sets stay apart from the training data: a held-out or out-of-scope message that
+is also a training example would make `make eval` report what the model memorised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlu_examples import nlu_files, normalise, read_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _training() -> dict[str, str]:
+    return {normalise(text): intent
+            for path in nlu_files(ROOT / "data")
+            for intent, texts in read_examples(path).items() for text in texts}
+
+
+def _held_out() -> dict[str, str]:
+    return {normalise(text): intent
+            for intent, texts in read_examples(ROOT / "tests" / "nlu_test.yml").items() for text in texts}
+
+
+def _out_of_scope() -> list[str]:
+    sets = yaml.safe_load((ROOT / "benchmarks" / "out_of_scope.yml").read_text(encoding="utf-8"))
+    return [normalise(text) for texts in sets.values() for text in texts]
+
+
+def test_no_held_out_message_is_a_training_example():
+    training = _training()
+    shared = {text: (intent, training[text]) for text, intent in _held_out().items() if text in training}
+    assert not shared, f"held-out messages also in data/: {shared}"
+
+
+@pytest.mark.parametrize("other", ["training", "held-out"])
+def test_no_out_of_scope_benchmark_message_is_in_the_other_sets(other):
+    texts = _training() if other == "training" else _held_out()
+    shared = [text for text in _out_of_scope() if text in texts]
+    assert not shared, f"out-of-scope benchmark messages also in the {other} set: {shared}"
+
+
+def test_the_out_of_scope_benchmark_has_no_repeats():
+    messages = _out_of_scope()
+    assert len(messages) == len(set(messages))
+
+
+def test_every_held_out_intent_is_trained():
+    assert set(_held_out().values()) <= set(_training().values())
