@@ -1,8 +1,11 @@
 """Which calendar day does a Dutch customer message name?
 
 Customers write "zaterdag", "volgende week dinsdag", "24 dec", "2e kerstdag" or "morgen"; this
-module turns such phrases into a date relative to `today`. Holiday dates come from the `holidays`
-package, so nothing here needs updating per year.
+module turns such phrases into a date relative to `today`. dateparser (Dutch) reads the dates,
+weekdays and relative words; the code here finds those phrases in chat text (where dateparser's own
+search also picks up "nu" or "goede morgen"), and adds what dateparser does not know: holiday names
+(dates from the `holidays` package), "volgende week dinsdag", "de 24e", number words, ordinals,
+typos, and that "30 februari" is no date at all.
 
 When a message names several days, the most specific kind wins: an explicit date, then a holiday,
 then a relative word (vandaag/morgen), then a weekday; within a kind, the first one in the text.
@@ -10,30 +13,62 @@ then a relative word (vandaag/morgen), then a weekday; within a kind, the first 
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+import dateparser
 import holidays
 
-from bot.dutch import MONTHS, WEEKDAYS
+from bot.dutch import MONTHS, WEEKDAYS, month_name
 from bot.settings import Settings, load_settings
 
 # Candidate kinds, most specific first.
 _DATE, _HOLIDAY, _RELATIVE, _WEEKDAY = range(4)
 
 
+class NonexistentDateError(ValueError):
+    """The customer named a calendar date that does not exist ("30 februari", "32-12")."""
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__(f"no such date: {phrase!r}")
+        self.phrase = phrase
+
+
 @dataclass(frozen=True)
 class _Candidate:
     kind: int
     position: int
-    day: date
+    day: date | None  # None: a date-shaped phrase that names no existing date
+    phrase: str = ""
+
+
+def _read(phrase: str, base: date, order: str = "DMY", require_day: bool = False) -> date | None:
+    """dateparser's reading of one Dutch phrase, relative to `base`, preferring dates after it.
+
+    With `base` = yesterday, a phrase without a year ("24 november", "dinsdag") reads as its next
+    occurrence on or after today. `require_day` rejects a bare month or year ("februari").
+    """
+    parsed = dateparser.parse(
+        phrase,
+        languages=["nl"],
+        settings={
+            "RELATIVE_BASE": datetime.combine(base, datetime.min.time()),
+            "PREFER_DATES_FROM": "future",
+            "DATE_ORDER": order,
+            "REQUIRE_PARTS": ["day"] if require_day else [],
+        },
+    )
+    return parsed.date() if parsed is not None else None
 
 
 # --- normalisation -------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {"een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8}
 
 
 def _normalise(text: str) -> str:
@@ -44,6 +79,12 @@ def _normalise(text: str) -> str:
     text = re.sub(r"[^a-z0-9/\-.]+", " ", text)
     text = re.sub(r"(?<![a-z0-9])[.\-/]+|[.\-/]+(?![a-z0-9])", " ", text)  # stray punctuation
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _digits_for_number_words(text: str) -> str:
+    """ "over twee weken" -> "over 2 weken": dateparser's Dutch data only knows digits there."""
+    pattern = r"\b(" + "|".join(_NUMBER_WORDS) + r")(?= (?:dag|dagen|week|weken)\b)"
+    return re.sub(pattern, lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
 
 
 # Words that look like a weekday to difflib but are not one.
@@ -69,6 +110,7 @@ def _closest_weekday(word: str) -> str:
 _WD = "|".join(WEEKDAYS)
 _WD_SUFFIX = r"(?:s|en|ochtend|middag|avond|morgen)?"
 _WEEKDAY_WORD_RE = re.compile(rf"(?:{_WD}){_WD_SUFFIX}")
+# dateparser reads "volgende dinsdag" but not "volgende week dinsdag" (the weekday in next week).
 _NEXT_WEEK_RES = (
     re.compile(rf"\b(?:volgende|komende|aanstaande) week (?:op )?({_WD}){_WD_SUFFIX}\b"),
     re.compile(rf"\b({_WD}){_WD_SUFFIX} (?:in |van )?(?:de )?(?:volgende|komende) week\b"),
@@ -82,80 +124,71 @@ _ANY_WEEKDAY_RE = re.compile(rf"\b({_WD}){_WD_SUFFIX}\b")
 _ABBREVIATIONS = {"ma": 0, "di": 1, "wo": 2, "do": 3, "vr": 4, "vrij": 4, "za": 5, "zat": 5, "zo": 6}
 
 
-def _coming(today: date, weekday: int) -> date:
-    """The first day with `weekday` on or after today."""
-    return today + timedelta(days=(weekday - today.weekday()) % 7)
-
-
 def _weekday_candidates(text: str, today: date) -> list[_Candidate]:
     found: list[_Candidate] = []
     claimed: list[tuple[int, int]] = []
 
-    def add(match: re.Match[str], day: date) -> None:
-        if not any(s <= match.start() < e for s, e in claimed):
+    def add(match: re.Match[str], day: date | None) -> None:
+        if day is not None and not any(s <= match.start() < e for s, e in claimed):
             claimed.append(match.span())
             found.append(_Candidate(_WEEKDAY, match.start(), day))
 
+    yesterday = today - timedelta(days=1)
     for regex in _NEXT_WEEK_RES:
         for m in regex.finditer(text):
             monday_next_week = today - timedelta(days=today.weekday()) + timedelta(days=7)
             add(m, monday_next_week + timedelta(days=WEEKDAYS.index(m.group(1))))
     for regex in _AFTER_TODAY_RES:
         for m in regex.finditer(text):
-            add(m, _coming(today + timedelta(days=1), WEEKDAYS.index(m.group(1))))
+            add(m, _read(m.group(1), today))  # strictly after today
     for m in _ANY_WEEKDAY_RE.finditer(text):
-        add(m, _coming(today, WEEKDAYS.index(m.group(1))))
+        add(m, _read(m.group(1), yesterday))  # today itself counts
     return found
 
 
 # --- relative words ------------------------------------------------------------------------------
 
+# Found here, read by dateparser ("morgenochtend" is read as "morgen").
 _RELATIVE_WORDS = (
-    (re.compile(r"\beergisteren\b"), -2),
-    (re.compile(r"\bgisteren\b"), -1),
-    (re.compile(r"\b(?:vandaag|vanochtend|vanmorgen|vanmiddag|vanavond)\b"), 0),
-    (re.compile(r"\bovermorgen\b"), 2),
+    (re.compile(r"\beergisteren\b"), "eergisteren"),
+    (re.compile(r"\bgisteren\b"), "gisteren"),
+    (re.compile(r"\b(?:vandaag|vanochtend|vanmorgen|vanmiddag|vanavond)\b"), "vandaag"),
+    (re.compile(r"\bovermorgen\b"), "overmorgen"),
     # "morgen" but not the greeting "goede morgen" ("goedemorgen" is one word and never matches).
-    (re.compile(r"(?<!goede )\bmorgen(?:ochtend|middag|avond|vroeg)?\b"), 1),
+    (re.compile(r"(?<!goede )\bmorgen(?:ochtend|middag|avond|vroeg)?\b"), "morgen"),
 )
-_NUMBER_WORDS = {"een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7}
-_IN_DAYS_RE = re.compile(r"\bover (\d{1,2}|" + "|".join(_NUMBER_WORDS) + r") dag(?:en)?\b")
+_IN_PERIOD_RE = re.compile(r"\bover \d{1,2} (?:dag|dagen|week|weken)\b")
 
 
 def _relative_candidates(text: str, today: date) -> list[_Candidate]:
     found = [
-        _Candidate(_RELATIVE, m.start(), today + timedelta(days=offset))
-        for regex, offset in _RELATIVE_WORDS
+        _Candidate(_RELATIVE, m.start(), _read(word, today))
+        for regex, word in _RELATIVE_WORDS
         for m in regex.finditer(text)
     ]
-    for m in _IN_DAYS_RE.finditer(text):
-        count = _NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
-        found.append(_Candidate(_RELATIVE, m.start(), today + timedelta(days=count)))
-    return found
+    found += [_Candidate(_RELATIVE, m.start(), _read(m.group(), today)) for m in _IN_PERIOD_RE.finditer(text)]
+    return [c for c in found if c.day is not None]
 
 
 # --- explicit dates ------------------------------------------------------------------------------
 
-_MONTH_ABBREVIATIONS = {
-    "jan": 1, "feb": 2, "mrt": 3, "maa": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "okt": 10, "oct": 10, "nov": 11, "dec": 12,
-}
+# Date-shaped phrases; dateparser reads each one. Numbers after "om", "tot", "tussen" ... are times.
+_NOT_AFTER = r"(?<!\bom )(?<!\btot )(?<!\bvan )(?<!\btussen )(?<!\bvanaf )(?<!\brond )"
 _ISO_RE = re.compile(r"(?<![\d.\-/])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d.\-/])")
 _NUMERIC_RE = re.compile(
-    r"(?<![\d.\-/])(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}|\d{2}))?(?![\d\-/]|\.\d|\s*uur)"
+    _NOT_AFTER + r"(?<![\d.\-/])(\d{1,2})([-/.])(\d{1,2})(?:\2(\d{4}|\d{2}))?(?![\d\-/]|\.\d|\s*uur)"
 )
-_DOTTED_RE = re.compile(r"(?<![\d.\-/])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?![\d.\-/])")
 _TEXTUAL_RE = re.compile(r"(?<![\d.\-/])(\d{1,2})(?:e|ste|de)? ([a-z]{3,})\.?(?: (\d{4}))?\b")
+_DAY_OF_MONTH_RE = re.compile(r"\bde (\d{1,2})(?:e|ste|de)\b")
+# Month spellings dateparser misses: "sept", and light typos ("decmber") via difflib.
+_MONTH_SPELLINGS = {"sept": "september", "mrt": "maart"}
 
 
-def _month_number(word: str) -> int | None:
-    """Month from a full name, an abbreviation ("dec", "mrt"), a prefix ("janu") or a light typo."""
-    if word in MONTHS:
-        return MONTHS.index(word) + 1
-    if word in _MONTH_ABBREVIATIONS:
-        return _MONTH_ABBREVIATIONS[word]
+def _month(word: str) -> int | None:
+    """Month number from a full name, an abbreviation ("dec", "mrt"), a prefix or a light typo."""
+    word = _MONTH_SPELLINGS.get(word, word)
     prefixed = [i for i, name in enumerate(MONTHS) if name.startswith(word)]
-    if len(word) >= 3 and len(prefixed) == 1:
+    if len(prefixed) == 1:
         return prefixed[0] + 1
     if len(word) >= 5:
         close = difflib.get_close_matches(word, MONTHS, n=1, cutoff=0.8)
@@ -164,28 +197,17 @@ def _month_number(word: str) -> int | None:
     return None
 
 
+def _exists(day: int, month: int, year: int | None) -> bool:
+    """Whether the date exists; without a year, in some year (29 February does)."""
+    if not 1 <= month <= 12:
+        return False
+    return 1 <= day <= calendar.monthrange(year if year is not None else 2000, month)[1]
+
+
 def _full_year(text: str | None) -> int | None:
     if text is None:
         return None
-    year = int(text)
-    return year + 2000 if year < 100 else year
-
-
-def _resolve(day: int, month: int, year: int | None, today: date) -> date | None:
-    """The date itself when a year is given, else its next occurrence on or after today."""
-    if year is not None:
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    for candidate_year in range(today.year, today.year + 9):  # 29 February: up to 8 years on
-        try:
-            candidate = date(candidate_year, month, day)
-        except ValueError:
-            continue
-        if candidate >= today:
-            return candidate
-    return None
+    return int(text) + 2000 if len(text) == 2 else int(text)
 
 
 def _match_named_weekday(day: date | None, text_before: str, has_year: bool, today: date) -> date | None:
@@ -204,25 +226,51 @@ def _match_named_weekday(day: date | None, text_before: str, has_year: bool, tod
     return this_year if this_year.weekday() == WEEKDAYS.index(named.group(1)) else day
 
 
+def _day_of_month(day: int, today: date) -> date | None:
+    """ "de 24e": that day in this month, or in the first month after it that has the day."""
+    for ahead in range(13):
+        year, month = divmod(today.month - 1 + ahead, 12)
+        if _exists(day, month + 1, today.year + year):
+            candidate = date(today.year + year, month + 1, day)
+            if candidate >= today:
+                return candidate
+    return None
+
+
 def _date_candidates(text: str, today: date) -> list[_Candidate]:
     found: list[_Candidate] = []
+    yesterday = today - timedelta(days=1)
 
-    def add(match: re.Match[str], day: date | None, has_year: bool) -> None:
-        day = _match_named_weekday(day, text[: match.start()], has_year, today)
-        if day is not None:
-            found.append(_Candidate(_DATE, match.start(), day))
+    def add(
+        m: re.Match[str], day: int, month: int, year: int | None, phrase: str, order: str = "DMY"
+    ) -> None:
+        if not _exists(day, month, year):
+            found.append(_Candidate(_DATE, m.start(), None, m.group()))
+            return
+        parsed = _read(phrase, yesterday, order)
+        parsed = _match_named_weekday(parsed, text[: m.start()], year is not None, today)
+        if parsed is not None:
+            found.append(_Candidate(_DATE, m.start(), parsed, m.group()))
 
     for m in _ISO_RE.finditer(text):
-        add(m, _resolve(int(m.group(3)), int(m.group(2)), int(m.group(1)), today), True)
-    for regex in (_NUMERIC_RE, _DOTTED_RE):
-        for m in regex.finditer(text):
-            year = _full_year(m.group(3))
-            add(m, _resolve(int(m.group(1)), int(m.group(2)), year, today), year is not None)
+        add(m, int(m.group(3)), int(m.group(2)), int(m.group(1)), m.group(), "YMD")
+    for m in _NUMERIC_RE.finditer(text):
+        day, month, year = int(m.group(1)), int(m.group(3)), _full_year(m.group(4))
+        if m.group(2) == "." and year is None and not _exists(day, month, None):
+            continue  # "9.30" is a time, not a nonexistent date
+        add(m, day, month, year, m.group())
     for m in _TEXTUAL_RE.finditer(text):
-        month = _month_number(m.group(2))
+        month = _month(m.group(2))
         if month is not None:
             year = _full_year(m.group(3))
-            add(m, _resolve(int(m.group(1)), month, year, today), year is not None)
+            phrase = f"{m.group(1)} {month_name(month)}" + (f" {year}" if year else "")
+            add(m, int(m.group(1)), month, year, phrase)
+    with_month = {m.start() for m in _TEXTUAL_RE.finditer(text) if _month(m.group(2)) is not None}
+    for m in _DAY_OF_MONTH_RE.finditer(text):
+        if m.start(1) in with_month:
+            continue  # "de 24e december" is read above
+        day = _day_of_month(int(m.group(1)), today)
+        found.append(_Candidate(_DATE, m.start(), day, m.group()))
     return found
 
 
@@ -292,7 +340,8 @@ def _holiday_date(
     if isinstance(target, str):
         day = next_holiday(target, start, settings)
         return day if year is None or (day is not None and day.year == year) else None
-    return _resolve(target[1], target[0], year, today)
+    phrase = f"{target[1]} {month_name(target[0])}" + (f" {year}" if year else "")
+    return _read(phrase, today - timedelta(days=1))
 
 
 def _holiday_candidates(text: str, today: date, settings: Settings | None) -> list[_Candidate]:
@@ -317,6 +366,7 @@ def parse_day(
 ) -> date | None:
     """The calendar day a message names, or None. NLU `dag` entity values are tried first.
 
+    Raises NonexistentDateError when the message names a date that does not exist ("30 februari").
     `settings` selects the holidays country/language (default: the configured ones).
     """
     for value in entity_values:
@@ -327,34 +377,22 @@ def parse_day(
 
 
 def _parse_entity(value: str, today: date, settings: Settings | None) -> date | None:
-    """An entity value is known to name a day, so abbreviations and dateparser are allowed too."""
+    """An entity value is known to name a day, so abbreviations and dateparser's whole-phrase
+    reading ("over een week") are allowed too; bare numbers ("12") are too ambiguous."""
     day = _parse_text(value, today, settings)
     if day is not None:
         return day
     word = _normalise(value)
     if word in _ABBREVIATIONS:
-        return _coming(today, _ABBREVIATIONS[word])
-    return _dateparser_fallback(word, today)
-
-
-def _dateparser_fallback(value: str, today: date) -> date | None:
-    """Let dateparser try phrases like "over een week"; bare numbers ("12") are too ambiguous."""
-    if not re.search(r"[a-z]", value):
+        return _read(WEEKDAYS[_ABBREVIATIONS[word]], today - timedelta(days=1))
+    if not re.search(r"[a-z]", word):
         return None
-    import dateparser  # slow to import; only needed for unusual entity values
-
-    # dateparser's Dutch data knows "over 2 weken" but not "over twee weken".
-    value = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: str(_NUMBER_WORDS[m.group()]), value)
-    parsed = dateparser.parse(
-        value,
-        languages=["nl"],
-        settings={"RELATIVE_BASE": datetime.combine(today, time(12)), "PREFER_DATES_FROM": "future"},
-    )
-    return parsed.date() if parsed is not None else None
+    word = re.sub(r"\been\b", "1", _digits_for_number_words(word))
+    return _read(word, today, require_day=True)
 
 
 def _parse_text(text: str, today: date, settings: Settings | None) -> date | None:
-    normalised = _fix_weekday_typos(_normalise(text))
+    normalised = _digits_for_number_words(_fix_weekday_typos(_normalise(text)))
     candidates = (
         _date_candidates(normalised, today)
         + _holiday_candidates(normalised, today, settings)
@@ -363,7 +401,10 @@ def _parse_text(text: str, today: date, settings: Settings | None) -> date | Non
     )
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (c.kind, c.position)).day
+    best = min(candidates, key=lambda c: (c.kind, c.position))
+    if best.day is None:
+        raise NonexistentDateError(best.phrase)
+    return best.day
 
 
 _NOW_RES = tuple(

@@ -29,6 +29,22 @@ _UTC = timezone.utc
 _Window = tuple[datetime, datetime]  # (start, end) as aware UTC datetimes
 
 
+class OutOfRangeError(ValueError):
+    """A moment in a year for which the holidays package has no public holidays.
+
+    Answering for such a day would silently treat every public holiday as a working day.
+    """
+
+    def __init__(self, day: date, first_year: int, last_year: int) -> None:
+        super().__init__(
+            f"{day.isoformat()} is outside the supported years {first_year}-{last_year} "
+            "(public holidays are only known for those years)"
+        )
+        self.day = day
+        self.first_year = first_year
+        self.last_year = last_year
+
+
 def display_holiday_name(name: str) -> str:
     """Capitalise every word ("Tweede paasdag" -> "Tweede Paasdag"), as customers expect to read it."""
     return " ".join(word[:1].upper() + word[1:] for word in name.split(" "))
@@ -43,6 +59,8 @@ class Calendar:
         self._holidays = holidays.country_holidays(
             settings.holidays.country, language=settings.holidays.language
         )
+        self.first_year: int = self._holidays.start_year
+        self.last_year: int = self._holidays.end_year
         self._fixed = {(d.year, d.month, d.day): d for d in settings.special_days if not d.yearly}
         self._yearly = {(d.month, d.day): d for d in settings.special_days if d.yearly}
         self._window_cache: dict[date, _Window | None] = {}
@@ -53,22 +71,30 @@ class Calendar:
         """The special-day entry for `day`; a fixed date wins over a yearly one."""
         return self._fixed.get((day.year, day.month, day.day)) or self._yearly.get((day.month, day.day))
 
+    def check_supported(self, day: date) -> None:
+        """Raise OutOfRangeError for a day whose public holidays are unknown."""
+        if not self.first_year <= day.year <= self.last_year:
+            raise OutOfRangeError(day, self.first_year, self.last_year)
+
     def holiday_name(self, day: date) -> str | None:
         """Display name of the public holiday on `day` ("Tweede Paasdag"), or None."""
+        self.check_supported(day)
         names = self._holidays.get_list(day)
         if not names:
             return None
         return " en ".join(display_holiday_name(n) for n in names)
 
     def is_public_holiday(self, day: date) -> bool:
+        self.check_supported(day)
         return day in self._holidays
 
     def hours_on(self, day: date) -> tuple[time, time] | None:
         """(open, close) wall-clock times on `day`, or None when nobody is there all day.
 
         Precedence: a special day (explicit business decision for that date) over a public holiday
-        over the weekly hours.
+        over the weekly hours. Raises OutOfRangeError outside the supported years.
         """
+        self.check_supported(day)
         special = self.special_day(day)
         if special is not None:
             hours = special.hours

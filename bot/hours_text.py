@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.dayparse import asks_about_now, parse_day
+from bot.dayparse import NonexistentDateError, asks_about_now, parse_day
 from bot.dutch import (
     WEEKDAYS,
     capitalize_first,
@@ -18,7 +18,7 @@ from bot.dutch import (
     join_words,
     month_name,
 )
-from bot.hours import Calendar, default_calendar
+from bot.hours import Calendar, OutOfRangeError, default_calendar
 from bot.settings import OpeningHours, Settings
 
 CHATBOT_SENTENCE = "De chatbot (ik dus) is dag en nacht bereikbaar."
@@ -145,6 +145,45 @@ def now_status(calendar: Calendar, now: datetime) -> str:
     return f"Op dit moment zijn onze medewerkers er niet.{reason} {reopen}"
 
 
+_SHORT_WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+def _short_time(moment: time) -> str:
+    """ "9", "8.30": the compact way Dutch writes hours in a bracket."""
+    return str(moment.hour) if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
+
+
+def short_week(settings: Settings) -> str:
+    """The weekly hours in brief: "ma–vr 9–18, za 9–13"."""
+    parts = []
+    for first, last, hours in _day_groups(settings.weekly_hours):
+        if hours is None:
+            continue
+        days = _SHORT_WEEKDAYS[first]
+        if last != first:
+            days += f"–{_SHORT_WEEKDAYS[last]}"
+        parts.append(f"{days} {_short_time(hours.open)}–{_short_time(hours.close)}")
+    return ", ".join(parts)
+
+
+def availability_line(calendar: Calendar, now: datetime) -> str:
+    """Whether people are there now, as one sentence for the web page (it sits under the title)."""
+    now = calendar.local(now)
+    if calendar.is_staffed(now):
+        _, end = calendar.staffed_window(now)
+        return f"Onze medewerkers zijn er nu, vandaag tot {format_time(end)}."
+    reopen = calendar.next_opening(now)
+    week = short_week(calendar.settings)
+    if reopen.date() == now.date():
+        when = f"vandaag vanaf {format_time(reopen)}"
+    else:
+        when = f"weer op {format_date(reopen.date(), now.date())} om {format_time(reopen)}"
+    name = calendar.closure_name(now.date())
+    if name:
+        return f"Vandaag ({name}) zijn we gesloten; je kunt ons {when} spreken ({week})."
+    return f"Onze medewerkers zijn er {when} ({week})."
+
+
 # --- a given day ---------------------------------------------------------------------------------
 
 
@@ -197,12 +236,21 @@ def answer_hours_question(
     """The answer to an `openingstijden` question (entry point for the Rasa action)."""
     calendar = calendar or default_calendar()
     now = calendar.local(now)
-    day = parse_day(text, entity_values, now.date(), calendar.settings)
-    if day is not None:
-        return describe_day(calendar, day, now)
-    if asks_about_now(text):
-        return describe_now(calendar, now)
-    return f"{describe_week(calendar.settings)} {now_status(calendar, now)}"
+    week = describe_week(calendar.settings)
+    try:
+        day = parse_day(text, entity_values, now.date(), calendar.settings)
+        if day is not None:
+            return describe_day(calendar, day, now)
+        if asks_about_now(text):
+            return describe_now(calendar, now)
+        return f"{week} {now_status(calendar, now)}"
+    except NonexistentDateError as error:
+        return f"De datum {error.phrase} bestaat niet, dus daarvoor kan ik je geen tijden geven. {week}"
+    except OutOfRangeError as error:
+        return (
+            f"Ik kan alleen antwoorden voor data tot en met 31 december {error.last_year}: "
+            f"voor latere jaren zijn de feestdagen nog niet bekend. {week}"
+        )
 
 
 def ombudsman_deadline(today: date, calendar: Calendar | None = None) -> date:

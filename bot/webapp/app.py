@@ -32,7 +32,7 @@ from aiohttp import web
 from bot import clock, log_privacy
 from bot.database import URL_VARIABLE
 from bot.hours import default_calendar
-from bot.hours_text import now_status
+from bot.hours_text import availability_line
 from bot.settings import load_settings
 from bot.webapp.agent import setup_agent_console
 from bot.webapp.dashboard import setup_dashboard
@@ -141,7 +141,7 @@ def content_security_policy(config: WebConfig) -> str:
 
 def availability_sentence(now: datetime) -> str:
     """One sentence on whether people are available, and when they are back."""
-    return now_status(default_calendar(), now)
+    return availability_line(default_calendar(), now)
 
 
 def _templates() -> jinja2.Environment:

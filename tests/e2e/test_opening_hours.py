@@ -54,6 +54,13 @@ def test_a_holiday(clock):
     assert "gesloten" in answer
 
 
+def test_a_date_that_does_not_exist(clock):
+    clock.clock_at("2026-11-24T10:00:00")
+    answer = ask(clock, "zijn jullie open op 30 februari?")
+    assert "30 februari bestaat niet" in answer
+    assert "van maandag t/m vrijdag van 09:00 tot 18:00" in answer
+
+
 def test_a_malformed_pinned_clock_stops_the_action_server(assistant, tmp_path):
     from scripts.services import Services
 

@@ -7,7 +7,7 @@ from datetime import date
 import holidays
 import pytest
 
-from bot.dayparse import asks_about_now, holiday_phrase_targets, parse_day
+from bot.dayparse import NonexistentDateError, asks_about_now, holiday_phrase_targets, parse_day
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 
@@ -190,3 +190,65 @@ def test_asks_about_now(text: str) -> None:
 )
 def test_does_not_ask_about_now(text: str) -> None:
     assert not asks_about_now(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24.12", date(2026, 12, 24)),
+        ("zijn jullie op 24.12 open?", date(2026, 12, 24)),
+        ("1.1.2027", date(2027, 1, 1)),
+        ("de 24e", TODAY),
+        ("op de 30ste", date(2026, 11, 30)),
+        ("de 3e", date(2026, 12, 3)),  # the 3rd of this month is over: next month's
+        ("de 31e", date(2026, 12, 31)),  # November has no 31st
+        ("de 24e december", date(2026, 12, 24)),
+        ("over twee weken", date(2026, 12, 8)),
+        ("over 2 weken", date(2026, 12, 8)),
+        ("over een week", date(2026, 12, 1)),
+        ("over vijf dagen", date(2026, 11, 29)),
+        ("3 sept", date(2027, 9, 3)),
+        ("eergisteren", date(2026, 11, 22)),
+        ("aanstaande vrijdag", date(2026, 11, 27)),
+    ],
+)
+def test_more_dutch_dates(text: str, expected: date) -> None:
+    assert parse_day(text, [], TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["bel me om 9.30", "tussen 9-17", "van 9.00 tot 18.00", "de 2 van ons"])
+def test_times_are_not_dates(text: str) -> None:
+    assert parse_day(text, [], TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("zijn jullie open op 30 februari", "30 februari"),
+        ("32-12", "32-12"),
+        ("2026-13-01", "2026-13-01"),
+        ("31 april", "31 april"),
+        ("29-02-2027", "29-02-2027"),  # 2027 is no leap year
+        ("op de 32e", "de 32e"),
+    ],
+)
+def test_a_nonexistent_date_is_reported(text: str, phrase: str) -> None:
+    with pytest.raises(NonexistentDateError) as raised:
+        parse_day(text, [], TODAY)
+    assert raised.value.phrase == phrase
+
+
+def test_a_nonexistent_date_in_the_entity_is_reported() -> None:
+    with pytest.raises(NonexistentDateError):
+        parse_day("kan dat dan?", ["30 februari"], TODAY)
+    # An entity with only the month does not hide the nonexistent date in the text.
+    with pytest.raises(NonexistentDateError):
+        parse_day("open op 30 februari?", ["februari"], TODAY)
+
+
+def test_a_month_alone_is_not_a_day() -> None:
+    assert parse_day("in februari", ["februari"], TODAY) is None
+
+
+def test_29_february_in_a_leap_year_exists() -> None:
+    assert parse_day("29-02-2028", [], TODAY) == date(2028, 2, 29)

@@ -461,3 +461,96 @@ def test_add_working_days_counts_working_days(day: date, n: int) -> None:
     assert len(working) == n
     if n:
         assert working[-1] == result
+
+
+# --- years the holidays package does not cover ---------------------------------------------------
+
+
+def test_the_supported_years_are_those_of_the_holidays_package() -> None:
+    assert (CAL.first_year, CAL.last_year) == (NL_HOLIDAYS.start_year, NL_HOLIDAYS.end_year)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: CAL.is_staffed(datetime(2101, 12, 26, 10, 0)),  # Tweede Kerstdag
+        lambda: CAL.staffed_window(datetime(2101, 1, 5, 10, 0)),
+        lambda: CAL.hours_on(date(2101, 1, 1)),
+        lambda: CAL.add_working_days(date(2101, 1, 5), 1),
+        lambda: CAL.is_staffed(datetime(1950, 6, 1, 10, 0)),
+        lambda: hours_module.is_staffed(datetime(2101, 12, 26, 10, 0)),
+    ],
+)
+def test_moments_outside_the_supported_years_are_refused(call) -> None:
+    with pytest.raises(hours_module.OutOfRangeError, match="outside the supported years") as raised:
+        call()
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.last_year == NL_HOLIDAYS.end_year
+
+
+def test_the_last_supported_year_still_has_its_holidays() -> None:
+    last = NL_HOLIDAYS.end_year
+    assert date(last, 12, 25).weekday() == 5  # a Saturday: closed only because of the holiday
+    assert CAL.hours_on(date(last, 12, 25)) is None
+    assert CAL.holiday_name(date(last, 12, 26)) == "Tweede Kerstdag"
+    # A window that would start in the first unsupported year cannot be given.
+    with pytest.raises(hours_module.OutOfRangeError):
+        CAL.staffed_window(datetime(last, 12, 31, 19, 0))
+
+
+# --- property: windows on a calendar with special days --------------------------------------------
+
+SPECIAL_HOURS = {(12, 24): (time(9), time(16)), (12, 31): (time(9), time(16))}
+ONE_OFF_CLOSURE = date(2027, 12, 27)
+SPECIAL_CAL = custom_calendar(
+    [
+        {"date": "12-24", "open": "09:00", "close": "16:00", "name": "Kerstavond"},
+        {"date": "12-31", "open": "09:00", "close": "16:00", "name": "Oudejaarsdag"},
+        {"date": ONE_OFF_CLOSURE.isoformat(), "closed": True, "name": "Inventarisatie"},
+    ]
+)
+# Moments around the year end (where the special days are), and anywhere else.
+year_end_moments = st.builds(
+    lambda year, days, seconds: datetime(year, 12, 20) + timedelta(days=days, seconds=seconds),
+    st.integers(2020, 2034),
+    st.integers(0, 15),
+    st.integers(0, 24 * 3600 - 1),
+)
+special_moments = st.one_of(year_end_moments, naive_moments, utc_moments)
+
+
+def special_oracle(instant_utc: datetime) -> bool:
+    """Independent check: the test's own table of special days, then holidays, then the week."""
+    local = instant_utc.astimezone(AMS)
+    day = local.date()
+    if day == ONE_OFF_CLOSURE:
+        return False
+    if (day.month, day.day) in SPECIAL_HOURS:
+        opening, closing = SPECIAL_HOURS[(day.month, day.day)]
+    elif day in NL_HOLIDAYS:
+        return False
+    elif (weekly := SPECIAL_CAL.settings.weekly_hours[day.weekday()]) is None:
+        return False
+    else:
+        opening, closing = weekly.open, weekly.close
+    return opening <= local.time() < closing
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(special_moments)
+def test_window_with_special_days_is_staffed_and_nothing_staffed_before_it(moment: datetime) -> None:
+    start, end = SPECIAL_CAL.staffed_window(moment)
+    now = SPECIAL_CAL.local(moment).astimezone(UTC)
+    assert special_oracle(start.astimezone(UTC))
+    assert special_oracle(end.astimezone(UTC) - timedelta(minutes=1))
+    assert not special_oracle(end.astimezone(UTC))
+    if special_oracle(now):
+        assert start.astimezone(UTC) <= now < end.astimezone(UTC)
+        return
+    assert start.astimezone(UTC) > now
+    # Minute by minute from the moment to the window's start: nobody there (at most a few days).
+    minute = now.replace(second=0, microsecond=0)
+    while minute < start.astimezone(UTC):
+        if minute >= now:
+            assert not special_oracle(minute), minute
+        minute += timedelta(minutes=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.dutch import format_date, format_moment, format_time, join_words
 from bot.hours import Calendar
 from bot.hours_text import (
     answer_hours_question,
+    availability_line,
     describe_day,
     describe_now,
     describe_week,
@@ -294,6 +296,94 @@ def test_answer_accepts_naive_and_utc_now() -> None:
     )
     assert naive == aware
     assert naive.startswith("Nee, we zijn vandaag al dicht.")
+
+
+# --- dates that do not exist, years without known holidays --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("zijn jullie open op 30 februari", "30 februari"),
+        ("zijn jullie 32-12 bereikbaar?", "32-12"),
+        ("2026-13-01", "2026-13-01"),
+    ],
+)
+def test_a_nonexistent_date_gets_a_clear_answer_and_the_general_hours(text: str, phrase: str) -> None:
+    answer = answer_hours_question(text, [], NOW, CAL)
+    assert answer == (
+        f"De datum {phrase} bestaat niet, dus daarvoor kan ik je geen tijden geven. "
+        + describe_week(SETTINGS)
+    )
+
+
+@pytest.mark.parametrize("text", ["zijn jullie open op 26 december 2101?", "31-12-2150"])
+def test_a_date_after_the_supported_years_is_refused_in_dutch(text: str) -> None:
+    answer = answer_hours_question(text, [], NOW, CAL)
+    assert answer.startswith(f"Ik kan alleen antwoorden voor data tot en met 31 december {CAL.last_year}:")
+    assert answer.endswith(describe_week(SETTINGS))
+
+
+def test_the_last_supported_year_is_still_answered() -> None:
+    answer = answer_hours_question("26 december 2100", [], NOW, CAL)
+    assert answer.startswith("Op zondag 26 december 2100 (Tweede Kerstdag) zijn we gesloten.")
+
+
+def test_a_pinned_clock_after_the_supported_years_is_refused() -> None:
+    answer = answer_hours_question("zijn jullie nu open?", [], datetime(2101, 3, 1, 10, 0), CAL)
+    assert answer.startswith("Ik kan alleen antwoorden voor data tot en met")
+
+
+# --- the one-sentence status on the web page ------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 11, 24, 10, 0), "Onze medewerkers zijn er nu, vandaag tot 18:00."),
+        (
+            datetime(2026, 11, 24, 18, 30),
+            "Onze medewerkers zijn er weer op woensdag 25 november om 09:00 (ma–vr 9–18, za 9–13).",
+        ),
+        (
+            datetime(2026, 11, 24, 7, 30),
+            "Onze medewerkers zijn er vandaag vanaf 09:00 (ma–vr 9–18, za 9–13).",
+        ),
+        (
+            datetime(2026, 11, 29, 12, 0),
+            "Onze medewerkers zijn er weer op maandag 30 november om 09:00 (ma–vr 9–18, za 9–13).",
+        ),
+        (
+            datetime(2026, 11, 28, 14, 0),
+            "Onze medewerkers zijn er weer op maandag 30 november om 09:00 (ma–vr 9–18, za 9–13).",
+        ),
+        (
+            datetime(2026, 11, 28, 12, 59),
+            "Onze medewerkers zijn er nu, vandaag tot 13:00.",
+        ),
+        (
+            datetime(2026, 12, 25, 12, 0),
+            "Vandaag (Eerste Kerstdag) zijn we gesloten; je kunt ons weer op maandag 28 december om "
+            "09:00 spreken (ma–vr 9–18, za 9–13).",
+        ),
+    ],
+)
+def test_availability_line_is_one_sentence_with_the_right_moment(now: datetime, expected: str) -> None:
+    line = availability_line(CAL, now)
+    assert line == expected
+    assert len(_sentences(line)) == 1
+
+
+def test_availability_line_for_special_hours_and_another_week() -> None:
+    hours = {"open": "08:30", "close": "17:00"}
+    settings = custom_settings(weekly_hours={"maandag": hours, "dinsdag": hours})
+    line = availability_line(Calendar(settings), datetime(2026, 11, 24, 18, 0))
+    assert line == "Onze medewerkers zijn er weer op maandag 30 november om 08:30 (ma–di 8.30–17)."
+    assert len(_sentences(line)) == 1
 
 
 # --- ombudsman -----------------------------------------------------------------------------------
