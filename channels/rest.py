@@ -25,14 +25,18 @@ channels/delivery.py) and answers every malformed request with a 4xx and a JSON 
 | `metadata` present but not an object | 400 `metadata_not_an_object` |
 | `input_channel` present but not a non-empty string | 400 `input_channel_not_text` |
 | another method than POST | 405 `method_not_allowed` |
-| over MAX_IN_PROCESS_PER_SENDER (5) messages of one conversation at once (not streamed) | 429 `too_many_messages` |
+| over MAX_IN_PROCESS_PER_SENDER (5) messages of one conversation at once | 429 `too_many_messages` |
 | the message could not be processed (e.g. the conversation store is down) | 503 `temporarily_unavailable` |
+
+The checks, the limit per conversation and the 503 apply to `?stream=true` too; a fault after the
+stream has begun ends it with the 503's error object as its last line.
 
 The name stays "rest", so the path is /webhooks/rest/webhook as with Rasa's channel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from asyncio import CancelledError
@@ -41,6 +45,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
 
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import QueueOutputChannel
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 
@@ -284,6 +289,62 @@ async def _read_body(request: Request) -> bytes:
         _check_size(None, len(body))
 
 
+_DONE = object()
+
+
+async def _streamed(
+    on_new_message: Callable[[UserMessage], Awaitable[None]], message: ParsedMessage, input_channel: str
+) -> Union[ResponseStream, HTTPResponse]:
+    """`?stream=true`, for a message already admitted to `in_process`: one JSON line per bot message.
+
+    Rasa's own stream waits forever when processing fails. Here the status waits for the first bot
+    message: a fault before it is a 503 like without streaming; a fault after it ends the stream
+    with the same error as its last line. The admission ends with the processing, even when the
+    client leaves early.
+    """
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def process() -> None:
+        try:
+            await on_new_message(
+                UserMessage(
+                    message.text, QueueOutputChannel(queue), message.sender,
+                    input_channel=input_channel, metadata=message.metadata,
+                )
+            )
+        finally:
+            in_process.release(message.sender)
+            queue.put_nowait(_DONE)
+
+    def log_fault(done: asyncio.Future) -> None:
+        if done.cancelled() or done.exception() is not None:
+            logger.error("REST webhook: handling the streamed message failed (sender %s)", message.sender,
+                         exc_info=None if done.cancelled() else done.exception())
+
+    task = asyncio.ensure_future(process())
+    task.add_done_callback(log_fault)
+
+    async def failed() -> bool:
+        await asyncio.wait({task})
+        return task.cancelled() or task.exception() is not None
+
+    first = await queue.get()
+    if first is _DONE and await failed():
+        return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
+
+    async def stream(resp: Any) -> None:
+        for text in await delivery.take_undelivered(message.sender):
+            await resp.write(json.dumps({"recipient_id": message.sender, "text": text}) + "\n")
+        item = first
+        while item is not _DONE:
+            await resp.write(json.dumps(item) + "\n")
+            item = await queue.get()
+        if await failed():
+            await resp.write(json.dumps(NOT_PROCESSED.body()) + "\n")
+
+    return response.stream(stream, content_type="text/event-stream")
+
+
 class RestInput(RasaRestInput):
     """Rasa's REST webhook, refusing malformed requests with a clear 4xx instead of a 500."""
 
@@ -308,16 +369,11 @@ class RestInput(RasaRestInput):
                 logger.info("REST webhook refused a request: %s", refused.code)
                 return response.json(refused.body(), status=refused.status)
             input_channel = message.input_channel or self.name()
-            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
-                return response.stream(
-                    self.stream_response(
-                        on_new_message, message.text, message.sender, input_channel, message.metadata
-                    ),
-                    content_type="text/event-stream",
-                )
             if not in_process.admit(message.sender):
                 logger.info("REST webhook refused a request: %s", TOO_MANY_MESSAGES.code)
                 return response.json(TOO_MANY_MESSAGES.body(), status=TOO_MANY_MESSAGES.status)
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                return await _streamed(on_new_message, message, input_channel)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

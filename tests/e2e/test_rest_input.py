@@ -3,11 +3,15 @@ and English JSON error, never a 500, and the server keeps answering good request
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
+import aiohttp
 import pytest
 import requests
+
+from channels.rest import MAX_IN_PROCESS_PER_SENDER
 
 pytestmark = pytest.mark.e2e
 
@@ -90,3 +94,50 @@ def test_streaming_still_works(assistant):
     assert response.status_code == 200
     lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
     assert any("Waarmee kan ik je helpen?" in item.get("text", "") for item in lines)
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        ("dit is geen json", 400, "invalid_json"),
+        ('{"sender": "s", "message": "  "}', 400, "message_empty"),
+        (json.dumps({"sender": "s", "message": "a" * 5001}), 413, "message_too_long"),
+    ],
+    ids=["not-json", "message-empty", "message-too-long"],
+)
+def test_a_bad_streamed_request_gets_the_same_clear_4xx(assistant, data, status, code):
+    assert_refused(post(assistant, data, params={"stream": "true"}), status, code)
+
+
+def test_streamed_requests_are_limited_per_conversation(assistant):
+    """A burst of streamed messages of one conversation: beyond MAX_IN_PROCESS_PER_SENDER at once
+    the others get the 429, as without streaming; each streamed answer is in the tracker."""
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    burst = 4 * MAX_IN_PROCESS_PER_SENDER
+
+    async def one(session: aiohttp.ClientSession) -> tuple[int, str, str]:
+        async with session.post(f"{assistant.url}{WEBHOOK}", params={"stream": "true"},
+                                json={"sender": sender, "message": "hallo"}) as response:
+            return response.status, response.headers.get("Content-Type", ""), await response.text()
+
+    async def all_at_once() -> list[tuple[int, str, str]]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+            return await asyncio.gather(*(one(session) for _ in range(burst)))
+
+    results = asyncio.run(all_at_once())
+    answered = [text for status, _, text in results if status == 200]
+    refused = [(kind, text) for status, kind, text in results if status == 429]
+    assert len(answered) + len(refused) == burst, [status for status, _, _ in results]
+    assert len(answered) >= MAX_IN_PROCESS_PER_SENDER and refused
+    for kind, text in refused:
+        assert kind.startswith("application/json")
+        assert json.loads(text)["error"]["code"] == "too_many_messages"
+    for text in answered:
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        assert any("Waarmee kan ik je helpen?" in item.get("text", "") for item in lines), lines
+    stored = [event for event in assistant.tracker(sender)["events"] if event["event"] == "user"]
+    assert len(stored) == len(answered)
+    # The admissions ended with the streams: the conversation is answered again.
+    again = post(assistant, json.dumps({"sender": sender, "message": "wat is jullie telefoonnummer"}),
+                 params={"stream": "true"})
+    assert again.status_code == 200 and "020 - 808 28 52" in again.text

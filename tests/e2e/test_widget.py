@@ -18,6 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
+from channels.rest import MAX_MESSAGE_CHARS
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -151,7 +152,7 @@ def test_a_dutch_conversation_is_kept_across_a_reload(chat, assistant):
     assert page.title().startswith("Klantenservice")
     assert page.locator("h1").inner_text() == "Hoe kunnen we je helpen?"
     assert page.locator("#availability").inner_text().strip() == (
-        "Op dit moment zijn onze medewerkers bereikbaar, vandaag nog tot 18:00.")
+        "Onze medewerkers zijn er nu, vandaag tot 18:00.")
     assert page.get_by_placeholder("Typ je vraag…").is_visible()
     assert wait_until(lambda: chat.quick_replies() == QUICK_REPLIES, 10, "the greeting's quick replies")
 
@@ -220,12 +221,64 @@ def test_markup_and_script_links_stay_inert_text(chat, assistant):
     messages = page.locator(".rw-messages-container")
     assert messages.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript' i]").count() == 0
-    link = messages.locator(".rw-response a", has_text="klik hier")
-    if link.count():
-        link.first.click()
+    # The markdown link is rendered, disarmed: no javascript: target left to follow.
+    link = messages.locator(".rw-response", has_text="Kijk hier:").locator("a", has_text="klik hier")
+    assert link.count() == 1
+    href = link.get_attribute("href")
+    assert href is None or not href.strip().lower().startswith("javascript"), href
+    link.click()
     time.sleep(1)
     assert chat.dialogs == []
     assert page.url.rstrip("/") == chat.url.rstrip("/")
+
+
+def test_the_send_button_has_a_dutch_name_and_sends(chat, assistant):
+    chat.open()
+    chat.wait_for_bot(GREETING)
+    chat.wait_for_quiet(1)
+    send = chat.page.get_by_role("button", name="Verstuur", exact=True)
+    assert send.count() == 1
+    chat.page.get_by_placeholder("Typ je vraag…").fill("wat is jullie telefoonnummer")
+    send.click()
+    wait_until(lambda: "wat is jullie telefoonnummer" in chat.user_texts(), 10, "the sent message in the chat")
+    chat.wait_for_bot("020 - 808 28 52")
+
+
+def test_a_pasted_text_over_the_limit_is_cut_with_a_notice_and_answered(chat, assistant):
+    """Over socket.io's frame limit the socket would close unanswered: the text box stops at the
+    channels' message limit, says so, and the cut message gets an answer."""
+    sentence = "Ik heb een vraag over mijn factuur. "
+    text = (sentence * (10_000 // len(sentence) + 1))[:10_000]
+    page = chat.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin(chat.url))
+    chat.open()
+    chat.wait_for_bot(GREETING)
+    answered_before = len(chat.wait_for_quiet(1))
+    page.evaluate("text => navigator.clipboard.writeText(text)", text)
+    box = page.get_by_placeholder("Typ je vraag…")
+    notice = page.locator(".chat-notice")
+    assert notice.count() == 0 or not notice.is_visible()
+    box.focus()
+    page.keyboard.press("Control+V")
+    wait_until(lambda: len(box.input_value()) == MAX_MESSAGE_CHARS, 10, "the pasted text in the text box")
+    assert box.input_value() == text[:MAX_MESSAGE_CHARS]
+    assert notice.is_visible()
+    assert notice.inner_text() == f"Je tekst was te lang en is ingekort tot {MAX_MESSAGE_CHARS:,} tekens.".replace(",", ".")
+
+    box.press("Enter")
+    wait_until(lambda: len(chat.bot_texts()) > answered_before, 60, "an answer to the cut message")
+    assert not notice.is_visible()
+    stored = [event["text"] for event in assistant.tracker(chat.session_id())["events"] if event["event"] == "user"]
+    assert stored[-1] == text[:MAX_MESSAGE_CHARS]
+
+
+def test_the_page_says_so_when_the_widget_cannot_load(browser, services):
+    browser.route("**/vendor/rasa-webchat.js", lambda route: route.fulfill(status=404, body="niet gevonden"))
+    page = browser.new_page()
+    page.goto(services.web_url)
+    chat = page.locator("#chat")
+    wait_until(lambda: "De chat kan nu niet worden geladen" in chat.inner_text(), 20, "the notice instead of the chat")
+    assert chat.inner_text().strip() == "De chat kan nu niet worden geladen. Probeer het later nog eens."
 
 
 def test_the_page_requests_nothing_outside_its_origins(browser, services):
@@ -286,9 +339,16 @@ def test_the_readme_snippet_embeds_the_widget_on_another_site(browser_for_a_fake
     browser.route(site, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     chat = ChatPage(browser.new_page(), site)
     chat.open()
-    launcher = chat.page.locator(".rw-launcher")
+    page = chat.page
+    launcher = page.locator(".rw-launcher")
     wait_until(launcher.is_visible, 30, "the widget's launcher button")
-    launcher.click()
+    # The widget's own buttons carry Dutch names (rasa-webchat's are English or empty).
+    page.get_by_role("button", name="Open de chat", exact=True).click()
     chat.wait_for_bot(GREETING)
     chat.say("wat is jullie telefoonnummer")
     chat.wait_for_bot("020 - 808 28 52")
+    # The header's close button shows on small screens only; on this one the launcher closes.
+    assert page.locator(".rw-close-button").get_attribute("aria-label") == "Sluit de chat"
+    page.get_by_role("button", name="Sluit de chat", exact=True).click()
+    wait_until(lambda: page.locator(".rw-conversation-container").count() == 0, 10, "the chat to close")
+    assert page.get_by_role("button", name="Open de chat", exact=True).is_visible()

@@ -66,14 +66,13 @@ def test_the_page_is_dutch_with_a_title_and_the_widget_container(bundle):
 
 def test_the_page_says_people_are_available_while_staffed(bundle):
     html = page(bundle, TUESDAY_MORNING)
-    assert "Op dit moment zijn onze medewerkers bereikbaar, vandaag nog tot 18:00." in html
+    assert "Onze medewerkers zijn er nu, vandaag tot 18:00." in html
     assert 'class="availability open"' in html
 
 
 def test_the_page_says_when_people_are_back_while_closed(bundle):
     html = page(bundle, SUNDAY)
-    assert "Op dit moment zijn onze medewerkers er niet." in html
-    assert "We zijn er morgen weer, op maandag 30 november om 09:00." in html
+    assert "Onze medewerkers zijn er weer op maandag 30 november om 09:00 (ma–vr 9–18, za 9–13)." in html
     assert 'class="availability closed"' in html
 
 
@@ -194,3 +193,14 @@ def test_the_installed_bundle_is_the_umd_build_with_window_webchat():
     assert DEFAULT_BUNDLE.is_file(), "rasa-webchat is not installed: run `make setup` (npm ci)"
     head = DEFAULT_BUNDLE.read_text(encoding="utf-8")[:400]
     assert "e.WebChat=t()" in head
+
+
+def test_the_page_quick_questions_match_the_greeting_buttons_in_the_domain():
+    """Written twice (the page's buttons in app.py, the greeting's in domain.yml): kept in step."""
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    [greeting] = domain["responses"]["utter_begroeten"]
+    buttons = [(button["title"], button["payload"]) for button in greeting["buttons"]]
+    assert buttons == [(question.label, question.payload) for question in QUICK_QUESTIONS]
+
