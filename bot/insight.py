@@ -9,15 +9,22 @@ of the conversations (to leave out those with a queue entry or a case) and the l
 Definitions, for a period [start, end):
 - conversations: distinct conversation ids (Rasa's sender_id) with a customer message in the period;
 - messages: customer messages (Rasa `user` events) in the period;
-- contained: conversations with no queue entry and no case in the period whose last customer
-  message in the period was understood (not `nlu_fallback`); containment = contained / conversations;
+- handoff requests: the assistant's `action_medewerker` runs in the tracker store (every request for
+  a person, also one the customer abandons before anything is queued: outside staffed hours the queue
+  entry only follows once the customer has typed a question), `live` when the service's calendar
+  (holidays included) has people there at the moment Rasa recorded it, `offline` otherwise;
+- contained: conversations with no handoff request, no queue entry and no case in the period whose
+  last customer message in the period was understood (not `nlu_fallback`);
+  containment = contained / conversations;
 - fallback rate, out-of-scope rate: messages with intent `nlu_fallback` / `out_of_scope`, as a share
   of all messages; top intents: messages per predicted intent;
-- handoffs: queue entries queued in the period, `live` (staffed hours) and `offline` (outside them);
+- offline questions: offline queue entries queued in the period (the questions left for later);
   cases: cases filed in the period, by type;
 - wait: queued -> claimed of live entries queued in the period that an agent took; handling:
   claimed -> closed of those that are closed. Average and 90th percentile (nearest rank);
-- demand: queue entries per hour of the week (Monday 0, hour 0-23, local time of the service), set
+  abandoned: live entries queued in the period that the customer left before an agent took them
+  (the wait figures cannot include them);
+- demand: handoff requests per hour of the week (Monday 0, hour 0-23, local time of the service), set
   against the staffed minutes of each hour in the weekly schedule (holidays and special days left
   out: a week grid shows the usual week).
 
@@ -34,8 +41,10 @@ import logging
 import math
 import os
 import sys
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -45,12 +54,14 @@ from bot import clock
 from bot.cases import CaseRecord
 from bot.database import ROOT, create_engine, from_stored
 from bot.handoff import LIVE, OFFLINE, EntryRecord
+from bot.hours import Calendar
 from bot.settings import WEEKDAY_KEYS, OpeningHours, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
 TRACKER_URL_VARIABLE = "TRACKER_STORE_URL"
 FALLBACK_INTENT, OUT_OF_SCOPE_INTENT = "nlu_fallback", "out_of_scope"
+HANDOFF_ACTION = "action_medewerker"
 CASE_TYPES = ("retour", "klacht")
 TOP_INTENTS = 10
 DEFAULT_DAYS = 7
@@ -65,12 +76,18 @@ EVENTS = sa.Table(
     sa.Column("type_name", sa.String(255)),
     sa.Column("timestamp", sa.Float),
     sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
 )
-# A literal, not a parameter, so that SQLite sees the partial index below applies.
+# Literals, not parameters, so that SQLite sees the partial indexes below apply.
 _USER = sa.literal_column("'user'")
-# Partial (customer messages only) and covering: every figure is read from the index alone.
+_ACTION = sa.literal_column("'action'")
+_HANDOFF = sa.literal_column(f"'{HANDOFF_ACTION}'")
+# Partial (customer messages only, handoff requests only) and covering: every figure is read from an
+# index alone.
 TRACKER_INDEX = ("ix_events_insight", 'events (type_name, "timestamp", sender_id, intent_name, id) '
                                       "WHERE type_name = 'user'")
+HANDOFF_INDEX = ("ix_events_handoff", 'events (type_name, action_name, "timestamp", sender_id) '
+                                      f"WHERE type_name = 'action' AND action_name = '{HANDOFF_ACTION}'")
 STORE_INDEXES = (("ix_handoff_queue_queued_at", "handoff_queue (queued_at)"),
                  ("ix_cases_created_at", "cases (created_at)"))
 QUEUE, CASES = EntryRecord.__table__, CaseRecord.__table__
@@ -111,13 +128,15 @@ class Figures:
     contained: int
     fallback_messages: int
     out_of_scope_messages: int
-    handoffs_live: int
-    handoffs_offline: int
+    handoffs_live: int  # handoff requests while people are there
+    handoffs_offline: int  # handoff requests outside staffed hours
+    offline_questions: int  # questions left for later (offline queue entries)
+    abandoned: int  # live queue entries the customer left before an agent took them
     cases: tuple[tuple[str, int], ...]  # (case type, count), the known types always present
     top_intents: tuple[tuple[str, int], ...]  # (intent, messages), most first
     wait: Spread
     handling: Spread
-    demand: Grid  # queue entries per hour of the week
+    demand: Grid  # handoff requests per hour of the week
     staffed_minutes: Grid  # staffed minutes of each hour in the weekly schedule
 
     @property
@@ -163,8 +182,11 @@ def _summary_rows(f: Figures) -> list[tuple[str, str, Any]]:
         ("fallback_rate", "Aandeel niet begrepen", f.fallback_rate),
         ("out_of_scope_messages", "Berichten buiten het onderwerp", f.out_of_scope_messages),
         ("out_of_scope_rate", "Aandeel buiten het onderwerp", f.out_of_scope_rate),
-        ("handoffs_live", "Doorverbonden met een medewerker (live)", f.handoffs_live),
-        ("handoffs_offline", "Vragen voor een medewerker buiten openingstijden", f.handoffs_offline),
+        ("handoffs_live", "Vragen om een medewerker tijdens openingstijden", f.handoffs_live),
+        ("handoffs_offline", "Vragen om een medewerker buiten openingstijden", f.handoffs_offline),
+        ("offline_questions", "Vragen achtergelaten voor een medewerker (buiten openingstijden)",
+         f.offline_questions),
+        ("abandoned", "Afgehaakt voordat een medewerker het gesprek oppakte", f.abandoned),
     ]
     rows += [(f"cases.{kind}", f"Zaken: {kind}", count) for kind, count in f.cases]
     for key, label, values in (("wait", "Wachttijd op een medewerker", f.wait),
@@ -183,7 +205,7 @@ def _detail_rows(f: Figures) -> list[tuple[str, str, Any]]:
             slot = f"{name} {hour:02d}:00-{hour + 1:02d}:00"
             rows.append((f"demand.{day}.{hour:02d}", f"Vragen om een medewerker, {slot}",
                          f.demand[day][hour]))
-            rows.append((f"staffed_minutes.{day}.{hour:02d}", f"Bemenste minuten, {slot}",
+            rows.append((f"staffed_minutes.{day}.{hour:02d}", f"Bemande minuten, {slot}",
                          f.staffed_minutes[day][hour]))
     return rows
 
@@ -206,12 +228,26 @@ def _create_index(engine: sa.engine.Engine, name: str, target: str) -> None:
         logger.warning("Could not create index %s (%s); the figures are counted without it", name, error)
 
 
+def has_events(engine: sa.engine.Engine) -> bool:
+    """Whether Rasa has created its events table. A SQLite file that is not there yet is not
+    created by looking (connecting would); a folder that is not there is an error, as any other
+    unreachable store."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:"):
+        path = Path(url.database)
+        if not path.exists() and path.parent.is_dir():
+            return False
+    return sa.inspect(engine).has_table("events")
+
+
 def prepare_tracker(engine: sa.engine.Engine) -> bool:
     """Whether Rasa's events table is there yet; if so, adds the index the figures need. Rasa's
-    schema itself is left as it is: only one partial index on the customer messages is added."""
-    if not sa.inspect(engine).has_table("events"):
+    schema itself is left as it is: only two partial indexes (customer messages, handoff requests)."""
+    if not has_events(engine):
         return False
-    _create_index(engine, *TRACKER_INDEX)
+    for name, target in (TRACKER_INDEX, HANDOFF_INDEX):
+        _create_index(engine, name, target)
     return True
 
 
@@ -228,6 +264,8 @@ class TrackerCounts:
     conversations: int
     intents: dict[str | None, int]  # messages per intent (None: a message without one)
     understood_at_end: frozenset[str]  # conversations whose last message was not a fallback
+    requests_by_minute: dict[int, int] = field(default_factory=dict)  # handoff requests per Unix minute
+    requesting: frozenset[str] = frozenset()  # conversations with a handoff request
 
 
 def _user_messages(start: datetime, end: datetime) -> sa.sql.ColumnElement:
@@ -247,25 +285,54 @@ def tracker_queries(start: datetime, end: datetime) -> tuple[sa.sql.Select, sa.s
     return intents, ending
 
 
+def _unix_minute(column: sa.Column, dialect: str) -> sa.sql.ColumnElement | None:
+    """The whole minutes since 1970 of a Unix timestamp (floor, not rounding); None where unknown."""
+    if dialect == "sqlite":  # CAST truncates, which is the floor for moments after 1970
+        return sa.cast(column / 60, sa.Integer)
+    if dialect == "postgresql":  # CAST rounds there
+        return sa.cast(sa.func.floor(column / 60), sa.BigInteger)
+    return None
+
+
+def handoff_queries(start: datetime, end: datetime, dialect: str
+                    ) -> tuple[sa.sql.Select | None, sa.sql.Select, sa.sql.Select]:
+    """Handoff requests per minute (None where the dialect has no floor: see count_tracker), the
+    moments themselves, and the conversations that asked. Each reads the handoff index only."""
+    period = sa.and_(EVENTS.c.type_name == _ACTION, EVENTS.c.action_name == _HANDOFF,
+                     EVENTS.c.timestamp >= start.timestamp(), EVENTS.c.timestamp < end.timestamp())
+    minute = _unix_minute(EVENTS.c.timestamp, dialect)
+    per_minute = None if minute is None else (
+        sa.select(minute, sa.func.count()).where(period).group_by(minute))
+    moments = sa.select(EVENTS.c.timestamp).where(period)
+    senders = sa.select(EVENTS.c.sender_id).where(period).distinct()
+    return per_minute, moments, senders
+
+
 def count_tracker(engine: sa.engine.Engine, start: datetime, end: datetime) -> TrackerCounts:
     intents, ending = tracker_queries(start, end)
+    per_minute, moments, senders = handoff_queries(start, end, engine.dialect.name)
     with engine.connect() as connection:
         by_intent = {name: int(count) for name, count in connection.execute(intents)}
         conversations = connection.execute(ending).all()
+        if per_minute is not None:
+            requests = {int(minute): int(count) for minute, count in connection.execute(per_minute)}
+        else:  # another database: the moments themselves, bucketed here
+            requests = dict(Counter(math.floor(moment / 60) for moment in connection.scalars(moments)))
+        requesting = frozenset(connection.scalars(senders))
     understood = frozenset(sender for sender, last_understood in conversations if last_understood)
-    return TrackerCounts(len(conversations), by_intent, understood)
+    return TrackerCounts(len(conversations), by_intent, understood, requests, requesting)
 
 
 # --- the assistant's database ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class StoreCounts:
-    handoffs: dict[str, int]  # per mode
+    entries: dict[str, int]  # queue entries per mode
     cases: dict[str, int]  # per case type
     escalated: frozenset[str]  # conversations with a queue entry or a case
     waits: list[float]  # seconds
     handlings: list[float]
-    demand_by_utc_hour: dict[datetime, int]
+    abandoned: int  # live entries left by the customer before an agent took them
 
 
 def _in_period(column: sa.Column, start: datetime, end: datetime) -> sa.sql.ColumnElement:
@@ -273,34 +340,12 @@ def _in_period(column: sa.Column, start: datetime, end: datetime) -> sa.sql.Colu
     return sa.and_(column >= start.astimezone(_UTC), column < end.astimezone(_UTC))
 
 
-def _utc_hour(column: sa.Column, dialect: str) -> sa.sql.ColumnElement | None:
-    """The UTC hour of a stored moment as text 'YYYY-MM-DD HH'; None where unknown."""
-    if dialect == "sqlite":
-        return sa.func.strftime("%Y-%m-%d %H", column)
-    if dialect == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24")
-    return None
-
-
-def _demand_by_utc_hour(connection: sa.engine.Connection, period: sa.sql.ColumnElement
-                        ) -> dict[datetime, int]:
-    """Queue entries per UTC hour, counted in SQL (the hours only cross to local time later)."""
-    hour = _utc_hour(QUEUE.c.queued_at, connection.dialect.name)
-    if hour is None:  # another database: the moments themselves, bucketed here
-        counts: dict[datetime, int] = {}
-        for (moment,) in connection.execute(sa.select(QUEUE.c.queued_at).where(period)):
-            key = from_stored(moment).astimezone(_UTC).replace(minute=0, second=0, microsecond=0)
-            counts[key] = counts.get(key, 0) + 1
-        return counts
-    rows = connection.execute(sa.select(hour, sa.func.count()).where(period).group_by(hour))
-    return {datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=_UTC): int(count) for text, count in rows}
-
-
 def _live_spans(connection: sa.engine.Connection, period: sa.sql.ColumnElement
                 ) -> tuple[list[float], list[float]]:
     query = sa.select(QUEUE.c.queued_at, QUEUE.c.claimed_at, QUEUE.c.closed_at).where(
         period, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_not(None))
-    waits, handlings = [], []
+    waits: list[float] = []
+    handlings: list[float] = []
     for queued, claimed, closed in connection.execute(query):
         waits.append((from_stored(claimed) - from_stored(queued)).total_seconds())
         if closed is not None:
@@ -320,19 +365,34 @@ def count_store(engine: sa.engine.Engine, start: datetime, end: datetime) -> Sto
             sa.select(CASES.c.case_type, sa.func.count()).where(filed).group_by(CASES.c.case_type)).all())
         conversation_ids = frozenset(connection.scalars(escalated))
         waits, handlings = _live_spans(connection, queued)
-        demand = _demand_by_utc_hour(connection, queued)
-    return StoreCounts(modes, cases, conversation_ids, waits, handlings, demand)
+        abandoned = connection.scalar(sa.select(sa.func.count()).select_from(QUEUE).where(
+            queued, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_(None), QUEUE.c.closed_at.is_not(None)))
+    return StoreCounts(modes, cases, conversation_ids, waits, handlings, int(abandoned or 0))
 
 
 # --- the week grid ----------------------------------------------------------------------------------
 
-def week_grid(counts: dict[datetime, int], zone: ZoneInfo) -> Grid:
-    """Counts per UTC hour moved to the local hour of the week (the zone's offsets are whole hours)."""
+@dataclass(frozen=True)
+class Requests:
+    live: int
+    offline: int
+    demand: Grid
+
+
+def sort_requests(by_minute: dict[int, int], calendar: Calendar) -> Requests:
+    """Requests per Unix minute to staffed or not (opening times are whole minutes) and to the
+    local hour of the week."""
     grid = [[0] * 24 for _ in range(7)]
-    for moment, count in counts.items():
-        local = moment.astimezone(zone)
+    live = offline = 0
+    for minute, count in by_minute.items():
+        moment = datetime.fromtimestamp(minute * 60, _UTC)
+        if calendar.is_staffed(moment):
+            live += count
+        else:
+            offline += count
+        local = moment.astimezone(calendar.tz)
         grid[local.weekday()][local.hour] += count
-    return tuple(tuple(day) for day in grid)
+    return Requests(live, offline, tuple(tuple(day) for day in grid))
 
 
 def _minutes(moment: time) -> int:
@@ -361,20 +421,23 @@ def combine(start: datetime, end: datetime, tracker: TrackerCounts, store: Store
     named = sorted(((name, count) for name, count in tracker.intents.items() if name),
                    key=lambda item: (-item[1], item[0]))
     cases = {kind: 0 for kind in CASE_TYPES} | store.cases
+    requests = sort_requests(tracker.requests_by_minute, Calendar(settings))
     return Figures(
         start=start, end=end,
         conversations=tracker.conversations,
         messages=sum(tracker.intents.values()),
-        contained=len(tracker.understood_at_end - store.escalated),
+        contained=len(tracker.understood_at_end - store.escalated - tracker.requesting),
         fallback_messages=tracker.intents.get(FALLBACK_INTENT, 0),
         out_of_scope_messages=tracker.intents.get(OUT_OF_SCOPE_INTENT, 0),
-        handoffs_live=store.handoffs.get(LIVE, 0),
-        handoffs_offline=store.handoffs.get(OFFLINE, 0),
+        handoffs_live=requests.live,
+        handoffs_offline=requests.offline,
+        offline_questions=store.entries.get(OFFLINE, 0),
+        abandoned=store.abandoned,
         cases=tuple(sorted(cases.items())),
         top_intents=tuple(named[:top]),
         wait=spread(store.waits),
         handling=spread(store.handlings),
-        demand=week_grid(store.demand_by_utc_hour, settings.tz),
+        demand=requests.demand,
         staffed_minutes=staffed_grid(settings.weekly_hours),
     )
 
@@ -385,7 +448,7 @@ def figures(tracker: sa.engine.Engine, store: sa.engine.Engine, start: datetime,
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be aware datetimes")
     settings = settings or load_settings()
-    if sa.inspect(tracker).has_table("events"):
+    if has_events(tracker):
         tracker_counts = count_tracker(tracker, start, end)
     else:
         tracker_counts = TrackerCounts(0, {}, frozenset())
@@ -434,21 +497,29 @@ def _duration(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f} min".replace(".", ",")
 
 
+def amount(count: int, singular: str, plural: str, digits: Any = str) -> str:
+    """'1 gesprek', '2 gesprekken' (and '0 gesprekken'), the number written by `digits`."""
+    return f"{digits(count)} {singular if count == 1 else plural}"
+
+
 def text_report(f: Figures) -> str:
     last_day = (f.end - timedelta(days=1)).date()
+    top = ", ".join(f"{intent} {count}" for intent, count in f.top_intents) or "geen"
     lines = [
         f"Periode: {f.start.date().isoformat()} t/m {last_day.isoformat()}",
         f"Gesprekken: {f.conversations}   berichten: {f.messages}",
         f"Zelf opgelost: {f.contained} ({_percent(f.containment)})",
         f"Niet begrepen: {f.fallback_messages} ({_percent(f.fallback_rate)})   "
         f"buiten het onderwerp: {f.out_of_scope_messages} ({_percent(f.out_of_scope_rate)})",
-        f"Doorverbonden: live {f.handoffs_live}, buiten openingstijden {f.handoffs_offline}",
+        f"Medewerker gevraagd: tijdens openingstijden {f.handoffs_live}, buiten openingstijden "
+        f"{f.handoffs_offline} ({amount(f.offline_questions, 'vraag', 'vragen')} achtergelaten)",
         "Zaken: " + ", ".join(f"{kind} {count}" for kind, count in f.cases),
         f"Wachttijd: gemiddeld {_duration(f.wait.average)}, 90% binnen {_duration(f.wait.p90)} "
-        f"({f.wait.count} gesprekken)",
+        f"({amount(f.wait.count, 'gesprek', 'gesprekken')}); afgehaakt voordat een medewerker het "
+        f"oppakte: {f.abandoned}",
         f"Behandeltijd: gemiddeld {_duration(f.handling.average)}, 90% binnen "
-        f"{_duration(f.handling.p90)} ({f.handling.count} gesprekken)",
-        "Meest gevraagd: " + ", ".join(f"{intent} {count}" for intent, count in f.top_intents),
+        f"{_duration(f.handling.p90)} ({amount(f.handling.count, 'gesprek', 'gesprekken')})",
+        f"Meest gevraagd: {top}",
     ]
     return "\n".join(lines)
 
@@ -480,19 +551,29 @@ def main(argv: list[str] | None = None) -> int:
     first, last = default_days(args.last or today)
     first = args.first or first
     if last < first:
-        parser.error("--to ligt voor --from")
-    store = create_engine()
-    insight = Insight(tracker_url(), store)
+        parser.error(f"--to {last.isoformat()} ligt voor --from {first.isoformat()}; "
+                     "kies een laatste dag op of na de eerste")
     try:
-        result = insight.figures(*period_of_days(first, last, settings.tz), settings)
-    finally:
-        insight.close()
-        store.dispose()
+        store = create_engine()
+        insight = Insight(tracker_url(), store)
+        try:
+            result = insight.figures(*period_of_days(first, last, settings.tz), settings)
+        finally:
+            insight.close()
+            store.dispose()
+    except sa.exc.SQLAlchemyError as error:
+        print(f"De cijfers konden niet worden gelezen: {getattr(error, 'orig', None) or error}",
+              file=sys.stderr)
+        return 1
     if args.csv == "-":
         write_csv(result.to_rows(), sys.stdout)
     elif args.csv:
-        with open(args.csv, "w", newline="", encoding="utf-8") as stream:
-            write_csv(result.to_rows(), stream)
+        try:
+            with open(args.csv, "w", newline="", encoding="utf-8") as stream:
+                write_csv(result.to_rows(), stream)
+        except OSError as error:
+            print(f"Het CSV-bestand kon niet worden geschreven: {error}", file=sys.stderr)
+            return 1
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif args.csv != "-":

@@ -2,8 +2,8 @@
 on each, which turns them into training examples.
 
 A message is in the inbox when the classifier gave it `nlu_fallback` or `out_of_scope`, or an intent
-with a confidence below the threshold (KLANTENSERVICE_REVIEW_THRESHOLD, else the
-FallbackClassifier's threshold in config.yml), unless a form took it as an answer (a webshop's name
+with a confidence below the review threshold (KLANTENSERVICE_REVIEW_THRESHOLD, default 0.75),
+unless a form took it as an answer (a webshop's name
 for the return form is not a misunderstanding) or it has been decided already. The messages are
 read from Rasa's tracker store (TRACKER_STORE_URL, table `events`), newest first; decisions live
 in the assistant's own database (table `review_decisions`), which may be another database, so the
@@ -42,6 +42,9 @@ REVIEW_FILE_VARIABLE = "KLANTENSERVICE_REVIEW_FILE"
 THRESHOLD_VARIABLE = "KLANTENSERVICE_REVIEW_THRESHOLD"
 DEFAULT_REVIEW_FILE = ROOT / "data" / "nlu_reviewed.yml"
 RASA_DEFAULT_THRESHOLD = 0.3  # the FallbackClassifier's own default
+# Doubtful, though understood: above the FallbackClassifier's threshold (below it Rasa answers
+# nlu_fallback, which is in the inbox anyway) and below this.
+DEFAULT_REVIEW_THRESHOLD = 0.75
 
 FALLBACK, OUT_OF_SCOPE, NOISE = "nlu_fallback", "out_of_scope", "noise"
 REASONS = {FALLBACK: "fallback", OUT_OF_SCOPE: "out_of_scope"}
@@ -120,7 +123,9 @@ class ReviewSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, root: Path = ROOT) -> ReviewSettings:
-        """The same defaults as scripts/env.sh; a threshold that is not a number in (0, 1] fails here."""
+        """The same defaults as scripts/env.sh. A threshold that is not a number in (0, 1], or not
+        above the FallbackClassifier's (no understood message could be below it), fails here."""
+        floor = fallback_threshold(root / "config.yml")
         raw = env.get(THRESHOLD_VARIABLE, "").strip()
         if raw:
             try:
@@ -129,8 +134,12 @@ class ReviewSettings:
                 threshold = -1.0
             if not 0 < threshold <= 1:
                 raise ValueError(f"{THRESHOLD_VARIABLE}={raw!r} is not a number between 0 and 1")
+            if threshold <= floor:
+                raise ValueError(f"{THRESHOLD_VARIABLE}={raw!r} is not above the FallbackClassifier's "
+                                 f"threshold {floor} in config.yml: below that Rasa answers nlu_fallback, "
+                                 "so no understood message would be doubted")
         else:
-            threshold = fallback_threshold(root / "config.yml")
+            threshold = DEFAULT_REVIEW_THRESHOLD if DEFAULT_REVIEW_THRESHOLD > floor else (floor + 1) / 2
         return cls(
             tracker_url=env.get(TRACKER_VARIABLE) or f"sqlite:///{root / 'var' / 'tracker.db'}",
             db_url=env.get(URL_VARIABLE) or None,

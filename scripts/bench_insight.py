@@ -1,13 +1,15 @@
 """Benchmark of the dashboard's figures (bot/insight.py) on 100,000 generated conversations.
 
 Writes the conversations into Rasa's `events` table (Rasa's schema, rows as Rasa writes them: a
-session start, then per customer message the message, an action, the answer and listening again)
-and their queue entries and cases into the assistant's tables, in a temporary SQLite database and,
-when PostgreSQL is installed (scripts/install_db_servers.sh), in a private PostgreSQL server. Then
-it times `figures()` for a 30-day period, with and without the index bot/insight.py adds, checks
-the result against the true figures of the generated data, and writes results/insight_bench.md.
+session start, then per customer message the message, an action, the answer and listening again;
+per request for a person action_medewerker and its form) and their queue entries and cases into
+the assistant's tables, in a temporary SQLite database and, when PostgreSQL is installed
+(scripts/install_db_servers.sh), in a private PostgreSQL server. Then it times `figures()` for a
+30-day period, with and without the indexes bot/insight.py adds, checks the result against the true
+figures of the generated data, and writes results/insight_bench.md and results/insight_bench.png.
 
     .venv/bin/python scripts/bench_insight.py [--conversations 100000] [--no-postgres]
+    .venv/bin/python scripts/bench_insight.py --plot-only   # the plot from the last report's table
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import glob
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import sys
@@ -37,6 +40,9 @@ from tests.insight_data import (Conversation, Traffic, create_tracker_schema, ex
                                 write_store, write_tracker)
 
 FIRST_DAY, LAST_DAY = date(2026, 11, 2), date(2026, 12, 1)  # 30 days
+# The timed columns of the report's table, as the plot shows them (medians, in milliseconds).
+PLOTTED = (("30 days", "30 dagen"), ("7 days", "7 dagen"), ("30 days, no index", "30 dagen, geen index"),
+           ("7 days, no index", "7 dagen, geen index"))
 WEEK_FIRST, WEEK_LAST = date(2026, 11, 16), date(2026, 11, 22)
 RUNS = 5
 
@@ -154,7 +160,7 @@ def report(results: list[Result], conversations: int, truth: insight.Figures, to
         f"{conversations:,} generated conversations (1-3 customer messages, "
         f"{results[0].events / conversations:.1f} Rasa events each on average), "
         f"{truth.conversations:,} of them with a message in the 30-day period "
-        f"{FIRST_DAY} to {LAST_DAY} ({truth.messages:,} messages, {truth.handoffs:,} queue entries, "
+        f"{FIRST_DAY} to {LAST_DAY} ({truth.messages:,} messages, {truth.handoffs:,} requests for a person, "
         f"{sum(c for _, c in truth.cases):,} cases). Tracker store and assistant database are separate "
         "databases. Times are for `bot.insight.figures()` (all queries and the combination in Python).",
         "",
@@ -173,15 +179,63 @@ def report(results: list[Result], conversations: int, truth: insight.Figures, to
                      f"{_spread(r.week_without_index)} | {'yes' if r.correct else 'NO'} |")
     lines += [
         "",
-        "The index is `ix_events_insight` on Rasa's `events` table: `(type_name, timestamp, sender_id, "
-        "intent_name, id) WHERE type_name = 'user'`, created idempotently by `bot.insight.prepare_tracker` "
-        "(CONCURRENTLY on PostgreSQL); plus `ix_handoff_queue_queued_at` and `ix_cases_created_at`. "
+        "The indexes on Rasa's `events` table are `ix_events_insight`: `(type_name, timestamp, sender_id, "
+        "intent_name, id) WHERE type_name = 'user'` and `ix_events_handoff`: `(type_name, action_name, "
+        "timestamp, sender_id) WHERE type_name = 'action' AND action_name = 'action_medewerker'`, created "
+        "idempotently by `bot.insight.prepare_tracker` (CONCURRENTLY on PostgreSQL); plus "
+        "`ix_handoff_queue_queued_at` and `ix_cases_created_at`. "
         "PostgreSQL was vacuumed and analysed after the bulk load, as autovacuum would do.",
         f"'figures right' compares the result with the true figures computed from the generated "
         f"conversations in plain Python (tests/insight_data.py). Whole run: {total:.0f} s.",
         "",
+        "![Median times per database](insight_bench.png)",
+        "",
     ]
     return "\n".join(lines)
+
+
+def table_medians(text: str) -> dict[str, dict[str, float]]:
+    """Per database the median milliseconds of the PLOTTED columns, read from a report's table."""
+    rows = [line.strip().strip("|").split("|") for line in text.splitlines() if line.startswith("| ")]
+    if not rows:
+        raise ValueError("no table in the report")
+    header = [cell.strip() for cell in rows[0]]
+    medians: dict[str, dict[str, float]] = {}
+    for cells in rows[1:]:
+        cells = [cell.strip() for cell in cells]
+        if set("".join(cells)) <= set("-:"):
+            continue
+        values = {}
+        for column, _ in PLOTTED:
+            found = re.match(r"([\d,]+) ms", cells[header.index(column)])
+            if found is None:
+                raise ValueError(f"{cells[0]}, {column}: {cells[header.index(column)]!r} is not a time")
+            values[column] = float(found.group(1).replace(",", ""))
+        medians[cells[0]] = values
+    return medians
+
+
+def plot(medians: dict[str, dict[str, float]], conversations: str, path: Path) -> None:
+    """Grouped bars: per period and index, one bar per database, its median beside it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    axes = figure.add_subplot()
+    width = 0.8 / max(len(medians), 1)
+    for n, (database, values) in enumerate(medians.items()):
+        positions = [index + (n - (len(medians) - 1) / 2) * width for index in range(len(PLOTTED))]
+        bars = axes.bar(positions, [values[column] / 1000 for column, _ in PLOTTED], width, label=database)
+        axes.bar_label(bars, labels=[f"{values[column] / 1000:.2f}".replace(".", ",") for column, _ in PLOTTED],
+                       padding=2, fontsize=8)
+    axes.set_xticks(range(len(PLOTTED)), [label for _, label in PLOTTED])
+    axes.set_ylabel("seconden (mediaan)")
+    axes.set_title(f"Dashboardcijfers berekenen, {conversations} gesprekken")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(frameon=False)
+    figure.savefig(path, dpi=100, metadata={"Software": None})
 
 
 def main() -> int:
@@ -189,7 +243,20 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "insight_bench.md")
+    parser.add_argument("--plot-only", action="store_true",
+                        help="only draw the plot beside --out from the table already in it")
     args = parser.parse_args()
+    chart = args.out.with_suffix(".png")
+    if args.plot_only:
+        try:
+            text = args.out.read_text(encoding="utf-8")
+            medians = table_medians(text)
+        except (OSError, ValueError) as error:
+            parser.exit(1, f"No plot: {args.out} has no usable report ({error})\n")
+        counted = re.search(r"^([\d,]+) generated conversations", text, flags=re.M)
+        plot(medians, counted.group(1).replace(",", ".") if counted else "", chart)
+        progress(f"Written {chart}")
+        return 0
     began = time.perf_counter()
     settings = load_settings()
     start, end = insight.period_of_days(FIRST_DAY, LAST_DAY, settings.tz)
@@ -205,7 +272,8 @@ def main() -> int:
     text = report(results, args.conversations, truth, time.perf_counter() - began)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    progress(f"Written {args.out}")
+    plot(table_medians(text), f"{args.conversations:,}".replace(",", "."), chart)
+    progress(f"Written {args.out} and {chart}")
     print(text)
     return 0 if all(r.correct for r in results) else 1
 

@@ -1,6 +1,7 @@
 """Generated traffic with known figures, for the tests and the benchmark of bot/insight.py.
 
-A conversation is described first (its customer messages, its queue entry, its case); it is then
+A conversation is described first (its customer messages, its requests for a person with their queue
+entries, its case); it is then
 written into Rasa's own `events` table (the schema comes from Rasa's SQLTrackerStore, the rows look
 like the ones Rasa writes) and into the assistant's queue and case tables. `expected()` computes the
 true figures from the descriptions in plain Python, without SQL, to compare against.
@@ -21,9 +22,10 @@ import sqlalchemy as sa
 
 from bot.cases import CaseRecord
 from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING, WITH_AGENT, EntryRecord
-from bot.insight import (CASE_TYPES, FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, TOP_INTENTS, Figures,
-                         spread, staffed_grid)
-from bot.settings import Settings
+from bot.hours import Calendar
+from bot.insight import (CASE_TYPES, FALLBACK_INTENT, HANDOFF_ACTION, OUT_OF_SCOPE_INTENT, TOP_INTENTS,
+                         Figures, spread, staffed_grid)
+from bot.settings import Settings, load_settings
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 2 November 2026 up to and including Sunday 8 November (CET, UTC+1).
@@ -44,10 +46,21 @@ class Turn:
 
 @dataclass(frozen=True)
 class Handoff:
+    """A request for a person (`action_medewerker` ran) and what became of it. `mode` is what the
+    assistant decided at that moment; `queued_at` None: nothing was queued (offline, the customer left
+    without typing a question). Live, the entry is queued the moment the request is made."""
+
     mode: str
-    queued_at: datetime
+    queued_at: datetime | None
     claimed_at: datetime | None = None
     closed_at: datetime | None = None
+    requested_at: datetime | None = None  # when it differs from queued_at
+
+    @property
+    def asked_at(self) -> datetime:
+        moment = self.requested_at or self.queued_at
+        assert moment is not None, "a handoff needs a moment"
+        return moment
 
 
 @dataclass(frozen=True)
@@ -80,19 +93,37 @@ def _user(turn: Turn) -> dict:
     return _event("user", turn.at.timestamp(), text=turn.text, parse_data=parse, input_channel="socketio")
 
 
-def tracker_events(conversation: Conversation) -> Iterator[dict]:
-    """The events of a conversation in Rasa's shape: a session start, then per message the
-    message, the assistant's action and answer, and listening again."""
-    start = conversation.turns[0].at.timestamp() - 0.5
-    yield _event("session_started", start)
-    yield _event("action", start, name="action_listen", policy=None, confidence=None)
-    for turn in conversation.turns:
-        at = turn.at.timestamp()
-        yield _user(turn)
+def _answer(turn: Turn) -> Iterator[dict]:
+    at = turn.at.timestamp()
+    yield _user(turn)
+    if turn.intent != "medewerker_spreken":  # a request is answered by action_medewerker
         yield _event("action", at + 0.1, name=f"utter_{turn.intent or 'default'}", policy="RulePolicy",
                      confidence=1.0)
         yield _event("bot", at + 0.1, text="Een antwoord van de assistent.", data={})
         yield _event("action", at + 0.2, name="action_listen", policy="RulePolicy", confidence=1.0)
+
+
+def _request(handoff: Handoff) -> Iterator[dict]:
+    """action_medewerker and what follows it in Rasa's tracker: its answer, the mode, the form."""
+    at = handoff.asked_at.timestamp()
+    yield _event("action", at, name=HANDOFF_ACTION, policy="RulePolicy", confidence=1.0)
+    yield _event("bot", at, text="Ik zoek een medewerker voor je.", data={})
+    yield _event("slot", at, name="handoff_modus", value=handoff.mode)
+    yield _event("action", at + 0.05, name="handoff_form", policy="RulePolicy", confidence=1.0)
+    yield _event("action", at + 0.1, name="action_listen", policy="RulePolicy", confidence=1.0)
+
+
+def tracker_events(conversation: Conversation) -> Iterator[dict]:
+    """The events of a conversation in Rasa's shape, in time order: a session start, then per message
+    the message, the assistant's action and answer, and listening again; per request for a person
+    the handoff action and its form."""
+    start = min([conversation.turns[0].at] + [h.asked_at for h in conversation.handoffs]).timestamp() - 0.5
+    yield _event("session_started", start)
+    yield _event("action", start, name="action_listen", policy=None, confidence=None)
+    parts = [(turn.at.timestamp(), list(_answer(turn))) for turn in conversation.turns]
+    parts += [(handoff.asked_at.timestamp(), list(_request(handoff))) for handoff in conversation.handoffs]
+    for _, events in sorted(parts, key=lambda part: part[0]):
+        yield from events
 
 
 def tracker_rows(conversations: Iterable[Conversation]) -> Iterator[dict]:
@@ -132,6 +163,8 @@ def store_rows(conversations: Iterable[Conversation]) -> tuple[list[dict], list[
     entries, cases = [], []
     for conversation in conversations:
         for handoff in conversation.handoffs:
+            if handoff.queued_at is None:
+                continue
             entries.append({
                 "reference": f"MW-{uuid.uuid4().hex[:12]}", "conversation_id": conversation.sender,
                 "channel": "socketio", "mode": handoff.mode, "reason": "medewerker_spreken", "details": {},
@@ -171,12 +204,14 @@ def _seconds(earlier: datetime, later: datetime) -> float:
 
 def expected(conversations: list[Conversation], start: datetime, end: datetime,
              settings: Settings, top: int = TOP_INTENTS) -> Figures:
-    """The figures by their definitions (bot/insight.py's docstring), counted one by one."""
+    """The figures by their definitions (bot/insight.py's docstring), counted one by one. Whether a
+    request came in staffed hours is the mode its description gives (what the assistant decided)."""
     intents: Counter = Counter()
     talking, understood_at_end, escalated = set(), set(), set()
-    modes: Counter = Counter()
+    requests: Counter = Counter()
+    queued: Counter = Counter()
     cases: Counter = Counter({kind: 0 for kind in CASE_TYPES})
-    waits, handlings = [], []
+    waits, handlings, abandoned = [], [], 0
     demand = [[0] * 24 for _ in range(7)]
     for conversation in conversations:
         turns = [turn for turn in conversation.turns if _inside(turn.at, start, end)]
@@ -186,16 +221,21 @@ def expected(conversations: list[Conversation], start: datetime, end: datetime,
             if turns[-1].intent != FALLBACK_INTENT:
                 understood_at_end.add(conversation.sender)
         for handoff in conversation.handoffs:
-            if not _inside(handoff.queued_at, start, end):
+            if _inside(handoff.asked_at, start, end):
+                escalated.add(conversation.sender)
+                requests[handoff.mode] += 1
+                local = handoff.asked_at.astimezone(settings.tz)
+                demand[local.weekday()][local.hour] += 1
+            if handoff.queued_at is None or not _inside(handoff.queued_at, start, end):
                 continue
             escalated.add(conversation.sender)
-            modes[handoff.mode] += 1
-            local = handoff.queued_at.astimezone(settings.tz)
-            demand[local.weekday()][local.hour] += 1
+            queued[handoff.mode] += 1
             if handoff.mode == LIVE and handoff.claimed_at:
                 waits.append(_seconds(handoff.queued_at, handoff.claimed_at))
                 if handoff.closed_at:
                     handlings.append(_seconds(handoff.claimed_at, handoff.closed_at))
+            elif handoff.mode == LIVE and handoff.closed_at:
+                abandoned += 1
         for kind, filed in conversation.cases:
             if _inside(filed, start, end):
                 escalated.add(conversation.sender)
@@ -204,8 +244,9 @@ def expected(conversations: list[Conversation], start: datetime, end: datetime,
     return Figures(
         start=start, end=end, conversations=len(talking), messages=sum(intents.values()),
         contained=len(understood_at_end - escalated), fallback_messages=intents[FALLBACK_INTENT],
-        out_of_scope_messages=intents[OUT_OF_SCOPE_INTENT], handoffs_live=modes[LIVE],
-        handoffs_offline=modes[OFFLINE], cases=tuple(sorted(cases.items())), top_intents=tuple(named[:top]),
+        out_of_scope_messages=intents[OUT_OF_SCOPE_INTENT], handoffs_live=requests[LIVE],
+        handoffs_offline=requests[OFFLINE], offline_questions=queued[OFFLINE], abandoned=abandoned,
+        cases=tuple(sorted(cases.items())), top_intents=tuple(named[:top]),
         wait=spread(waits), handling=spread(handlings), demand=tuple(tuple(day) for day in demand),
         staffed_minutes=staffed_grid(settings.weekly_hours))
 
@@ -215,16 +256,20 @@ def expected(conversations: list[Conversation], start: datetime, end: datetime,
 @dataclass
 class Traffic:
     """Random but repeatable conversations spread over [start, end), with a margin before and after
-    so that the period's edges are crossed."""
+    so that the period's edges are crossed. A request for a person is live or offline as the
+    calendar of `settings` says, as the assistant decides."""
 
     start: datetime
     end: datetime
     seed: int = 7
     margin: timedelta = timedelta(days=1)
+    settings: Settings | None = None
     rng: random.Random = field(init=False)
+    calendar: Calendar = field(init=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.calendar = Calendar(self.settings or load_settings())
 
     def _moment(self) -> datetime:
         span = (self.end - self.start) + 2 * self.margin
@@ -239,14 +284,19 @@ class Traffic:
         return tuple(Turn(moment, intent) for moment, intent in zip(moments, intents))
 
     def _handoffs(self, at: datetime) -> tuple[Handoff, ...]:
-        if self.rng.random() >= 0.15:
-            return ()
-        if self.rng.random() < 0.4:
-            return (Handoff(OFFLINE, at),)
-        claimed = at + timedelta(seconds=self.rng.randint(5, 900)) if self.rng.random() < 0.9 else None
-        closed = None
-        if claimed and self.rng.random() < 0.9:
-            closed = claimed + timedelta(seconds=self.rng.randint(60, 1500))
+        """Outside staffed hours a third leave without typing their question (nothing is queued);
+        live, some wait until an agent takes them, some give up first, some are still waiting."""
+        if not self.calendar.is_staffed(at):
+            if self.rng.random() < 0.35:
+                return (Handoff(OFFLINE, None, requested_at=at),)
+            return (Handoff(OFFLINE, at + timedelta(seconds=self.rng.randint(20, 600)), requested_at=at),)
+        outcome = self.rng.random()
+        if outcome < 0.08:  # gave up before anyone took it
+            return (Handoff(LIVE, at, None, at + timedelta(seconds=self.rng.randint(30, 900))),)
+        if outcome < 0.12:  # still waiting
+            return (Handoff(LIVE, at),)
+        claimed = at + timedelta(seconds=self.rng.randint(5, 900))
+        closed = claimed + timedelta(seconds=self.rng.randint(60, 1500)) if self.rng.random() < 0.9 else None
         return (Handoff(LIVE, at, claimed, closed),)
 
     def _cases(self, at: datetime) -> tuple[tuple[str, datetime], ...]:
@@ -257,8 +307,11 @@ class Traffic:
     def conversation(self) -> Conversation:
         turns = self._turns(self._moment())
         last = turns[-1].at + timedelta(seconds=5)
-        return Conversation(uuid.UUID(int=self.rng.getrandbits(128)).hex, turns, self._handoffs(last),
-                            self._cases(last))
+        handoffs: tuple[Handoff, ...] = ()
+        if self.rng.random() < 0.2:  # the last message asks for a person
+            turns = (*turns[:-1], Turn(turns[-1].at, "medewerker_spreken"))
+            handoffs = self._handoffs(turns[-1].at + timedelta(seconds=0.3))
+        return Conversation(uuid.UUID(int=self.rng.getrandbits(128)).hex, turns, handoffs, self._cases(last))
 
     def conversations(self, count: int) -> list[Conversation]:
         return [self.conversation() for _ in range(count)]
@@ -296,5 +349,16 @@ WEEK = [
     # The customer gives up before anyone takes the conversation.
     talk("m", (local(6, "16:59"), "medewerker_spreken"),
          handoffs=(Handoff(LIVE, local(6, "17:00"), None, local(6, "17:04")),)),
-    talk("n", (local(1, "23:50"), "medewerker_spreken"), handoffs=(Handoff(OFFLINE, local(2, "00:10")),)),
+    # Asked on Sunday night, before the period; the question typed after midnight is in it.
+    talk("n", (local(1, "23:50"), "medewerker_spreken"),
+         handoffs=(Handoff(OFFLINE, local(2, "00:10"), requested_at=local(1, "23:50", 1)),)),
+    # Off-hours requests abandoned before a question was typed: no queue entry, still demand.
+    talk("o", (local(3, "21:00"), "medewerker_spreken"), (local(3, "21:02"), "bedanken"),
+         handoffs=(Handoff(OFFLINE, None, requested_at=local(3, "21:00", 1)),)),
+    talk("p", (local(7, "15:30"), "medewerker_spreken"),
+         handoffs=(Handoff(OFFLINE, None, requested_at=local(7, "15:30", 1)),)),
+    # Asked twice in one evening, the second time leaving a question.
+    talk("q", (local(4, "22:00"), "medewerker_spreken"), (local(4, "22:03"), "medewerker_spreken"),
+         handoffs=(Handoff(OFFLINE, None, requested_at=local(4, "22:00", 1)),
+                   Handoff(OFFLINE, local(4, "22:05"), requested_at=local(4, "22:03", 1)))),
 ]

@@ -26,9 +26,10 @@ from aiohttp import web
 
 from bot import clock, insight
 from bot.agents import Agent
-from bot.insight import Figures, Insight
+from bot.insight import Figures, Insight, amount
 from bot.settings import WEEKDAY_KEYS, load_settings
 from bot.webapp import dashboard_charts
+from bot.webapp.intent_labels import INTENT_LABELS, intent_label
 from bot.webapp.agent import (AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, SESSION, PREFIX,
                               blocking)
 
@@ -41,18 +42,6 @@ MAX_DAYS = 366
 
 TEAM_LEADS_ONLY = ("Het dashboard is alleen voor teamleiders. "
                    "Vraag je teamleider als je de cijfers nodig hebt.")
-
-INTENT_LABELS = {
-    "begroeten": "Begroeting", "afscheid": "Afscheid", "bedanken": "Bedankje", "bevestigen": "Ja",
-    "ontkennen": "Nee", "factuur_vraag": "Factuur", "betaling_status": "Betaling",
-    "terugbetaling": "Terugbetaling", "retour": "Retour", "klacht": "Klacht",
-    "klacht_escaleren": "Klacht escaleren", "openingstijden": "Openingstijden",
-    "telefoonnummer": "Telefoonnummer", "email_contact": "E-mail of contactformulier",
-    "medewerker_spreken": "Medewerker gevraagd", "social_media": "Social media", "vacatures": "Vacatures",
-    "wat_is_klarna": "Over Klarna", "bot_vraag": "Praat ik met een bot?",
-    "out_of_scope": "Buiten het onderwerp", "nlu_fallback": "Niet begrepen",
-}
-
 
 # --- the period -------------------------------------------------------------------------------------
 
@@ -153,28 +142,38 @@ def duration(seconds: float | None) -> str:
     return f"{whole // 3600} u {whole % 3600 // 60:02d} min"
 
 
+def counted(count: int, singular: str, plural: str) -> str:
+    return amount(count, singular, plural, number)
+
+
 def summary(f: Figures) -> list[tuple[str, str, str]]:
     """(what, the number, what it means) for the figures at the top of the page."""
     cases = " · ".join(f"{kind} {number(count)}" for kind, count in f.cases)
+    conversations = counted(f.conversations, "gesprek", "gesprekken")
     return [
-        ("Gesprekken", number(f.conversations), f"{number(f.messages)} berichten van klanten"),
+        ("Gesprekken", number(f.conversations), f"{counted(f.messages, 'bericht', 'berichten')} van klanten"),
         ("Zelf opgelost", percent(f.containment),
-         f"{number(f.contained)} van {number(f.conversations)} gesprekken: geen medewerker, geen zaak, "
+         f"{number(f.contained)} van {conversations}: geen medewerker gevraagd, geen zaak, "
          "laatste bericht begrepen"),
-        ("Niet begrepen", percent(f.fallback_rate), f"{number(f.fallback_messages)} berichten"),
-        ("Buiten het onderwerp", percent(f.out_of_scope_rate), f"{number(f.out_of_scope_messages)} berichten"),
-        ("Doorverbonden (live)", number(f.handoffs_live), "tijdens openingstijden"),
-        ("Buiten openingstijden", number(f.handoffs_offline), "vragen voor een medewerker"),
+        ("Niet begrepen", percent(f.fallback_rate), counted(f.fallback_messages, "bericht", "berichten")),
+        ("Buiten het onderwerp", percent(f.out_of_scope_rate),
+         counted(f.out_of_scope_messages, "bericht", "berichten")),
+        ("Medewerker gevraagd", number(f.handoffs_live), "tijdens openingstijden"),
+        ("Buiten openingstijden", number(f.handoffs_offline),
+         f"keer om een medewerker gevraagd; {counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten"),
         ("Zaken", number(sum(count for _, count in f.cases)), cases),
         ("Wachttijd op een medewerker", duration(f.wait.average),
-         f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({number(f.wait.count)} gesprekken)"),
+         f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({counted(f.wait.count, 'gesprek', 'gesprekken')})"),
+        ("Afgehaakt in de wachtrij", number(f.abandoned),
+         "weggegaan voordat een medewerker het gesprek oppakte (niet in de wachttijd)"),
         ("Behandeltijd", duration(f.handling.average),
-         f"gemiddeld; 90% binnen {duration(f.handling.p90)} ({number(f.handling.count)} gesprekken)"),
+         f"gemiddeld; 90% binnen {duration(f.handling.p90)} "
+         f"({counted(f.handling.count, 'gesprek', 'gesprekken')})"),
     ]
 
 
 def intent_rows(f: Figures) -> list[tuple[str, str, str, str]]:
-    return [(INTENT_LABELS.get(intent, intent), intent, number(count),
+    return [(intent_label(intent), intent, number(count),
              percent(count / f.messages if f.messages else None)) for intent, count in f.top_intents]
 
 

@@ -85,6 +85,6 @@ def demand_chart(demand: Sequence[Sequence[int]], staffed: Sequence[Sequence[int
     axes.set_xticks(range(0, 24, 2), [f"{hour:02d}" for hour in range(0, 24, 2)])
     axes.set_xlabel("Uur van de dag (Nederlandse tijd)")
     figure.colorbar(image, ax=axes, label="Vragen om een medewerker", fraction=0.03)
-    axes.legend(handles=[Patch(fill=False, edgecolor=STAFFED, linewidth=2, label="Bemenst (weekrooster)")],
+    axes.legend(handles=[Patch(fill=False, edgecolor=STAFFED, linewidth=2, label="Bemand (weekrooster)")],
                 loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize=9)
     return _png(figure)

@@ -26,8 +26,8 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.nlu_examples import NluFileError
 from bot.review import OUT_OF_SCOPE, InboxMessage, Refused, ReviewInbox, ReviewSettings
-from bot.webapp.agent import (AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, REASON_LABELS,
-                              SESSION, blocking)
+from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
+from bot.webapp.intent_labels import intent_label
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +39,10 @@ NOT_FOUND = "Dit klantbericht bestaat niet (meer)."
 NO_DECISION = "Kies een intent, ‘buiten het onderwerp’ of ‘ruis’."
 FILES_BROKEN = "De trainingsbestanden kunnen nu niet worden gelezen of geschreven: {}"
 
-INTENT_LABELS = {
-    **REASON_LABELS,
-    "begroeten": "Begroeting", "afscheid": "Afscheid", "bedanken": "Bedankje", "bevestigen": "Ja",
-    "ontkennen": "Nee", "annuleren": "Stoppen", "overslaan": "Overslaan", "bot_vraag": "Bot of mens?",
-    "out_of_scope": "Buiten het onderwerp",
-}
 REASON_TEXT = {"fallback": "Niet begrepen", "out_of_scope": "Buiten het onderwerp",
                "low_confidence": "Twijfel"}
 
 REVIEW_KEY = web.AppKey("review_inbox", ReviewInbox)
-
-
-def intent_label(name: str | None) -> str:
-    if not name:
-        return "onbekend"
-    return INTENT_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def _team_lead_only(request: web.Request) -> web.Response | None:

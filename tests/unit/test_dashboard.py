@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.agents import TEAM_LEAD, AgentStore
 from bot.insight import Insight
-from bot.settings import load_settings
+from bot.settings import DEFAULT_CONFIG_PATH
 from bot.webapp import dashboard_charts
 from bot.webapp.agent import CONSOLE_POLICY, DATABASE_DOWN
 from bot.webapp.app import WebConfig, create_app
@@ -29,6 +29,8 @@ from tests.insight_data import WEEK, create_tracker_schema, write_store, write_t
 LEAD, AGENT = ("lotte", "lotte-wachtwoord-1"), ("anna", "anna-wachtwoord-1")
 WEEK_QUERY = "from=2026-11-02&to=2026-11-08"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FRIDAY = '  vrijdag:   {open: "09:00", close: "18:00"}\n'
+SHORT_FRIDAY = '  vrijdag:   {open: "09:30", close: "17:15"}\n'
 
 
 @dataclass
@@ -53,6 +55,10 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     tracker.dispose()
     agents.engine.dispose()
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
+    config = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
+    assert FRIDAY in config  # the staffed minutes below are counted for this schedule
+    (tmp_path / "klantenservice.yml").write_text(config.replace(FRIDAY, SHORT_FRIDAY), encoding="utf-8")
+    monkeypatch.setenv("KLANTENSERVICE_CONFIG", str(tmp_path / "klantenservice.yml"))
     bundle = tmp_path / "index.js"
     bundle.write_text("window.WebChat = {};\n")
     return Site(db_url, tracker_url, bundle)
@@ -129,13 +135,16 @@ def test_a_team_lead_sees_the_figures_beside_the_charts_under_a_strict_policy(si
         assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
         assert "<script" not in html and "style=" not in html and not re.search(r"\son[a-z]+\s*=", html)
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-        assert "Gesprekken 11 14 berichten van klanten" in text
-        assert "Zelf opgelost 36,4% 4 van 11 gesprekken: geen medewerker, geen zaak" in text
-        assert "Niet begrepen 21,4% 3 berichten" in text and "Buiten het onderwerp 7,1% 1 berichten" in text
-        assert "Doorverbonden (live) 3" in text and "Buiten openingstijden 2" in text
+        assert "Gesprekken 14 19 berichten van klanten" in text
+        assert "Zelf opgelost 28,6% 4 van 14 gesprekken: geen medewerker gevraagd, geen zaak" in text
+        assert "Niet begrepen 15,8% 3 berichten" in text and "Buiten het onderwerp 5,3% 1 bericht " in text
+        assert "Medewerker gevraagd 3 tijdens openingstijden" in text
+        assert "Buiten openingstijden 5 keer om een medewerker gevraagd; 3 vragen achtergelaten" in text
         assert "klacht 1 · retour 1" in text
         assert "Wachttijd op een medewerker 6 min 00 s gemiddeld; 90% binnen 10 min 00 s (2 gesprekken)" in text
-        assert "Factuur factuur_vraag 4 28,6%" in text
+        assert "Afgehaakt in de wachtrij 1 weggegaan voordat een medewerker het gesprek oppakte" in text
+        assert "Behandeltijd 10 min 00 s gemiddeld; 90% binnen 10 min 00 s (1 gesprek)" in text
+        assert "Medewerker gevraagd medewerker_spreken 7 36,8%" in text and "Factuur factuur_vraag 4 21,1%" in text
         assert 'value="2026-11-02"' in html and 'value="2026-11-08"' in html
         for chart in ("intents", "demand"):
             assert f'src="/agent/dashboard/chart/{chart}.png?from=2026-11-02&amp;to=2026-11-08"' in html
@@ -143,6 +152,10 @@ def test_a_team_lead_sees_the_figures_beside_the_charts_under_a_strict_policy(si
         tuesday = re.search(r"<tr><th scope=\"row\">Dinsdag</th>(.*?)</tr>", html).group(1)
         cells = re.findall(r'<td class="(\w+)">(\d*)</td>', tuesday)
         assert cells[14] == ("staffed", "1") and cells[8] == ("closed", "")
+        assert cells[21] == ("closed", "1")  # asked at night, left before typing a question
+        friday = re.search(r"<tr><th scope=\"row\">Vrijdag</th>(.*?)</tr>", html).group(1)
+        assert [staffed for staffed, _ in re.findall(r'<td class="(\w+)">(\d*)</td>', friday)[8:19]] == \
+            ["closed", "partly"] + ["staffed"] * 7 + ["partly", "closed"]
 
     run(site, scenario)
 
@@ -170,13 +183,16 @@ def test_the_csv_export_holds_the_right_values(site):
         rows = list(csv.reader(io.StringIO(await response.text())))
         assert rows[0] == ["sleutel", "omschrijving", "waarde"]
         values = {key: value for key, _, value in rows[1:]}
-        assert (values["conversations"], values["messages"], values["contained"]) == ("11", "14", "4")
-        assert (values["handoffs_live"], values["handoffs_offline"]) == ("3", "2")
+        assert (values["conversations"], values["messages"], values["contained"]) == ("14", "19", "4")
+        assert (values["handoffs_live"], values["handoffs_offline"], values["offline_questions"]) == ("3", "5", "3")
+        assert values["abandoned"] == "1"
         assert (values["cases.retour"], values["cases.klacht"]) == ("1", "1")
         assert values["wait_average_seconds"] == "360.0" and values["handling_p90_seconds"] == "600.0"
-        assert values["demand.1.14"] == "1" and values["intent.nlu_fallback"] == "3"
-        monday_nine = load_settings().weekly_hours[0]
-        assert values["staffed_minutes.0.09"] == ("60" if monday_nine and monday_nine.open.hour <= 9 else "0")
+        assert values["demand.1.14"] == "1" and values["demand.2.22"] == "2" and values["intent.nlu_fallback"] == "3"
+        staffed = {key: values[f"staffed_minutes.{key}"] for key in ("0.08", "0.09", "4.09", "4.17", "5.12",
+                                                                        "5.13", "6.10")}
+        assert staffed == {"0.08": "0", "0.09": "60", "4.09": "30", "4.17": "15", "5.12": "60", "5.13": "0",
+                           "6.10": "0"}
 
     run(site, scenario)
 
@@ -187,7 +203,7 @@ def test_the_period_defaults_to_the_last_7_days_and_a_wrong_one_is_explained(sit
     async def scenario(client):
         await log_in(client, LEAD)
         html = await (await client.get("/agent/dashboard")).text()
-        assert 'value="2026-11-02"' in html and 'value="2026-11-08"' in html and ">11<" in html
+        assert 'value="2026-11-02"' in html and 'value="2026-11-08"' in html and ">14<" in html
         wrong = await client.get("/agent/dashboard?from=2026-11-08&to=2026-11-02")
         assert wrong.status == 400
         assert "De einddatum ligt voor de begindatum. Je ziet nu de laatste 7 dagen." in await wrong.text()
@@ -261,3 +277,15 @@ def test_staffed_hours_become_outlined_blocks_with_their_minutes():
     assert dashboard_charts.staffed_blocks([0] * 24) == []
     split = [0] * 9 + [60] * 3 + [0] + [60] * 4 + [0] * 7
     assert dashboard_charts.staffed_blocks(split) == [(9, 12), (13, 17)]
+
+
+def test_every_intent_of_the_domain_has_one_dutch_label_for_the_dashboard_and_the_inbox():
+    import yaml
+
+    from bot.webapp import dashboard, review
+    from bot.webapp.intent_labels import INTENT_LABELS
+
+    domain = yaml.safe_load((DEFAULT_CONFIG_PATH.parent / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["intents"]) - set(INTENT_LABELS) == set()
+    assert dashboard.intent_label is review.intent_label
+    assert (INTENT_LABELS["annuleren"], INTENT_LABELS["overslaan"]) == ("Stoppen", "Overslaan")

@@ -63,6 +63,8 @@ def queue_the_week(stores: Stores) -> None:
     try:
         for conversation in WEEK:
             for handoff in conversation.handoffs:
+                if handoff.queued_at is None:
+                    continue
                 entry = queue.enqueue(conversation.sender, "socketio", "medewerker_spreken", {"vraag": "?"},
                                       handoff.mode, now=handoff.queued_at)
                 if handoff.claimed_at:
@@ -82,29 +84,35 @@ def test_a_week_written_by_hand_gives_the_figures_counted_by_hand(stores):
     queue_the_week(stores)
     result = figures(stores.tracker, stores.store, START, END, SETTINGS)
     assert (result.start, result.end) == (START, END)
-    assert result.conversations == 11 and result.messages == 14
-    assert result.contained == 4 and result.containment == pytest.approx(4 / 11)  # a, b, g, h
-    assert result.fallback_messages == 3 and result.fallback_rate == pytest.approx(3 / 14)
-    assert result.out_of_scope_messages == 1 and result.out_of_scope_rate == pytest.approx(1 / 14)
-    assert (result.handoffs_live, result.handoffs_offline, result.handoffs) == (3, 2, 5)
+    assert result.conversations == 14 and result.messages == 19
+    # a, b, g, h; not o, which asked for a person at night and then said thanks
+    assert result.contained == 4 and result.containment == pytest.approx(4 / 14)
+    assert result.fallback_messages == 3 and result.fallback_rate == pytest.approx(3 / 19)
+    assert result.out_of_scope_messages == 1 and result.out_of_scope_rate == pytest.approx(1 / 19)
+    # live: d, k, m; offline: e, o, p and q twice (o, p and q's first request left nothing queued)
+    assert (result.handoffs_live, result.handoffs_offline, result.handoffs) == (3, 5, 8)
+    assert result.offline_questions == 3  # e, q, and n's question typed after midnight
+    assert result.abandoned == 1  # m left before anyone took it
     assert result.cases == (("klacht", 1), ("retour", 1))
-    assert result.top_intents == (("factuur_vraag", 4), ("medewerker_spreken", 3), ("nlu_fallback", 3),
-                                  ("begroeten", 1), ("klacht", 1), ("out_of_scope", 1), ("retour", 1))
+    assert result.top_intents == (("medewerker_spreken", 7), ("factuur_vraag", 4), ("nlu_fallback", 3),
+                                  ("bedanken", 1), ("begroeten", 1), ("klacht", 1), ("out_of_scope", 1),
+                                  ("retour", 1))
     assert result.wait == Spread(2, 360.0, 600.0)
     assert result.handling == Spread(1, 600.0, 600.0)
     busy = {(day, hour): count for day, hours in enumerate(result.demand)
             for hour, count in enumerate(hours) if count}
-    assert busy == {(0, 0): 1, (1, 14): 1, (2, 20): 1, (4, 17): 1, (5, 10): 1}
+    assert busy == {(1, 14): 1, (1, 21): 1, (2, 20): 1, (2, 22): 2, (4, 17): 1, (5, 10): 1, (5, 15): 1}
     assert result == expected(WEEK, START, END, SETTINGS)  # the reference agrees with the hand
 
 
 def test_random_traffic_gives_the_true_figures(stores):
-    traffic = Traffic(START, END, seed=11)
+    traffic = Traffic(START, END, seed=11, settings=SETTINGS)
     conversations = traffic.conversations(600)
     write_tracker(stores.tracker, conversations)
     write_store(stores.store, conversations)
     truth = expected(conversations, START, END, SETTINGS)
     assert truth.conversations > 400 and truth.handoffs_live > 20 and truth.contained > 100  # a real mix
+    assert truth.handoffs_offline > truth.offline_questions > 20 and truth.abandoned > 0
     assert figures(stores.tracker, stores.store, START, END, SETTINGS) == truth
     one_day = (local(4, "00:00"), local(5, "00:00"))
     truth = expected(conversations, *one_day, SETTINGS)
@@ -146,7 +154,7 @@ def test_indexes_are_added_once_and_rasas_table_is_otherwise_untouched(stores):
     inspector = sa.inspect(stores.tracker)
     assert [column["name"] for column in inspector.get_columns("events")] == columns_before
     indexes = {index["name"] for index in inspector.get_indexes("events")}
-    assert indexes == {"ix_events_sender_id", "ix_events_insight"}
+    assert indexes == {"ix_events_sender_id", "ix_events_insight", "ix_events_handoff"}
     store_indexes = {index["name"] for table in ("handoff_queue", "cases")
                      for index in sa.inspect(stores.store).get_indexes(table)}
     assert {"ix_handoff_queue_queued_at", "ix_cases_created_at"} <= store_indexes
@@ -172,11 +180,13 @@ def test_the_sqlite_queries_read_only_the_partial_index(tmp_path):
     tracker = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True)
     create_tracker_schema(tracker)
     insight.prepare_tracker(tracker)
+    queries = [(query, "ix_events_insight") for query in insight.tracker_queries(START, END)]
+    queries += [(query, "ix_events_handoff") for query in insight.handoff_queries(START, END, "sqlite")]
     with tracker.connect() as connection:
-        for query in insight.tracker_queries(START, END):
+        for query, index in queries:
             sql = str(query.compile(tracker, compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-            assert "SEARCH events USING COVERING INDEX ix_events_insight" in plan, plan
+            assert f"SEARCH events USING COVERING INDEX {index}" in plan, plan
     tracker.dispose()
 
 
@@ -220,10 +230,11 @@ def test_the_rows_hold_every_figure_once_with_a_dutch_description():
     keys = [key for key, _, _ in rows]
     assert len(keys) == len(set(keys))
     values = {key: value for key, _, value in rows}
-    assert values["conversations"] == 11 and values["contained"] == 4
-    assert values["containment"] == pytest.approx(4 / 11) and values["cases.klacht"] == 1
+    assert values["conversations"] == 14 and values["contained"] == 4
+    assert values["containment"] == pytest.approx(4 / 14) and values["cases.klacht"] == 1
     assert values["intent.factuur_vraag"] == 4 and values["wait_p90_seconds"] == 600.0
-    assert values["demand.1.14"] == 1 and values["staffed_minutes.4.17"] == 15
+    assert (values["handoffs_offline"], values["offline_questions"], values["abandoned"]) == (5, 3, 1)
+    assert values["demand.2.22"] == 2 and values["staffed_minutes.4.17"] == 15
     assert sum(1 for key in keys if key.startswith("demand.")) == 168
     descriptions = dict((key, label) for key, label, _ in rows)
     assert descriptions["containment"] == "Aandeel zelf opgelost"
@@ -238,12 +249,53 @@ def test_the_command_line_prints_json_and_writes_csv(stores, monkeypatch, capsys
     assert insight.main(["report", "--from", "2026-11-02", "--to", "2026-11-08", "--json",
                          "--csv", str(target)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["conversations"] == 11 and data["contained"] == 4 and data["handoffs_live"] == 3
+    assert data["conversations"] == 14 and data["contained"] == 4 and data["handoffs_live"] == 3
+    assert (data["handoffs_offline"], data["offline_questions"], data["abandoned"]) == (5, 3, 1)
     assert data["cases"] == {"klacht": 1, "retour": 1} and data["wait"]["p90"] == 600.0
     assert data["start"] == "2026-11-02T00:00:00+01:00" and data["end"] == "2026-11-09T00:00:00+01:00"
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
     assert rows[0] == ["sleutel", "omschrijving", "waarde"]
-    assert ["messages", "Berichten van klanten", "14"] in rows
+    assert ["messages", "Berichten van klanten", "19"] in rows
     assert insight.main(["report", "--from", "2026-11-02", "--to", "2026-11-08"]) == 0
     text = capsys.readouterr().out
-    assert "Gesprekken: 11" in text and "Zelf opgelost: 4 (36,4%)" in text
+    assert "Gesprekken: 14" in text and "Zelf opgelost: 4 (28,6%)" in text
+    assert "buiten openingstijden 5 (3 vragen achtergelaten)" in text
+    assert "(2 gesprekken); afgehaakt voordat een medewerker het oppakte: 1" in text
+    assert "Behandeltijd: gemiddeld 10,0 min, 90% binnen 10,0 min (1 gesprek)" in text
+
+
+def test_the_text_report_says_geen_without_messages_and_counts_in_dutch():
+    empty = expected([], START, END, SETTINGS)
+    text = insight.text_report(empty)
+    assert "Meest gevraagd: geen" in text and "(0 gesprekken)" in text
+    assert insight.amount(1, "vraag", "vragen") == "1 vraag" and insight.amount(2, "vraag", "vragen") == "2 vragen"
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--from", "30-11-2026"], "'30-11-2026' is geen datum als 2026-11-30"),
+    (["--to", "2026-13-01"], "'2026-13-01' is geen datum als 2026-11-30"),
+    (["--from", "2026-11-30", "--to", "2026-11-01"], "--to 2026-11-01 ligt voor --from 2026-11-30"),
+])
+def test_the_command_line_refuses_a_wrong_period_clearly(arguments, message, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setenv("KLANTENSERVICE_DB_URL", f"sqlite:///{tmp_path / 'klantenservice.db'}")
+    with pytest.raises(SystemExit) as stopped:
+        insight.main(["report", *arguments])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "klantenservice.db").exists() and not (tmp_path / "tracker.db").exists()
+
+
+def test_the_command_line_does_not_create_a_tracker_store_that_is_not_there(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setenv("KLANTENSERVICE_DB_URL", f"sqlite:///{tmp_path / 'klantenservice.db'}")
+    assert insight.main(["report", "--from", "2026-11-02", "--to", "2026-11-08"]) == 0
+    assert "Gesprekken: 0   berichten: 0" in capsys.readouterr().out
+    assert not (tmp_path / "tracker.db").exists()
+
+
+def test_the_command_line_says_so_when_a_store_cannot_be_read(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'geen-map' / 'tracker.db'}")
+    monkeypatch.setenv("KLANTENSERVICE_DB_URL", f"sqlite:///{tmp_path / 'klantenservice.db'}")
+    assert insight.main(["report", "--from", "2026-11-02", "--to", "2026-11-08"]) == 1
+    assert "De cijfers konden niet worden gelezen: " in capsys.readouterr().err

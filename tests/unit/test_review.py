@@ -21,8 +21,8 @@ from bot.masking import IBAN, ORDER, PHONE
 from bot.review import (NOISE, OUT_OF_SCOPE, THRESHOLD_VARIABLE, InboxMessage, Refused, ReviewDecision,
                         ReviewInbox, ReviewSettings, fallback_threshold)
 from tests.conftest import ROOT
-from tests.unit.review_data import (BELLEN, POEN, T0, THRESHOLD, Turn, answer, conversations, fallback, fill,
-                                    user)
+from tests.unit.review_data import (BELLEN, FALLBACK_THRESHOLD, POEN, T0, Turn, answer, conversations, fallback,
+                                    fill, user)
 
 
 @pytest.fixture
@@ -36,11 +36,12 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def make_inbox(tmp_path: Path, data_dir: Path, tracker_url: str, db_url: str | None = None,
-               threshold: float = THRESHOLD) -> ReviewInbox:
+               threshold: float | None = None) -> ReviewInbox:
+    """With the threshold the inbox has by default, unless one is given."""
     return ReviewInbox(ReviewSettings(
         tracker_url=tracker_url, db_url=db_url or f"sqlite:///{tmp_path / 'klantenservice.db'}",
         review_file=data_dir / "nlu_reviewed.yml", data_dir=data_dir, domain_file=ROOT / "domain.yml",
-        threshold=threshold))
+        threshold=ReviewSettings.from_env({}).threshold if threshold is None else threshold))
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_the_inbox_lists_fallbacks_out_of_scope_and_low_confidence_newest_first(
     eva, dirk, bram, anna = page.messages
     # Under a fallback the inbox shows the intent the classifier doubted, with its confidence.
     assert (anna.intent, anna.confidence) == ("terugbetaling", 0.41)
-    assert (dirk.intent, dirk.confidence) == ("factuur_vraag", 0.5)
+    assert (dirk.intent, dirk.confidence) == ("factuur_vraag", 0.62)  # understood, but doubtful
     assert (bram.intent, bram.confidence) == ("out_of_scope", 0.93)
     assert anna.answered_by == "action_niet_begrepen" and bram.answered_by == "utter_out_of_scope"
     assert anna.time.isoformat() == "2026-11-24T08:00:10+00:00"
@@ -88,17 +89,25 @@ def test_the_threshold_decides_which_confident_intents_are_doubtful(tmp_path, da
     texts = [m.text for m in strict.page().messages]
     assert "hallo" in texts and "ik wil iets retourneren" in texts  # 0.98 and 0.96 < 0.99
     assert "/openingstijden" not in texts and "zalando" not in texts  # 1.0; a form's answer
-    lenient = make_inbox(tmp_path, data_dir, url, threshold=0.3)
-    assert "kan ik de factuur in delen betalen" not in [m.text for m in lenient.page().messages]
+    lenient = make_inbox(tmp_path, data_dir, url, threshold=0.6)
+    assert "kan ik de factuur in delen betalen" not in [m.text for m in lenient.page().messages]  # 0.62
 
 
-def test_the_default_threshold_is_the_fallback_classifiers_and_can_be_set():
-    assert fallback_threshold(ROOT / "config.yml") == 0.55
-    assert ReviewSettings.from_env({}).threshold == 0.55
+def test_the_default_threshold_lies_above_the_fallback_classifiers_and_can_be_set():
+    assert fallback_threshold(ROOT / "config.yml") == FALLBACK_THRESHOLD
+    assert ReviewSettings.from_env({}).threshold == 0.75
     assert ReviewSettings.from_env({THRESHOLD_VARIABLE: "0.7"}).threshold == 0.7
     for wrong in ("zeventig", "0", "1.5"):
         with pytest.raises(ValueError, match=THRESHOLD_VARIABLE):
             ReviewSettings.from_env({THRESHOLD_VARIABLE: wrong})
+    for useless in ("0.5", "0.55"):  # Rasa answers nlu_fallback below 0.55: nothing would be doubted
+        with pytest.raises(ValueError, match="not above the FallbackClassifier's threshold 0.55"):
+            ReviewSettings.from_env({THRESHOLD_VARIABLE: useless})
+
+
+def test_without_its_own_default_above_the_fallback_classifiers_the_threshold_lies_between(tmp_path):
+    (tmp_path / "config.yml").write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.8\n")
+    assert ReviewSettings.from_env({}, root=tmp_path).threshold == pytest.approx(0.9)
     defaults = ReviewSettings.from_env({})
     assert defaults.review_file == ROOT / "data" / "nlu_reviewed.yml"
     assert defaults.tracker_url == f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
@@ -119,7 +128,8 @@ def test_pages_do_not_overlap_and_skip_decided_messages(tmp_path, data_dir):
     third = inbox.page(before=second.next_before, limit=10)
     seen = [m.text for page in (first, second, third) for m in page.messages]
     assert len(seen) == len(set(seen)) == 30
-    assert inbox.page(before=third.next_before, limit=10).messages == [] if third.next_before else True
+    assert first.next_before is not None and second.next_before is not None
+    assert third.next_before is None  # the 30th message was the last
     for message in first.messages[:4]:
         inbox.label(message, NOISE, "lea")
     again = inbox.page(limit=10)

@@ -124,7 +124,7 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
         response = await client.get("/agent/review")
         html = await response.text()
         assert response.status == 200 and '<html lang="nl">' in html and "Lea Jansen" in html
-        assert "55%" in html and "nlu_reviewed.yml" in html
+        assert "zekerheid onder 75%" in html and "nlu_reviewed.yml" in html
         assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
         assert response.headers["Cache-Control"] == "no-store"
         assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S) == [
@@ -160,7 +160,7 @@ def test_the_api_lists_the_inbox_with_masked_text_beside_the_original(world):
         assert (anna["reason"], anna["reason_label"]) == ("fallback", "Niet begrepen")
         assert anna["time"] == "2026-11-24T08:00:10+00:00" and anna["answered_by"] == "action_niet_begrepen"
         assert data["messages"][2]["masked"] is False
-        assert data["next_before"] is None and data["threshold"] == 0.55
+        assert data["next_before"] is None and data["threshold"] == 0.75
         names = [intent["name"] for intent in data["intents"]]
         assert "terugbetaling" in names and "out_of_scope" not in names and "nlu_fallback" not in names
         paged = await (await client.get("/agent/api/review?limit=2")).json()
