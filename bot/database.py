@@ -1,4 +1,4 @@
-"""The assistant's own database (cases, later the agent queue): SQLAlchemy on SQLite by default.
+"""The assistant's own database, for the cases and the agent queue: SQLAlchemy on SQLite by default.
 
 KLANTENSERVICE_DB_URL selects another database, e.g. postgresql://user:password@host/klantenservice.
 """
@@ -23,9 +23,12 @@ def database_url() -> str:
 
 
 def create_engine(url: str | None = None) -> sa.engine.Engine:
-    """An engine with the tables created; SQLite files get their folder and a busy timeout."""
+    """An engine with the tables created; SQLite files get their folder and a busy timeout.
+
+    Errors do not quote a statement's parameters (`hide_parameters`): they are customers' data and
+    errors end up in logs."""
     url = url or database_url()
-    options: dict = {"future": True, "pool_pre_ping": True}
+    options: dict = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":

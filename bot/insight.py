@@ -459,7 +459,7 @@ class Insight:
     """The two stores, opened (and indexed) on first use; for the dashboard and the CLI."""
 
     def __init__(self, tracker_url: str, store: sa.engine.Engine) -> None:
-        self.tracker = sa.create_engine(tracker_url, future=True, pool_pre_ping=True)
+        self.tracker = sa.create_engine(tracker_url, future=True, pool_pre_ping=True, hide_parameters=True)
         self.store = store
         self._prepared = False
 

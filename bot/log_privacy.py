@@ -2,7 +2,9 @@
 
 Installed once per process (the Rasa server through rasa_runtime, the action server through
 actions/, the web app in its main) as the logging record factory, so it covers every logger and
-handler, Rasa's own included (its debug log repeats each customer message).
+handler, Rasa's own included (its debug log repeats each customer message). The traceback of a
+logged exception is masked too: an exception's message often quotes the customer's text (a database
+error quotes the values of its statement).
 """
 
 from __future__ import annotations
@@ -12,6 +14,23 @@ import logging
 from bot.masking import mask
 
 _installed = False
+_TRACEBACKS = logging.Formatter()
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    """Masks the message, the traceback and the stack of one record, in place.
+
+    The traceback is formatted here, as logging.Formatter would, and kept as the record's
+    `exc_text`, which every formatter prints instead of formatting `exc_info` again."""
+    try:
+        text = record.getMessage()
+    except Exception:  # a malformed call: let logging report it as it would
+        return
+    record.msg, record.args = mask(text), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = mask(_TRACEBACKS.formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = mask(record.stack_info)
 
 
 def install() -> None:
@@ -23,11 +42,7 @@ def install() -> None:
 
     def masked_record(*args, **kwargs) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
-        try:
-            text = record.getMessage()
-        except Exception:  # a malformed call: let logging report it as it would
-            return record
-        record.msg, record.args = mask(text), None
+        _mask_record(record)
         return record
 
     logging.setLogRecordFactory(masked_record)

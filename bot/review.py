@@ -271,7 +271,7 @@ class ReviewInbox:
     def tracker(self) -> sa.engine.Engine:
         if self._tracker is None:
             url = sa.engine.make_url(self.settings.tracker_url)
-            options: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+            options: dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
             if url.get_backend_name() == "sqlite":
                 options["connect_args"] = {"timeout": 10}
             self._tracker = sa.create_engine(url, **options)

@@ -44,7 +44,7 @@ REMEMBERED_CONVERSATIONS = 10_000
 
 
 def _sqlite_engine(url: Any) -> sa.engine.Engine:
-    engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+    engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(connection: Any, _record: Any) -> None:
@@ -67,6 +67,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             self.engine.dispose()
             self.engine = _sqlite_engine(url)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.engine.hide_parameters = True  # a database error's message would quote customers' texts
         # conversation id -> events of its latest session in the database, as last read or written here
         self._stored_events: OrderedDict[str, int] = OrderedDict()
         self._single_server = self.engine.dialect.name == "sqlite"

@@ -8,7 +8,6 @@ database. The same strategies without the server: tests/unit/test_fuzz.py.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections import Counter
 
@@ -98,6 +97,5 @@ def test_generated_requests_get_a_200_or_a_4xx(assistant, body):
 
 
 def test_the_server_still_answers_after_the_fuzzing(assistant):
-    start = time.monotonic()
     answer = " ".join(assistant.say(f"{PREFIX}after", "wat is jullie telefoonnummer"))
-    assert "020 - 808 28 52" in answer and time.monotonic() - start < 10
+    assert "020 - 808 28 52" in answer

@@ -1,12 +1,13 @@
 """The Kubernetes deployment (deploy/): every YAML file parses, and the values, manifests and
-Dockerfiles say what the running assistant needs. Without helm or a cluster, these checks stand in
-for `helm template`: they read the files against the project's own sources (endpoints.yml,
-credentials.yml, scripts/env.sh, scripts/services.py, requirements/lock.txt)."""
+Dockerfiles say what the running assistant needs: the files are read against the project's own
+sources (endpoints.yml, credentials.yml, scripts/env.sh, scripts/services.py, requirements/lock.txt)
+and against the types of the `rasa` chart's values schema."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -96,7 +97,7 @@ def test_every_yaml_file_under_deploy_parses():
     files = yaml_files()
     names = {p.relative_to(DEPLOY).as_posix() for p in files}
     assert {"helm/rasa-values.yml", "helm/actions-values.yml", "k8s/web.yml",
-            "k8s/secrets.example.yml", "k8s/rasa-sticky-service.yml"} <= names
+            "k8s/secrets.example.yml", "k8s/rasa-sticky-service.yml", "k8s/rasa-socketio-ingress.yml"} <= names
     for path in files:
         assert documents(path), f"{path} is empty"
 
@@ -208,19 +209,89 @@ def test_the_action_endpoint_is_the_action_servers_service():
 
 def test_socketio_is_sticky_by_cookie_on_the_ingress_and_by_client_ip_on_its_service():
     rasa = values("rasa-values.yml")
-    ingress = rasa["ingress"]
-    assert ingress["enabled"] and ingress["ingressClassName"] == "nginx"
-    annotations = ingress["annotations"]
+    ingress = manifest("Ingress", "klantenservice-rasa-socketio")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    annotations = ingress["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     assert annotations["nginx.ingress.kubernetes.io/session-cookie-name"]
-    (socketio,) = [p for p in ingress["extraPaths"] if p["path"].rstrip("/") == "/socket.io"]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == rasa["ingress"]["hostname"]
+    assert ingress["spec"]["tls"] == rasa["ingress"]["tls"]
+    (socketio,) = [p for p in rule["http"]["paths"] if p["path"].rstrip("/") == "/socket.io"]
     sticky = manifest("Service", socketio["backend"]["service"]["name"])
     assert sticky["spec"]["sessionAffinity"] == "ClientIP"
     assert socketio["backend"]["service"]["port"]["name"] in {p["name"] for p in sticky["spec"]["ports"]}
     # The chart's pod labels: chart name and release name (the README installs it under fullnameOverride).
     assert sticky["spec"]["selector"] == {"app.kubernetes.io/name": "rasa",
                                           "app.kubernetes.io/instance": rasa["fullnameOverride"]}
-    assert f"helm install {rasa['fullnameOverride']} rasa/rasa " in (DEPLOY / "README.md").read_text()
+    readme = (DEPLOY / "README.md").read_text()
+    assert f"helm install {rasa['fullnameOverride']} rasa/rasa " in readme
+    assert "kubectl apply -f deploy/k8s/rasa-socketio-ingress.yml" in readme
+
+
+# --- the chart's values schema ------------------------------------------------------------------------
+# The types that the `rasa` chart's values.schema.json (RasaHQ/helm-charts, chart 1.17) gives the keys
+# this project sets. Helm checks the values against it before rendering and refuses another type.
+RASA_CHART_TYPES = {
+    "fullnameOverride": "string", "replicaCount": "integer", "args": "array", "extraEnv": "array",
+    "image": "object", "image.repository": "string", "image.tag": "string", "image.pullPolicy": "string",
+    "image.pullSecrets": "array",
+    "applicationSettings": "object", "applicationSettings.debugMode": "boolean",
+    "applicationSettings.port": "integer", "applicationSettings.initialModel": "string",
+    "applicationSettings.trainInitialModel": "boolean", "applicationSettings.token": "string",
+    "applicationSettings.cors": "string", "applicationSettings.enableAPI": "boolean",
+    "applicationSettings.telemetry.enabled": "boolean", "applicationSettings.credentials.enabled": "boolean",
+    "applicationSettings.credentials.additionalChannelCredentials": "object",
+    "applicationSettings.endpoints.additionalEndpoints": "object",
+    "applicationSettings.endpoints.models.enabled": "boolean",
+    "applicationSettings.endpoints.eventBroker.enabled": "boolean",
+    **{f"applicationSettings.endpoints.trackerStore.{key}": "string"
+       for key in ("type", "url", "dialect", "port", "username", "password", "db", "login_db")},
+    "applicationSettings.endpoints.trackerStore.enabled": "boolean",
+    **{f"applicationSettings.endpoints.lockStore.{key}": "string" for key in ("type", "url", "port", "password", "db")},
+    "applicationSettings.endpoints.lockStore.enabled": "boolean",
+    "service.type": "string", "service.port": "integer", "service.annotations": "object",
+    "ingress": "object", "ingress.enabled": "boolean", "ingress.annotations": "object", "ingress.labels": "object",
+    "ingress.hostname": "string", "ingress.path": "string", "ingress.pathType": "string", "ingress.tls": "array",
+    "ingress.extraPaths": "object",
+    "nginx.enabled": "boolean", "postgresql.install": "boolean", "redis.install": "boolean",
+    "rabbitmq.install": "boolean", "rasa-action-server.install": "boolean",
+    "resources": "object", "affinity": "object", "podSecurityContext": "object", "securityContext": "object",
+    "livenessProbe.initialDelaySeconds": "integer", "readinessProbe.initialDelaySeconds": "integer",
+    "volumes": "array", "volumeMounts": "array", "initContainers": "array", "extraContainers": "array",
+}
+JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
+
+
+def flattened(tree: dict, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every key of a values tree as a dotted path, with its value."""
+    for key, value in tree.items():
+        yield f"{prefix}{key}", value
+        if isinstance(value, dict):
+            yield from flattened(value, f"{prefix}{key}.")
+
+
+def schema_type_errors(tree: dict) -> list[str]:
+    errors = []
+    for path, value in flattened(tree):
+        if path not in RASA_CHART_TYPES or value is None:  # null removes the chart's default
+            continue
+        expected = JSON_TYPES[RASA_CHART_TYPES[path]]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            errors.append(f"{path}: {RASA_CHART_TYPES[path]} expected, {type(value).__name__} given")
+    return errors
+
+
+def test_the_rasa_values_have_the_types_of_the_charts_schema():
+    rasa = values("rasa-values.yml")
+    assert schema_type_errors(rasa) == []
+    assert sum(path in RASA_CHART_TYPES for path, _ in flattened(rasa)) >= 40  # the check reaches them
+
+
+def test_a_list_of_extra_ingress_paths_breaks_the_charts_schema():
+    rasa = values("rasa-values.yml")
+    listed = {**rasa, "ingress": {**rasa["ingress"], "extraPaths": [{"path": "/socket.io"}]}}
+    assert schema_type_errors(listed) == ["ingress.extraPaths: object expected, list given"]
 
 
 def test_the_chat_page_and_socketio_share_one_origin():
@@ -319,7 +390,9 @@ def test_the_build_context_keeps_what_the_images_copy():
 
 def test_the_readmes_explain_the_installation_and_sticky_sessions():
     deploy = (DEPLOY / "README.md").read_text()
-    assert "helm repo add rasa https://helm.rasa.com/charts" in deploy
+    assert "helm repo add rasa https://helm.rasa.com\n" in deploy  # the repository the charts' README names
+    # The document speaks of the deployment, not of the circumstances its files were written in
+    assert not re.search(r"not available|niet beschikbaar|were written", deploy)
     assert "helm install klantenservice-actions rasa/rasa-action-server -f deploy/helm/actions-values.yml" in deploy
     assert "## Why socket.io needs sticky sessions" in deploy
     main = (ROOT / "README.md").read_text()
