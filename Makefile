@@ -69,4 +69,4 @@ report: $(VENV)/.installed
 	  $(if $(TO),--to "$(TO)") $(if $(CSV),--csv "$(CSV)") $(REPORT_ARGS)
 
 clean:
-	rm -rf build models results var/*.db
+	rm -rf build models var/*.db

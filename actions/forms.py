@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from bot import form_fields
+from bot.cases import CASE_FIELDS
 from bot.form_fields import UNKNOWN
 
 MISSES_BEFORE_OFFER = 2
@@ -65,3 +67,27 @@ class ValidateKlachtForm(FormValidationAction):
     def validate_klacht_betreft(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict) -> dict[str, Any]:
         return _check("klacht_betreft", form_fields.complaint_subject, value, dispatcher, tracker)
+
+
+class ActionRetourStart(Action):
+    """Opens the return form, saying how many answers are still needed after the first message."""
+
+    def name(self) -> str:
+        return "action_retour_start"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        given = {slot: tracker.get_slot(slot) for slot in CASE_FIELDS["retour"]}
+        dispatcher.utter_message(response=f"utter_retour_start_{len(form_fields.missing_return_fields(given))}")
+        return []
+
+
+class ActionFormulierWissen(Action):
+    """Forgets what a cancelled form collected, so that a later form asks again instead of reusing it
+    (slots are carried over into a new session)."""
+
+    def name(self) -> str:
+        return "action_formulier_wissen"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        slots = [slot for fields in CASE_FIELDS.values() for slot in fields]
+        return [SlotSet(slot, None) for slot in slots] + [SlotSet("missers", 0)]

@@ -1,9 +1,11 @@
 """Brings in a person: the live queue while the service is staffed, a question for later otherwise.
 
 The handoff is the loop `handoff_form`. Live, its one slot is never filled, so every customer
-message stays in the conversation for the agent and no rule answers; the agent console ends it by
-running `action_handoff_beeindigen` through Rasa's HTTP API. Offline, the slot is the customer's
-question: once given, it is queued and the bot is back.
+message stays in the conversation for the agent and no rule answers; the agent console closes the
+entry and then runs `action_handoff_beeindigen` through Rasa's HTTP API. Offline, the slot is the
+customer's question: once given, it is queued and the bot is back. A customer still waiting live when
+the service closes is not left alone overnight: their next message turns the entry into a question
+for when people are back, with the same reference, and the bot says so.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from actions.tracker_reading import latest_intent
 from bot import clock
 from bot.agents import AgentStore
 from bot.dutch import format_moment, format_wait
-from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue, estimated_wait
+from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING, HandoffQueue, estimated_wait
 from bot.hours import default_calendar
 from bot.settings import load_settings
 
@@ -28,6 +30,8 @@ FORM = "handoff_form"
 NOT_A_REASON = {"medewerker_spreken", "bevestigen", "ontkennen", "nlu_fallback", "annuleren", "overslaan",
                 "begroeten", "bedanken", "afscheid", "bot_vraag"}
 CONTEXT_SLOTS = ("webshop", "bestelnummer", "trackingnummer", "klacht_betreft", "case_referentie")
+# handoff_modus once a live wait has become a question after closing time (the form then ends).
+LEFT_AT_CLOSING = "na_sluiting"
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +56,17 @@ def handoff_reason(tracker: Tracker) -> str:
 
 def handoff_details(tracker: Tracker) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in CONTEXT_SLOTS if tracker.get_slot(name)}
+
+
+def messages_since_handoff(tracker: Tracker) -> str:
+    """What the customer typed since asking for a person: their question for the agent."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_medewerker":
+            break
+        if event.get("event") == "user" and (event.get("text") or "").strip():
+            texts.append(event["text"].strip())
+    return "\n".join(reversed(texts))[:MAX_MESSAGE_LENGTH]
 
 
 def _end_events() -> list:
@@ -91,11 +106,26 @@ class ValidateHandoffForm(FormValidationAction):
         """Live: keep listening while the agent has the conversation. Offline: take the question."""
         text = str(value or "").strip()
         if tracker.get_slot("handoff_modus") != OFFLINE:
-            still_live = queue().live_entry(tracker.sender_id) is not None
-            return {"handoff_bericht": None if still_live else text or "-"}
+            return self._live_message(text, tracker)
         if not text or (latest_intent(tracker) in ("bevestigen", "ontkennen") and len(text.split()) <= 2):
             return {"handoff_bericht": None}
         return {"handoff_bericht": text[:MAX_MESSAGE_LENGTH]}
+
+    @staticmethod
+    def _live_message(text: str, tracker: Tracker) -> dict[str, Any]:
+        """Still waiting or with an agent: nothing to fill. The entry closed: the form ends. Nobody
+        took it and the service has closed: it becomes a question for when people are back."""
+        entry = queue().live_entry(tracker.sender_id)
+        if entry is None:
+            return {"handoff_bericht": text or "-"}
+        if entry.status != WAITING or default_calendar().is_staffed(clock.now()):
+            return {"handoff_bericht": None}
+        question = messages_since_handoff(tracker) or text or "-"
+        moved = queue().move_offline(entry.id, question)
+        if moved is None:  # an agent took it just now
+            return {"handoff_bericht": None}
+        return {"handoff_bericht": question, "handoff_modus": LEFT_AT_CLOSING,
+                "handoff_referentie": moved.reference}
 
 
 class ActionAskHandoffBericht(Action):
@@ -111,12 +141,21 @@ class ActionAskHandoffBericht(Action):
 
 
 class ActionHandoffVastleggen(Action):
-    """The form is done: offline, the question joins the queue; live, the agent has gone."""
+    """The form is done: offline, the question joins the queue; live, the agent has gone or the
+    service closed while the customer waited (the entry is already a question then)."""
 
     def name(self) -> str:
         return "action_handoff_vastleggen"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        if tracker.get_slot("handoff_modus") == LEFT_AT_CLOSING:
+            now = clock.now()
+            start, _ = default_calendar().staffed_window(now)
+            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=format_moment(start, now))
+            dispatcher.utter_message(response="utter_handoff_vastgelegd",
+                                     referentie=tracker.get_slot("handoff_referentie"),
+                                     terug=format_moment(start, now))
+            return _end_events()
         if tracker.get_slot("handoff_modus") != OFFLINE:
             dispatcher.utter_message(response="utter_handoff_voorbij")
             return _end_events()
@@ -146,12 +185,16 @@ class ActionHandoffVerlaten(Action):
 
 
 class ActionHandoffBeeindigen(Action):
-    """Run by the agent console through the HTTP API: the bot takes the conversation back, silently
-    (the console sends the farewell), and waits for the customer's next message."""
+    """Run by the agent console through the HTTP API once it has closed a live entry: the bot takes
+    the conversation back and tells the customer so. Only a live handoff whose entry is closed ends,
+    so a run for another entry never takes the chat away from a customer who still waits."""
 
     def name(self) -> str:
         return "action_handoff_beeindigen"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        in_handoff = tracker.active_loop_name == FORM  # an offline answer may come during a return form
-        return [*(_end_events() if in_handoff else []), ActionExecuted("action_listen")]
+        live_handoff = tracker.active_loop_name == FORM and tracker.get_slot("handoff_modus") != OFFLINE
+        if not live_handoff or queue().live_entry(tracker.sender_id) is not None:
+            return [ActionExecuted("action_listen")]
+        dispatcher.utter_message(response="utter_handoff_voorbij")
+        return [*_end_events(), ActionExecuted("action_listen")]

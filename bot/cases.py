@@ -7,6 +7,7 @@ Only the fields a case needs are stored; closed cases are deleted after the rete
 from __future__ import annotations
 
 import argparse
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.database import Base, create_engine, from_stored, utc
+from bot.masking import mask
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
 PREFIX_BY_TYPE = {"retour": "RET", "klacht": "KL"}
@@ -23,6 +25,9 @@ CASE_FIELDS = {
     "retour": ("webshop", "bestelnummer", "trackingnummer"),
     "klacht": ("klacht_omschrijving", "klacht_betreft"),
 }
+# Fields in the customer's own words: IBANs, phone numbers, e-mail addresses (and numbers) in them are masked.
+FREE_TEXT_FIELDS = frozenset({"klacht_omschrijving"})
+MAX_REFERENCE_TRIES = 10
 
 
 class CaseRecord(Base):
@@ -59,6 +64,16 @@ def new_reference(case_type: str) -> str:
     return f"{PREFIX_BY_TYPE[case_type]}-{code}"
 
 
+REFERENCE_PATTERN = re.compile(
+    rf"(?:{'|'.join(PREFIX_BY_TYPE.values())})-[{REFERENCE_ALPHABET}]{{6}}")
+
+
+def parse_reference(text: str) -> str | None:
+    """The case reference an agent typed (any case, spaces around), as stored; None if it is none."""
+    candidate = text.strip().upper()
+    return candidate if REFERENCE_PATTERN.fullmatch(candidate) else None
+
+
 class CaseStore:
     def __init__(self, url: str | None = None) -> None:
         self.engine = create_engine(url)
@@ -69,7 +84,10 @@ class CaseStore:
         if case_type not in CASE_FIELDS:
             raise ValueError(f"unknown case type {case_type!r}")
         kept = {name: fields.get(name) for name in CASE_FIELDS[case_type]}
-        for _ in range(10):
+        for name in FREE_TEXT_FIELDS & kept.keys():
+            if isinstance(kept[name], str):
+                kept[name] = mask(kept[name])
+        for _ in range(MAX_REFERENCE_TRIES):
             record = CaseRecord(reference=new_reference(case_type), case_type=case_type,
                                 conversation_id=conversation_id, fields=kept, status="open",
                                 created_at=utc(now))
@@ -80,7 +98,7 @@ class CaseStore:
                     return _as_case(record)
             except IntegrityError:
                 continue
-        raise RuntimeError("no free case reference after 10 tries")
+        raise RuntimeError(f"no free case reference after {MAX_REFERENCE_TRIES} tries")
 
     def get(self, reference: str) -> Case | None:
         with sa.orm.Session(self.engine) as session:
@@ -97,8 +115,22 @@ class CaseStore:
             session.execute(sa.update(CaseRecord).filter_by(reference=reference)
                             .values(status="closed", closed_at=utc(now)))
 
+    def close_handed_over(self, conversation_id: str, until: datetime, now: datetime | None = None) -> list[str]:
+        """Closes the conversation's open cases filed up to `until` (when a handoff was queued: the
+        cases the agent got with it), so that retention can delete them; returns their references."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            query = sa.select(CaseRecord).where(
+                CaseRecord.conversation_id == conversation_id, CaseRecord.status == "open",
+                CaseRecord.created_at <= utc(until)).order_by(CaseRecord.id).with_for_update()
+            records = list(session.scalars(query))
+            for record in records:
+                record.status, record.closed_at = "closed", utc(now)
+            return [record.reference for record in records]
+
     def purge_closed(self, retention_days: int, now: datetime | None = None) -> int:
         """Deletes closed cases older than the retention period; returns how many."""
+        if retention_days < 1:
+            raise ValueError(f"retention must be at least 1 day, not {retention_days}")
         cutoff = utc(now) - timedelta(days=retention_days)
         with sa.orm.Session(self.engine) as session, session.begin():
             result = session.execute(sa.delete(CaseRecord).where(
@@ -106,13 +138,24 @@ class CaseStore:
             return result.rowcount
 
 
-def main() -> None:
+def _retention_days(text: str) -> int:
+    """A retention of at least one day: 0 or less would delete cases closed a moment ago."""
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 day, not {days}")
+    return days
+
+
+def main(argv: list[str] | None = None) -> None:
     from bot.settings import load_settings
 
-    parser = argparse.ArgumentParser(description="Case store maintenance")
+    parser = argparse.ArgumentParser(prog="python -m bot.cases", description="Case store maintenance")
     parser.add_argument("command", choices=["purge"])
-    parser.add_argument("--days", type=int, help="retention in days (default: klantenservice.yml)")
-    args = parser.parse_args()
+    parser.add_argument("--days", type=_retention_days, help="retention in days, at least 1 (default: klantenservice.yml)")
+    args = parser.parse_args(argv)
     days = args.days if args.days is not None else load_settings().cases.retention_days
     print(f"Deleted {CaseStore().purge_closed(days)} closed cases older than {days} days")
 

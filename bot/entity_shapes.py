@@ -17,7 +17,8 @@ TRACKING_NUMBERS: dict[str, str] = {
     "PostNL": r"3S[A-Z]{4}\d{7,9}",
     "UPS": r"1Z[0-9A-Z]{16}",
     "DPD": r"\d{14}",
-    "DHL": r"JVGL\d{16}|JJD\d{18}|\d{10}",
+    # Ten digits with a leading 0 is a Dutch phone number (0612345678), never a tracking number.
+    "DHL": r"JVGL\d{16}|JJD\d{18}|(?!0)\d{10}",
 }
 
 # Shapes no order number has: the entity ruler labels these as tracking numbers on sight.

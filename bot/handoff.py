@@ -6,7 +6,8 @@ console. Every state change is one short transaction, so any process can restart
 
 Entries are `live` (queued while the service is staffed: the customer waits in the chat and the bot
 stays silent) or `offline` (queued outside staffed hours with the customer's question: an agent
-answers when people are back). An entry goes waiting -> with_agent -> (answered) -> closed.
+answers when people are back); a live entry that no agent took before closing time becomes
+offline. An entry goes waiting -> with_agent -> (answered) -> closed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ REFERENCE_PREFIX = "MW"
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_MESSAGE_LENGTH = 4000
 HANDLING_HISTORY = 20  # recent live conversations that the wait estimate averages
+BOT_AUTHOR = "assistent"  # the author of the assistant's own messages kept for delivery
 
 
 class QueueError(Exception):
@@ -200,6 +202,26 @@ class HandoffQueue:
             session.flush()
             return _as_entry(record)
 
+    def move_offline(self, entry_id: int, question: str) -> Entry | None:
+        """A live entry that no agent took before closing time becomes a question for when people
+        are back, with its reference and place. One conditional UPDATE: an agent who claims it at the
+        same moment wins, and then None is returned."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            record = session.get(EntryRecord, entry_id)
+            if record is None:
+                return None
+            details = {**(record.details or {}), "vraag": question[:MAX_MESSAGE_LENGTH]}
+            moved = session.execute(
+                sa.update(EntryRecord)
+                .where(EntryRecord.id == entry_id, EntryRecord.mode == LIVE, EntryRecord.status == WAITING)
+                .values(mode=OFFLINE, details=details)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not moved:
+                return None
+            session.expire(record)
+            return _as_entry(session.get(EntryRecord, entry_id))
+
     # --- the agents' side -------------------------------------------------------------------------
 
     def get(self, entry_id: int) -> Entry | None:
@@ -254,17 +276,27 @@ class HandoffQueue:
             session.flush()
             return _as_message(message)
 
-    def close(self, entry_id: int, agent: str, farewell: str | None = None,
-              now: datetime | None = None) -> Entry:
-        """The agent hands the conversation back to the bot; `farewell` is delivered like an answer."""
+    def close(self, entry_id: int, agent: str, now: datetime | None = None) -> Entry:
+        """The agent is done with the entry; only the agent who has it may close it."""
         with sa.orm.Session(self.engine) as session, session.begin():
             record = self._agents_entry(session, entry_id, agent)
             record.status, record.closed_by, record.closed_at = CLOSED, "medewerker", utc(now)
-            if farewell:
-                session.add(MessageRecord(entry_id=record.id, conversation_id=record.conversation_id,
-                                          author=agent, text=farewell, created_at=utc(now)))
             session.flush()
             return _as_entry(record)
+
+    def hold_for_delivery(self, entry_id: int, texts: Iterable[str], author: str = BOT_AUTHOR,
+                          now: datetime | None = None) -> list[Message]:
+        """Keeps messages said in the entry's conversation (the assistant's goodbye after an agent
+        closed it) until the customer's channel can hand them over, like an agent's answer."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            record = session.get(EntryRecord, entry_id)
+            if record is None:
+                raise QueueError("Dit gesprek bestaat niet (meer).")
+            messages = [MessageRecord(entry_id=record.id, conversation_id=record.conversation_id,
+                                      author=author, text=text, created_at=utc(now)) for text in texts]
+            session.add_all(messages)
+            session.flush()
+            return [_as_message(message) for message in messages]
 
     @staticmethod
     def _agents_entry(session: sa.orm.Session, entry_id: int, agent: str) -> EntryRecord:

@@ -55,8 +55,15 @@ class RasaClient:
         event = {"event": "bot", "text": text, "metadata": metadata}
         await self._request("POST", conversation_id, "tracker/events", json=event, params=params)
 
-    async def execute_action(self, conversation_id: str, name: str) -> None:
-        await self._request("POST", conversation_id, "execute", json={"name": name})
+    async def execute_action(self, conversation_id: str, name: str, push_to: str | None = None) -> list[str]:
+        """Runs an action in the conversation. With `push_to` Rasa sends what the action says to the
+        customer's connected chat window; without, the texts are returned, for the caller to deliver."""
+        params = {"include_events": "NONE", **({"output_channel": push_to} if push_to else {})}
+        result = await self._request("POST", conversation_id, "execute", json={"name": name},
+                                     params=params, answer=True)
+        messages = result.get("messages") if isinstance(result, dict) else None
+        return [message["text"] for message in messages or []
+                if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].strip()]
 
     # --- plumbing ---------------------------------------------------------------------------------
 

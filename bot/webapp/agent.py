@@ -6,7 +6,9 @@ Routes (all but the login need a session; pages then redirect to the login, the 
 - `GET /agent/api/queue`: the open entries; each poll also marks the agent as online.
 - `GET /agent/api/entries/{id}`: one entry with its details, cases and the conversation (read
   from Rasa's HTTP API; without Rasa the entry still shows, with a note).
-- `POST /agent/api/entries/{id}/claim`, `.../messages` ({"text": ...}), `.../close`.
+- `POST /agent/api/entries/{id}/claim`, `.../messages` ({"text": ...}), `.../close` (closes the
+  entry and the cases handed over with it; a live entry also goes back to the bot).
+- `GET /agent/zaken?referentie=RET-7QX4KD`: a case looked up by its reference.
 
 Sessions live in the database (bot/agent_sessions.py); the cookie holds a random token and is
 HttpOnly, SameSite=Strict and limited to /agent. Every POST carries the session's CSRF token (the
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
@@ -38,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent_sessions import SESSION_LIFETIME, AgentSession, SessionStore
 from bot.agents import TEAM_LEAD, Agent, AgentStore
-from bot.cases import Case, CaseStore
+from bot.cases import Case, CaseStore, parse_reference
 from bot.database import create_engine
 from bot.handoff import (ANSWERED, CLOSED, LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING, WITH_AGENT,
                          Entry, HandoffQueue, Message, QueueError)
@@ -52,6 +55,7 @@ logger = logging.getLogger(__name__)
 PREFIX = "/agent"
 LOGIN_PATH = "/agent/login"
 LOGOUT_PATH = "/agent/logout"
+CASES_PATH = "/agent/zaken"
 API_PREFIX = "/agent/api/"
 SESSION_COOKIE = "agent_session"
 LOGIN_CSRF_COOKIE = "agent_login_csrf"
@@ -61,9 +65,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 END_ACTION = "action_handoff_beeindigen"
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
-
-FAREWELL = ("De medewerker heeft het gesprek afgesloten. Je chat weer met de digitale assistent: "
-            "stel gerust een nieuwe vraag.")
 
 MODE_LABELS = {LIVE: "live", OFFLINE: "buiten openingstijden"}
 STATUS_LABELS = {WAITING: "wacht", WITH_AGENT: "in behandeling", ANSWERED: "beantwoord", CLOSED: "afgesloten"}
@@ -469,41 +470,73 @@ async def api_message(request: web.Request) -> web.Response:
 
 
 async def api_close(request: web.Request) -> web.Response:
+    """Closes the entry and the cases handed over with it. Only a live entry hands the chat back to
+    the bot: the end action, run after the close, takes it back and says so. An offline entry's
+    answer has been given, so closing it tells the customer nothing and leaves the chat as it is
+    (the customer may be waiting for a person again by now)."""
     agent: Agent = request[AGENT]
     console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
-    # The queue checks this again on close; checked first so that Rasa is not asked for nothing.
-    refusal = {CLOSED: "Dit gesprek is al afgesloten.", WAITING: "Pak het gesprek eerst op."}.get(entry.status)
-    if refusal is None and entry.agent != agent.username:
-        refusal = f"Dit gesprek is opgepakt door {entry.agent}."
-    if refusal:
-        return web.json_response({"error": refusal}, status=409)
     try:
-        await console.rasa.execute_action(entry.conversation_id, END_ACTION)
-    except RasaUnavailable:
-        return web.json_response({"error": "Het gesprek is niet afgesloten: de assistent is nu niet "
-                                           "bereikbaar. Probeer het zo nog eens."}, status=502)
-    try:
-        closed = await blocking(stores.queue.close, entry.id, agent.username, farewell=FAREWELL)
+        closed = await blocking(stores.queue.close, entry.id, agent.username)
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s closed %s", agent.username, entry.reference)
-    messages = await blocking(stores.queue.messages, entry.conversation_id)
-    farewell = next((m for m in reversed(messages) if m.entry_id == entry.id and m.text == FAREWELL
-                     and m.delivered_at is None), None)
-    result: dict[str, Any] = {"entry": entry_json(closed, agent.username, _now()), "recorded": False,
-                              "delivered": False}
-    if farewell is None:
-        return web.json_response(result)
+    handed_over = await blocking(stores.cases.close_handed_over, entry.conversation_id, entry.queued_at)
+    result: dict[str, Any] = {"entry": entry_json(closed, agent.username, _now()), "cases_closed": handed_over,
+                              "recorded": False, "delivered": False}
+    if closed.mode != LIVE:
+        return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
+    online = closed.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, closed.conversation_id)
     try:
-        pushed = await _deliver(console, stores, closed, farewell, agent)
+        said = await console.rasa.execute_action(closed.conversation_id, END_ACTION,
+                                                 push_to=PUSH_CHANNEL if online else None)
     except RasaUnavailable:
-        result["note"] = ("Afgesloten. Het afscheidsbericht is bewaard en wordt afgeleverd zodra de "
-                          "assistent weer bereikbaar is.")
-        return web.json_response(result)
-    result.update(recorded=True, delivered=pushed, note="Afgesloten. " + _delivery_note(pushed))
-    return web.json_response(result)
+        # The handoff form ends on the customer's next message, now that the entry is closed.
+        return web.json_response({**result, "note": "Afgesloten. De assistent is nu niet bereikbaar: de klant "
+                                                    "hoort bij het volgende bericht dat het gesprek voorbij is."})
+    if not online and not said:  # the chat was already back with the bot (the customer wrote on)
+        return web.json_response({**result, "note": "Afgesloten."})
+    if said:
+        await blocking(stores.queue.hold_for_delivery, closed.id, said)
+    return web.json_response({**result, "recorded": True, "delivered": online,
+                              "note": "Afgesloten. " + _delivery_note(online)})
+
+
+# --- case lookup -----------------------------------------------------------------------------------
+
+CASE_STATUS_LABELS = {"open": "open", "closed": "gesloten"}
+LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M") if moment else "–"
+
+
+async def cases_page(request: web.Request) -> web.Response:
+    """Looks a case up by the reference a customer quotes (RET-7QX4KD, KL-7QX4KD): a GET that
+    changes nothing, so it needs the session but no CSRF token."""
+    typed = request.query.get("referentie", "")[:40]
+    case, error, status = None, None, 200
+    if typed.strip():
+        reference = parse_reference(typed)
+        if reference is None:
+            error, status = ("Dat is geen zaaknummer. Een zaaknummer ziet eruit als RET-7QX4KD (retour) of "
+                             "KL-7QX4KD (klacht)."), 400
+        else:
+            stores = await request.app[CONSOLE_KEY].stores()
+            case = await blocking(stores.cases.get, reference)
+            if case is None:
+                error, status = f"Er is geen zaak met nummer {reference}. Controleer het nummer.", 404
+    view = case and {
+        **case_json(case), "status_label": CASE_STATUS_LABELS.get(case.status, case.status),
+        "conversation_id": case.conversation_id, "created": _local(case.created_at),
+        "closed": _local(case.closed_at)}
+    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_cases.html").render(
+        agent=request[AGENT], csrf=request[SESSION].csrf_token, logout_action=LOGOUT_PATH,
+        console_path=PREFIX, page_path=CASES_PATH, typed=typed.strip(), case=view, error=error)
+    return web.Response(text=html, content_type="text/html", status=status)
 
 
 # --- wiring -----------------------------------------------------------------------------------------
@@ -527,6 +560,7 @@ def setup_agent_console(app: web.Application, config: WebConfig, templates: jinj
     app.router.add_get(LOGIN_PATH, login_form)
     app.router.add_post(LOGIN_PATH, login)
     app.router.add_post(LOGOUT_PATH, logout)
+    app.router.add_get(CASES_PATH, cases_page)
     app.router.add_get("/agent/api/queue", api_queue)
     app.router.add_get(entry, api_entry)
     app.router.add_post(entry + "/claim", api_claim)

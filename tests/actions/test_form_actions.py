@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cases as case_actions
 from actions.cases import ActionKlachtIndienen, ActionRetourIndienen
-from actions.forms import ValidateKlachtForm, ValidateRetourForm
+from actions.forms import ActionFormulierWissen, ActionRetourStart, ValidateKlachtForm, ValidateRetourForm
 from bot.cases import CaseStore
+
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 
 
 def tracker(slots: dict, text: str = "", intent: str = "retour", loop: str = "retour_form") -> Tracker:
@@ -100,3 +104,31 @@ def test_no_offer_of_a_person_on_sunday(store, monkeypatch):
     dispatcher = CollectingDispatcher()
     ActionKlachtIndienen().run(dispatcher, tracker({"klacht_omschrijving": "x y z"}, loop=None), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_klacht_ingediend"]
+
+
+def test_a_skipped_complaint_description_is_accepted():
+    asked = tracker({"requested_slot": "klacht_omschrijving", "missers": 1}, intent="overslaan", loop="klacht_form")
+    result = ValidateKlachtForm().validate_klacht_omschrijving("onbekend", CollectingDispatcher(), asked, {})
+    assert result == {"klacht_omschrijving": "onbekend", "missers": 0}
+
+
+def test_a_cancelled_form_forgets_what_it_collected():
+    collected = {"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": None,
+                 "klacht_omschrijving": "kapot", "klacht_betreft": "12345678", "missers": 1}
+    events = ActionFormulierWissen().run(CollectingDispatcher(), tracker(collected, intent="annuleren"), {})
+    assert {event["name"]: event["value"] for event in events} == {
+        "webshop": None, "bestelnummer": None, "trackingnummer": None,
+        "klacht_omschrijving": None, "klacht_betreft": None, "missers": 0}
+
+
+@pytest.mark.parametrize(
+    ("slots", "response"),
+    [({}, "utter_retour_start_3"),
+     ({"webshop": "Zalando", "trackingnummer": "3SABCD1234567"}, "utter_retour_start_1"),
+     ({"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"}, "utter_retour_start_0")],
+)
+def test_the_return_form_opens_with_what_is_still_needed(slots, response):
+    dispatcher = CollectingDispatcher()
+    ActionRetourStart().run(dispatcher, tracker(slots, loop=None), {})
+    assert [message["response"] for message in dispatcher.messages] == [response]
+    assert response in yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"]

@@ -10,13 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handoff as handoff_actions
 from actions.fallback import ActionNietBegrepen
-from actions.handoff import (ActionAskHandoffBericht, ActionHandoffBeeindigen, ActionHandoffVastleggen,
-                             ActionHandoffVerlaten, ActionMedewerker, ValidateHandoffForm)
+from actions.handoff import (LEFT_AT_CLOSING, ActionAskHandoffBericht, ActionHandoffBeeindigen,
+                             ActionHandoffVastleggen, ActionHandoffVerlaten, ActionMedewerker,
+                             ValidateHandoffForm)
 from actions.session import ActionSessionStart
 from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING
 
 STAFFED = "2026-11-24T10:00:00"  # Tuesday
 SATURDAY_AFTERNOON = "2026-11-28T15:00:00"
+SATURDAY_BEFORE_CLOSING = "2026-11-28T12:50:00"  # Saturdays close at 13:00
+SATURDAY_AFTER_CLOSING = "2026-11-28T13:30:00"
 
 
 def user(intent: str, text: str = "...") -> dict:
@@ -139,17 +142,41 @@ def test_leaving_the_queue_closes_the_entry_and_brings_the_bot_back(queue):
     assert ("active_loop", None) in names(events)
 
 
-def test_the_console_end_action_is_silent_and_waits_for_the_customer():
+def test_the_end_action_hands_a_closed_live_handoff_back_to_the_bot_and_says_so(queue):
+    entry = queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    queue.claim(entry.id, "anna")
+    queue.close(entry.id, "anna")
     dispatcher = CollectingDispatcher()
     events = ActionHandoffBeeindigen().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {})
-    assert dispatcher.messages == []
+    assert [message["response"] for message in dispatcher.messages] == ["utter_handoff_voorbij"]
     assert names(events)[0] == ("active_loop", None)
     assert names(events)[-1] == ("action", "action_listen")
 
 
-def test_ending_an_offline_question_leaves_another_form_running():
-    events = ActionHandoffBeeindigen().run(CollectingDispatcher(), tracker(loop="retour_form"), {})
+def test_the_end_action_leaves_a_live_handoff_whose_entry_is_still_open(queue):
+    """An agent closing an older (offline) entry of the conversation must not end the live one."""
+    older = queue.enqueue("klant-1", "socketio", "factuur_vraag", {"vraag": "?"}, OFFLINE)
+    queue.claim(older.id, "anna")
+    queue.close(older.id, "anna")
+    queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffBeeindigen().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {})
+    assert dispatcher.messages == []
     assert names(events) == [("action", "action_listen")]
+
+
+def test_the_end_action_leaves_an_offline_question_being_asked_alone(queue):
+    dispatcher = CollectingDispatcher()
+    asking = tracker(slots={"handoff_modus": OFFLINE}, loop="handoff_form")
+    assert names(ActionHandoffBeeindigen().run(dispatcher, asking, {})) == [("action", "action_listen")]
+    assert dispatcher.messages == []
+
+
+def test_ending_leaves_another_form_running(queue):
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffBeeindigen().run(dispatcher, tracker(loop="retour_form"), {})
+    assert names(events) == [("action", "action_listen")]
+    assert dispatcher.messages == []
 
 
 def test_a_new_session_keeps_an_open_live_handoff(queue):
@@ -195,3 +222,85 @@ def test_the_wait_uses_recent_handling_times_and_agents_online(queue):
     ActionMedewerker().run(dispatcher, tracker(), {})
     # first in line, two agents online, 3 minutes on average: 1 x 3 / 2
     assert dispatcher.messages[0]["wachttijd"] == "ongeveer 2 minuten"
+
+
+def waiting_since_before_closing(queue, monkeypatch, events_after: list) -> tuple:
+    """A customer who joined the live queue on Saturday before 13:00 and writes again after it."""
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_BEFORE_CLOSING)
+    events = [user("factuur_vraag", "vraag over mijn factuur"), user("medewerker_spreken", "een mens graag")]
+    started = ActionMedewerker().run(CollectingDispatcher(), tracker(events=events), {})
+    reference = next(e["value"] for e in started if e.get("name") == "handoff_referentie")
+    events += [{"event": "action", "name": "action_medewerker"}, {"event": "bot", "text": "nummer 1"},
+               *events_after]
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTER_CLOSING)
+    last = events_after[-1]
+    waiting = tracker(slots={"handoff_modus": LIVE, "handoff_referentie": reference}, events=events,
+                      intent=last["parse_data"]["intent"]["name"], text=last["text"], loop="handoff_form")
+    return reference, waiting
+
+
+def test_a_customer_still_waiting_at_closing_time_gets_a_question_in_the_queue_and_the_return_moment(
+        queue, monkeypatch):
+    reference, waiting = waiting_since_before_closing(queue, monkeypatch, [
+        user("factuur_vraag", "Mijn factuur van Zalando klopt niet"), user("begroeten", "hallo, is daar iemand?")])
+    result = ValidateHandoffForm().validate_handoff_bericht("hallo, is daar iemand?", CollectingDispatcher(),
+                                                            waiting, {})
+    question = "Mijn factuur van Zalando klopt niet\nhallo, is daar iemand?"
+    assert result == {"handoff_bericht": question, "handoff_modus": LEFT_AT_CLOSING,
+                      "handoff_referentie": reference}
+    [entry] = queue.open_entries()
+    assert (entry.reference, entry.mode, entry.status, entry.reason) == (reference, OFFLINE, WAITING,
+                                                                        "factuur_vraag")
+    assert entry.details["vraag"] == question
+    assert queue.live_entry("klant-1") is None
+
+    done = tracker(slots={"handoff_modus": LEFT_AT_CLOSING, "handoff_referentie": reference,
+                          "handoff_bericht": question}, events=waiting.events)
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffVastleggen().run(dispatcher, done, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_medewerker_gesloten", "utter_handoff_vastgelegd"]
+    assert dispatcher.messages[0]["terug"] == "maandag 30 november om 09:00"
+    assert (dispatcher.messages[1]["referentie"], dispatcher.messages[1]["terug"]) == (
+        reference, "maandag 30 november om 09:00")
+    assert ("active_loop", None) in names(events)
+    assert len(queue.for_conversation("klant-1")) == 1  # the same entry, not a second one
+
+
+def test_the_question_after_closing_is_what_the_customer_typed_since_asking_for_a_person(queue, monkeypatch):
+    _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("nlu_fallback", "  nog iemand?  ")])
+    result = ValidateHandoffForm().validate_handoff_bericht("nog iemand?", CollectingDispatcher(), waiting, {})
+    assert result["handoff_bericht"] == "nog iemand?"  # not the messages before the request
+
+
+def test_after_closing_a_customer_with_an_agent_stays_with_the_agent(queue, monkeypatch):
+    _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("bedanken", "dank je")])
+    entry = queue.live_entry("klant-1")
+    queue.claim(entry.id, "anna")
+    result = ValidateHandoffForm().validate_handoff_bericht("dank je", CollectingDispatcher(), waiting, {})
+    assert result == {"handoff_bericht": None}
+    assert queue.live_entry("klant-1").mode == LIVE
+
+
+def test_while_still_staffed_a_waiting_customer_keeps_waiting(queue, monkeypatch):
+    _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("begroeten", "hallo?")])
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_BEFORE_CLOSING)
+    assert ValidateHandoffForm().validate_handoff_bericht("hallo?", CollectingDispatcher(), waiting, {}) \
+        == {"handoff_bericht": None}
+    assert queue.live_entry("klant-1").status == WAITING
+
+
+def test_leaving_after_closing_time_closes_the_entry_instead_of_queueing_a_question(queue, monkeypatch):
+    _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("annuleren", "laat maar")])
+    dispatcher = CollectingDispatcher()
+    ActionHandoffVerlaten().run(dispatcher, waiting, {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_verlaten"
+    assert queue.open_entries() == []
+
+
+def test_a_new_session_after_closing_time_keeps_the_wait_so_the_next_message_queues_the_question(
+        queue, monkeypatch):
+    reference, waiting = waiting_since_before_closing(queue, monkeypatch, [user("begroeten", "hallo?")])
+    events = ActionSessionStart().run(CollectingDispatcher(), waiting, {})
+    assert ("active_loop", "handoff_form") in names(events)
+    result = ValidateHandoffForm().validate_handoff_bericht("hallo?", CollectingDispatcher(), waiting, {})
+    assert result["handoff_referentie"] == reference

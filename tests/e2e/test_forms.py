@@ -112,3 +112,53 @@ def test_a_complaint_told_in_the_first_message_is_not_asked_again(chat):
     answer = chat.say("ik wil een klacht indienen want mijn pakket is nooit aangekomen en ik moet wel betalen")
     assert "Wat is er misgegaan?" not in answer
     assert "Over welke bestelling of factuur" in answer
+
+
+def test_the_first_message_counts_what_is_still_needed(chat):
+    assert "Ik heb drie dingen van je nodig" in chat.say("ik wil een retour melden")
+    other = Chat(chat.assistant)
+    answer = other.say("ik heb mijn bestelling van zalando teruggestuurd, trackingnummer 3SABCD1234567")
+    assert "nog één ding" in answer and "drie dingen" not in answer
+
+
+def test_a_phone_number_is_no_tracking_number(chat):
+    chat.say("ik heb iets teruggestuurd naar bol.com, bestelnummer 87654321")
+    answer = chat.say("0612345678")
+    assert "Dat lijkt geen trackingnummer" in answer and "telefoonnummer" in answer
+
+
+def test_a_greeting_is_no_webshop(chat):
+    chat.say("ik wil een retour melden")
+    answer = chat.say("hoi")
+    assert "Die webshop herken ik niet" in answer
+    assert ASK_ORDER in chat.say("temu")
+
+
+def test_a_cancelled_return_is_forgotten(chat, cases):
+    assert ASK_ORDER in chat.say("ik heb mijn bestelling van zalando teruggestuurd")
+    assert ASK_TRACKING in chat.say("12345678")
+    assert "Prima, dan laten we dat rusten" in chat.say("laat maar")
+    answer = chat.say("ik wil een retour melden")
+    assert ASK_WEBSHOP in answer and "drie dingen" in answer
+    assert ASK_ORDER in chat.say("wehkamp")
+    slots = chat.assistant.tracker(chat.sender)["slots"]
+    assert slots["webshop"] == "Wehkamp" and slots["bestelnummer"] is None
+    assert cases.for_conversation(chat.sender) == []
+
+
+def test_a_complaint_can_go_on_without_a_description(chat, cases):
+    assert "Wat is er misgegaan?" in chat.say("ik wil een klacht indienen")
+    assert "Kun je in een paar zinnen vertellen" in chat.say("slecht")
+    assert "verdergaan zonder" in chat.say("gewoon slecht")
+    assert "Over welke bestelling of factuur" in chat.say("/overslaan")
+    reference = reference_in(chat.say("geen"), "KL")
+    assert cases.get(reference).fields == {"klacht_omschrijving": "onbekend", "klacht_betreft": "onbekend"}
+
+
+def test_an_order_number_in_the_complaint_is_not_asked_again(chat, cases):
+    answer = chat.say("ik wil een klacht indienen over bestelling 12345678, het pakket kwam kapot aan")
+    assert "Over welke bestelling of factuur" not in answer
+    reference = reference_in(answer, "KL")
+    fields = cases.get(reference).fields
+    assert fields["klacht_betreft"] == "12345678"
+    assert "het pakket kwam kapot aan" in fields["klacht_omschrijving"]

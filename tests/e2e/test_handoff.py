@@ -12,6 +12,7 @@ import requests
 import socketio
 
 from bot.agents import AgentStore
+from bot.handoff import OFFLINE, HandoffQueue
 
 pytestmark = pytest.mark.e2e
 
@@ -78,8 +79,9 @@ class Console:
     def entries(self) -> list[dict]:
         return self.http.get(f"{self.url}/api/queue", timeout=10).json()["entries"]
 
-    def entry_for(self, conversation_id: str) -> dict:
-        [entry] = [e for e in self.entries() if e["conversation_id"] == conversation_id]
+    def entry_for(self, conversation_id: str, mode: str | None = None) -> dict:
+        [entry] = [e for e in self.entries() if e["conversation_id"] == conversation_id
+                   and mode in (None, e["mode"])]
         return entry
 
     def details(self, entry_id: int) -> dict:
@@ -215,3 +217,45 @@ def test_outside_hours_the_question_waits_and_the_answer_reaches_the_returning_c
 
     assert asyncio.run(come_back()) == [answer]
     assert anna.entry_for(session_id)["status"] == "answered"
+
+    closed = anna.close(entry["id"])
+    assert closed["entry"]["status"] == "closed" and closed["delivered"] is False
+
+    async def ask_again() -> str:
+        window = ChatWindow(clock.url, session_id)
+        await window.open()
+        try:
+            await window.say("wat is jullie telefoonnummer")
+            return await window.next()  # first: no goodbye was waiting for the customer
+        finally:
+            await window.close()
+
+    assert "020 - 808 28 52" in asyncio.run(ask_again())
+    assert session_id not in [e["conversation_id"] for e in anna.entries()]
+
+
+def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(assistant, agents):
+    anna, bram = agents["anna"], agents["bram"]
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    # The question this customer left outside staffed hours (that path: the test above).
+    queue = HandoffQueue(assistant.services.env["KLANTENSERVICE_DB_URL"])
+    offline = queue.enqueue(sender, "rest", "factuur_vraag", {"vraag": "Klopt mijn factuur?"}, OFFLINE)
+    queue.engine.dispose()
+    anna.claim(offline.id).raise_for_status()
+    anna.send(offline.id, "Ja, je factuur klopt.")
+
+    answers = assistant.say(sender, "ik wil een medewerker spreken")
+    assert answers[0] == "Ja, je factuur klopt." and "wachtrij" in answers[1]
+    live = bram.entry_for(sender, mode="live")
+    assert live["status"] == "waiting"
+
+    closed = anna.close(offline.id)
+    assert closed["entry"]["status"] == "closed" and closed["recorded"] is False
+    assert assistant.say(sender, "hallo, is daar iemand?") == []  # still waiting for a person
+    assert bram.entry_for(sender, mode="live")["status"] == "waiting"
+
+    bram.claim(live["id"]).raise_for_status()
+    assert bram.close(live["id"])["delivered"] is False  # REST: the goodbye comes with the next answer
+    goodbye, *rest = assistant.say(sender, "wat is jullie telefoonnummer")
+    assert "digitale assistent" in goodbye
+    assert any("020 - 808 28 52" in text for text in rest)

@@ -24,7 +24,7 @@ from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionSt
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
-from bot.webapp.agent import (CONSOLE_KEY, CONSOLE_POLICY, CSRF_REFUSED, FAREWELL, LOCKED_OUT, NOT_LOGGED_IN,
+from bot.webapp.agent import (CONSOLE_KEY, CONSOLE_POLICY, CSRF_REFUSED, LOCKED_OUT, NOT_LOGGED_IN,
                               TRANSCRIPT_UNAVAILABLE, WRONG_LOGIN)
 from bot.webapp.app import WebConfig, create_app
 from tests.conftest import ROOT
@@ -50,6 +50,7 @@ class FakeRasa:
 
     calls: list[Call] = field(default_factory=list)
     events: dict[str, list[dict]] = field(default_factory=dict)
+    said: list[str] = field(default_factory=list)  # what an executed action utters
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -79,9 +80,14 @@ class FakeRasa:
         return web.json_response({"sender_id": request.match_info["cid"], "events": []})
 
     async def execute(self, request: web.Request) -> web.Response:
+        """Like Rasa: what the action said goes to the output channel if one is named, else back."""
         if (refused := await self._record(request)) is not None:
             return refused
-        return web.json_response({"tracker": {}, "messages": []})
+        if request.query.get("output_channel"):
+            return web.json_response({"tracker": {}})
+        cid = request.match_info["cid"]
+        return web.json_response({"tracker": {}, "messages": [{"recipient_id": cid, "text": text}
+                                                              for text in self.said]})
 
     def posts(self) -> list[Call]:
         return [call for call in self.calls if call.method == "POST"]
@@ -472,7 +478,10 @@ def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, onl
     assert message.delivered_at is None  # the channel hands it over when the customer is back
 
 
-def test_closing_runs_the_end_action_and_then_sends_the_farewell(world):
+VOORBIJ = "Het gesprek met de medewerker is afgelopen. Je chat weer met mij, de digitale assistent."
+
+
+def test_closing_a_live_entry_runs_the_end_action_pushed_to_the_open_chat(world):
     entry = live_entry(world)
     world.queue.set_presence(CID, "socket-1", True)
 
@@ -493,15 +502,149 @@ def test_closing_runs_the_end_action_and_then_sends_the_farewell(world):
         assert status == 409 and data["error"] == "Dit gesprek is al afgesloten."
 
     fake = run(world, scenario)
-    execute, farewell = fake.posts()
-    assert execute.path == f"/conversations/{CID}/execute" and execute.query == {"token": TOKEN}
+    [execute] = fake.posts()  # the action says goodbye itself: no message from the console
+    assert execute.path == f"/conversations/{CID}/execute"
+    assert execute.query == {"token": TOKEN, "include_events": "NONE", "output_channel": "socketio"}
     assert execute.body == {"name": "action_handoff_beeindigen"}
-    assert farewell.path == f"/conversations/{CID}/tracker/events"
-    assert farewell.query["output_channel"] == "socketio"
-    assert farewell.body == {"event": "bot", "text": FAREWELL, "metadata": {"medewerker": "Anna de Vries"}}
     assert world.queue.get(entry.id).closed_by == "medewerker"
-    [message] = world.queue.messages(CID)
-    assert message.text == FAREWELL and message.delivered_at is not None
+    assert world.queue.messages(CID) == []
+
+
+def test_the_goodbye_waits_in_the_queue_for_a_customer_who_cannot_be_reached_now(world):
+    entry = live_entry(world, channel="rest")
+
+    async def scenario(client, fake):
+        fake.said = [VOORBIJ]
+        csrf = await logged_in(client)
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        assert status == 200 and data["recorded"] is True and data["delivered"] is False
+        assert "zodra die weer in de chat is" in data["note"]
+
+    fake = run(world, scenario)
+    [execute] = fake.posts()
+    assert execute.query == {"token": TOKEN, "include_events": "NONE"}
+    [goodbye] = world.queue.messages(CID)
+    assert (goodbye.author, goodbye.text, goodbye.delivered_at) == ("assistent", VOORBIJ, None)
+    assert [m.text for m in world.queue.take_undelivered(CID)] == [VOORBIJ]
+
+
+def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(world):
+    offline = world.queue.enqueue(CID, "socketio", "factuur_vraag", {"vraag": "Klopt mijn factuur?"}, OFFLINE)
+    world.queue.claim(offline.id, "anna")
+    world.queue.add_agent_message(offline.id, "anna", "Ja, die klopt.")
+    live = live_entry(world)  # the customer asks for a person again, now live
+    world.queue.set_presence(CID, "socket-1", True)
+
+    async def scenario(client, fake):
+        fake.said = [VOORBIJ]
+        csrf = await logged_in(client)
+        status, data = await post(client, f"/agent/api/entries/{offline.id}/close", csrf)
+        assert status == 200 and data["entry"]["status"] == "closed"
+        assert (data["recorded"], data["delivered"]) == (False, False)
+        assert "geen bericht" in data["note"]
+
+    fake = run(world, scenario)
+    assert fake.posts() == []  # no end action, no goodbye: the live handoff goes on
+    assert world.queue.get(live.id).status == "waiting"
+    assert world.queue.live_entry(CID).id == live.id
+    assert [m.text for m in world.queue.messages(CID)] == ["Ja, die klopt."]
+
+
+def test_closing_an_entry_closes_the_cases_handed_over_with_it(world):
+    cases = CaseStore(world.db_url)
+    start = datetime.now(timezone.utc) - timedelta(minutes=10)
+    before = cases.create("retour", CID, {"webshop": "Zalando"}, now=start)
+    entry = world.queue.enqueue(CID, "socketio", "retour", {}, OFFLINE, now=start + timedelta(minutes=1))
+    after = cases.create("klacht", CID, {"klacht_betreft": "factuur"}, now=start + timedelta(minutes=2))
+    elsewhere = cases.create("retour", "iemand-anders", {"webshop": "bol.com"}, now=start)
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client)
+        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        assert status == 200 and data["cases_closed"] == [before.reference]
+
+    run(world, scenario)
+    closed = cases.get(before.reference)
+    assert closed.status == "closed" and closed.closed_at is not None
+    assert cases.get(after.reference).status == "open"  # filed after the question was queued
+    assert cases.get(elsewhere.reference).status == "open"
+    assert cases.purge_closed(1, now=datetime.now(timezone.utc) + timedelta(days=2)) == 1
+    assert cases.get(before.reference) is None
+
+
+# --- the case lookup --------------------------------------------------------------------------------
+
+def test_the_case_lookup_needs_a_login(world):
+    case = CaseStore(world.db_url).create("retour", CID, {"webshop": "Zalando"})
+
+    async def scenario(client, fake):
+        response = await client.get(f"/agent/zaken?referentie={case.reference}", allow_redirects=False)
+        assert response.status == 303 and response.headers["Location"] == "/agent/login"
+        assert "Zalando" not in await response.text()
+
+    run(world, scenario)
+
+
+def test_the_case_lookup_shows_a_case_by_its_reference(world):
+    filed = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
+    case = CaseStore(world.db_url).create(
+        "retour", CID, {"webshop": "Zalando", "bestelnummer": "123456", "trackingnummer": "3SABCD1234567"},
+        now=filed)
+
+    async def scenario(client, fake):
+        await logged_in(client)
+        assert 'href="/agent/zaken"' in await (await client.get("/agent")).text()
+        response = await client.get("/agent/zaken", params={"referentie": f"  {case.reference.lower()} "})
+        html = await response.text()
+        assert response.status == 200
+        assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
+        assert f"{case.reference} · Retour" in html
+        for shown in ("<dd>open</dd>", "<dd>24-11-2026 10:30</dd>", f"<dd>{CID}</dd>",
+                      "<dt>Webshop</dt><dd>Zalando</dd>", "<dt>Bestelnummer</dt><dd>123456</dd>",
+                      "<dt>Trackingnummer</dt><dd>3SABCD1234567</dd>"):
+            assert shown in html, shown
+        empty = await client.get("/agent/zaken")
+        assert empty.status == 200 and 'id="case"' not in await empty.text()
+
+    run(world, scenario)
+
+
+@pytest.mark.parametrize("typed, status, message", [
+    ("RET-2345AB", 404, "Er is geen zaak met nummer RET-2345AB."),
+    ("KL-ZZZZZZ", 404, "Er is geen zaak met nummer KL-ZZZZZZ."),
+    ("MW-2345AB", 400, "Dat is geen zaaknummer."),
+    ("RET-23", 400, "Dat is geen zaaknummer."),
+    ("<script>alert(1)</script>", 400, "Dat is geen zaaknummer."),
+])
+def test_an_unknown_or_malformed_reference_gets_a_dutch_answer(world, typed, status, message):
+    async def scenario(client, fake):
+        await logged_in(client)
+        response = await client.get("/agent/zaken", params={"referentie": typed})
+        html = await response.text()
+        assert response.status == status
+        assert message in html and 'id="case"' not in html
+        assert "<script>alert" not in html
+
+    run(world, scenario)
+
+
+def test_the_case_lookup_escapes_what_the_customer_typed(world):
+    script = "<script>alert('hoi')</script>"
+    case = CaseStore(world.db_url).create("klacht", f"{CID}<b>", {"klacht_betreft": script,
+                                                                 "klacht_omschrijving": "<img src=x onerror=alert(document.domain)>"})
+
+    async def scenario(client, fake):
+        await logged_in(client)
+        response = await client.get("/agent/zaken", params={"referentie": case.reference})
+        html = await response.text()
+        assert response.status == 200 and f"{case.reference} · Klacht" in html
+        assert "&lt;script&gt;alert(&#39;hoi&#39;)&lt;/script&gt;" in html
+        assert "&lt;img src=x onerror=alert(document.domain)&gt;" in html and f"{CID}&lt;b&gt;" in html
+        assert "<script>" not in html and "<img" not in html and "<b>" not in html
+
+    run(world, scenario)
 
 
 # --- Rasa down --------------------------------------------------------------------------------------
@@ -527,16 +670,18 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
         assert data["stored"] is True and "niet bereikbaar" in data["error"]
         assert "Traceback" not in data["error"] and TOKEN not in data["error"]
 
-        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
-        assert status == 502 and "niet afgesloten" in data["error"]
-
         data = await (await client.get(f"/agent/api/entries/{entry.id}")).json()
         assert [(m["text"], m["delivered"]) for m in data["messages"]] == [("Hallo", False)]
+
+        # Closed all the same: with the entry closed, the handoff ends on the customer's next message.
+        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        assert status == 200 and data["entry"]["status"] == "closed" and data["recorded"] is False
+        assert "niet bereikbaar" in data["note"] and "volgende bericht" in data["note"]
 
     run(world, scenario, rasa_down=True)
     [message] = world.queue.messages(CID)
     assert message.text == "Hallo" and message.delivered_at is None
-    assert world.queue.get(entry.id).status == "with_agent"  # not closed behind Rasa's back
+    assert world.queue.live_entry(CID) is None
 
 
 def test_a_wrong_rasa_token_counts_as_rasa_unavailable(world):

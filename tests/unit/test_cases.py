@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot import cases
 from bot.cases import CaseStore
 
 
@@ -30,12 +34,52 @@ def test_unknown_type_is_refused(url):
         CaseStore(url).create("bestelling", "klant-1", {})
 
 
-def test_references_are_unique_under_concurrency(url):
+class RepeatingReferences:
+    """A reference generator that hands out every reference twice, so that creators collide."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls = 0
+
+    def __call__(self, case_type: str) -> str:
+        with self.lock:
+            self.calls += 1
+            return f"KL-{self.calls // 2:06d}"
+
+
+def test_references_are_unique_under_concurrency(url, monkeypatch):
+    generator = RepeatingReferences()
+    monkeypatch.setattr(cases, "new_reference", generator)
     store = CaseStore(url)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        cases = list(pool.map(lambda i: store.create("klacht", f"klant-{i}", {"klacht_omschrijving": "x"}), range(80)))
-    assert len({case.reference for case in cases}) == 80
-    assert all(store.get(case.reference) for case in cases)
+        created = list(pool.map(lambda i: store.create("klacht", f"klant-{i}", {"klacht_omschrijving": "x"}),
+                                range(40)))
+    assert len({case.reference for case in created}) == 40
+    assert generator.calls > 40  # references were handed out twice: creators had to retry
+    assert [store.get(case.reference).conversation_id for case in created] == [f"klant-{i}" for i in range(40)]
+
+
+def test_no_free_reference_after_the_maximum_tries(url, monkeypatch):
+    tries = []
+    monkeypatch.setattr(cases, "new_reference", lambda case_type: tries.append(case_type) or "RET-SAME22")
+    store = CaseStore(url)
+    store.create("retour", "klant-1", {})
+    tries.clear()
+    with pytest.raises(RuntimeError, match="no free case reference"):
+        store.create("retour", "klant-2", {})
+    assert len(tries) == cases.MAX_REFERENCE_TRIES
+    assert store.for_conversation("klant-2") == []
+
+
+def test_personal_data_in_a_complaint_is_masked(url):
+    description = ("ik heb twee keer betaald van NL91ABNA0417164300, bel me op 06-12345678 "
+                   "of mail naar jan@voorbeeld.nl, het pakket kwam kapot aan")
+    case = CaseStore(url).create("klacht", "klant-1", {"klacht_omschrijving": description,
+                                                        "klacht_betreft": "12345678"})
+    stored = CaseStore(url).get(case.reference).fields
+    assert stored["klacht_omschrijving"] == ("ik heb twee keer betaald van [IBAN], bel me op [TELEFOON] "
+                                             "of mail naar [EMAIL], het pakket kwam kapot aan")
+    assert stored["klacht_betreft"] == "12345678"
 
 
 def test_retention_deletes_only_old_closed_cases(url):
@@ -50,3 +94,37 @@ def test_retention_deletes_only_old_closed_cases(url):
     assert store.get(old_closed.reference) is None
     assert store.get(recent_closed.reference).status == "closed"
     assert store.get(old_open.reference).status == "open"
+
+
+def test_retention_below_one_day_is_refused(url):
+    with pytest.raises(ValueError):
+        CaseStore(url).purge_closed(0)
+
+
+@pytest.mark.parametrize("days", ["-1", "0", "zeven"])
+def test_the_purge_command_refuses_a_retention_below_one_day(url, days, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_DB_URL", url)
+    store = CaseStore(url)
+    closed = store.create("retour", "a", {})
+    store.close(closed.reference)
+    result = subprocess.run([sys.executable, "-m", "bot.cases", "purge", "--days", days],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "--days" in result.stderr and ("at least 1 day" in result.stderr or "whole number" in result.stderr)
+    assert store.get(closed.reference) is not None
+
+
+def test_the_purge_command_deletes_only_old_closed_cases(url, monkeypatch, capsys):
+    monkeypatch.setenv("KLANTENSERVICE_DB_URL", url)
+    store = CaseStore(url)
+    now = datetime.now(timezone.utc)
+    old = store.create("retour", "a", {}, now - timedelta(days=60))
+    store.close(old.reference, now - timedelta(days=31))
+    recent = store.create("retour", "b", {}, now - timedelta(days=60))
+    store.close(recent.reference, now - timedelta(days=29))
+    still_open = store.create("klacht", "c", {}, now - timedelta(days=60))
+    cases.main(["purge", "--days", "30"])
+    assert "Deleted 1 closed cases older than 30 days" in capsys.readouterr().out
+    assert store.get(old.reference) is None
+    assert store.get(recent.reference) is not None
+    assert store.get(still_open.reference) is not None

@@ -19,9 +19,19 @@ def test_webshop_known_or_plausible(answer, expected):
 
 
 @pytest.mark.parametrize("answer", ["weet ik niet", "geen idee", "123456", "", "   ", "<script>alert(1)</script>",
-                                    "'; DROP TABLE cases;--", "ik heb echt geen flauw idee meer waar ik dat had besteld"])
+                                    "'; DROP TABLE cases;--", "ik heb echt geen flauw idee meer waar ik dat had besteld",
+                                    "hoi", "Hallo daar", "goedemorgen", "morgen", "dinsdag", "december", "waarom",
+                                    "asdf qwer", "xkcd", "JVGL0612345678901234", "NL-123456789", "3SABCD1234567",
+                                    "1Z999AA10123456784"])
 def test_webshop_refuses_what_is_no_shop(answer):
     assert form_fields.webshop(answer) is None
+
+
+@pytest.mark.parametrize(("answer", "expected"),
+                         [("temu", "Temu"), ("PRIMARK", "Primark"), ("amazon.nl", "Amazon"), ("jd sports", "JD Sports"),
+                          ("booking.com", "booking.com"), ("Liberty London", "Liberty London"), ("Mei Fashion", "Mei Fashion")])
+def test_webshop_names_are_written_properly(answer, expected):
+    assert form_fields.webshop(answer) == expected
 
 
 @pytest.mark.parametrize(
@@ -48,7 +58,8 @@ def test_tracking_number(answer, expected):
     assert form_fields.tracking_number(answer) == expected
 
 
-@pytest.mark.parametrize("answer", ["abc", "3SAB12", "weet ik niet", "12345"])
+@pytest.mark.parametrize("answer", ["abc", "3SAB12", "weet ik niet", "12345", "0612345678", "06 12345678",
+                                    "mijn nummer is 0612345678", "0201234567", "12345678901"])
 def test_tracking_number_refuses(answer):
     assert form_fields.tracking_number(answer) is None
 
@@ -70,3 +81,14 @@ def test_no_answer_makes_a_validator_fail(text):
                   form_fields.complaint, form_fields.complaint_subject):
         result = parse(text)
         assert result is None or isinstance(result, str)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [({}, ["webshop", "bestelnummer", "trackingnummer"]),
+     ({"webshop": "zalando", "trackingnummer": "3SABCD1234567"}, ["bestelnummer"]),
+     ({"webshop": "hoi", "bestelnummer": "12345678"}, ["webshop", "trackingnummer"]),
+     ({"webshop": "Zalando", "bestelnummer": "onbekend", "trackingnummer": "1234567890"}, [])],
+)
+def test_what_a_return_still_needs(given, missing):
+    assert form_fields.missing_return_fields(given) == missing

@@ -201,6 +201,45 @@ def test_leave_while_with_an_agent_ends_the_agents_conversation(queue):
         queue.add_agent_message(entry.id, "anna", "Hallo?")
 
 
+# --- move_offline (closing time while waiting) -----------------------------------------------------
+
+def test_a_waiting_live_entry_moves_offline_with_its_reference_place_and_question(queue):
+    first = queue.enqueue("klant-1", "socketio", "factuur_vraag", {"webshop": "Zalando"}, now=at(0))
+    queue.enqueue("klant-2", "rest", "klacht", {"vraag": "Eerder"}, OFFLINE, now=at(5))
+    moved = queue.move_offline(first.id, "Mijn factuur klopt niet")
+    assert (moved.id, moved.reference, moved.queued_at) == (first.id, first.reference, first.queued_at)
+    assert (moved.mode, moved.status) == (OFFLINE, WAITING)
+    assert moved.details == {"webshop": "Zalando", "vraag": "Mijn factuur klopt niet"}
+    assert queue.live_entry("klant-1") is None
+    assert [entry.conversation_id for entry in queue.open_entries()] == ["klant-1", "klant-2"]
+
+
+def test_an_entry_an_agent_has_taken_does_not_move_offline(queue):
+    entry = claimed(queue, "klant-1")
+    assert queue.move_offline(entry.id, "hallo?") is None
+    assert queue.get(entry.id) == entry
+
+
+@pytest.mark.parametrize("state", ["closed", "offline", "unknown"])
+def test_only_an_open_live_entry_moves_offline(queue, state):
+    if state == "unknown":
+        assert queue.move_offline(999, "hallo?") is None
+        return
+    mode = OFFLINE if state == "offline" else LIVE
+    entry = queue.enqueue("klant-1", "socketio", "klacht", {"vraag": "oud"}, mode, now=T0)
+    if state == "closed":
+        queue.leave("klant-1")
+    before = queue.get(entry.id)
+    assert queue.move_offline(entry.id, "hallo?") is None
+    assert queue.get(entry.id) == before
+
+
+def test_a_long_question_is_cut_to_the_message_limit(queue):
+    entry = queue.enqueue("klant-1", "socketio", "klacht", {}, now=T0)
+    moved = queue.move_offline(entry.id, "x" * (MAX_MESSAGE_LENGTH + 10))
+    assert len(moved.details["vraag"]) == MAX_MESSAGE_LENGTH
+
+
 # --- get / for_conversation -------------------------------------------------------------------------
 
 def test_get_unknown_gives_none_and_for_conversation_lists_only_that_conversation(queue):
@@ -347,19 +386,27 @@ def test_no_messages_after_close(queue):
 
 # --- close ------------------------------------------------------------------------------------------
 
-def test_close_with_a_farewell_adds_an_undelivered_message(queue):
+def test_close_ends_the_entry(queue):
     entry = claimed(queue, "klant-1", agent="anna")
-    closed = queue.close(entry.id, "anna", farewell="Fijne dag verder!", now=at(9))
+    closed = queue.close(entry.id, "anna", now=at(9))
     assert (closed.status, closed.closed_by, closed.closed_at) == (CLOSED, "medewerker", at(9))
-    assert not closed.is_open
-    [farewell] = queue.messages("klant-1")
-    assert (farewell.author, farewell.text, farewell.delivered_at) == ("anna", "Fijne dag verder!", None)
+    assert not closed.is_open and queue.live_entry("klant-1") is None
+
+
+def test_the_assistants_goodbye_waits_for_delivery_like_an_answer(queue):
+    entry = claimed(queue, "klant-1", agent="anna")
+    queue.close(entry.id, "anna", now=at(9))
+    [goodbye] = queue.hold_for_delivery(entry.id, ["Je chat weer met mij."], now=at(9))
+    assert (goodbye.entry_id, goodbye.author, goodbye.delivered_at) == (entry.id, "assistent", None)
+    assert queue.messages("klant-1") == [goodbye]
     [taken] = queue.take_undelivered("klant-1", now=at(10))
-    assert (taken.id, taken.text, taken.delivered_at) == (farewell.id, "Fijne dag verder!", at(10))
+    assert (taken.id, taken.text, taken.delivered_at) == (goodbye.id, "Je chat weer met mij.", at(10))
     assert queue.take_undelivered("klant-1") == []
+    with pytest.raises(QueueError, match="bestaat niet"):
+        queue.hold_for_delivery(999, ["Hallo"])
 
 
-def test_close_without_farewell_adds_nothing_and_only_the_agent_may_close(queue):
+def test_close_adds_no_message_and_only_the_agent_may_close(queue):
     entry = claimed(queue, "klant-1", agent="anna")
     with pytest.raises(AlreadyTaken, match="anna"):
         queue.close(entry.id, "bram")
@@ -496,7 +543,8 @@ def test_everything_survives_a_restart(url):
     answer = before.add_agent_message(offline.id, "bram", "Geregeld.", now=at(6))
     before.take_undelivered("klant-3", now=at(7))
     done = claimed(before, "klant-4", minutes=4)
-    before.close(done.id, "anna", farewell="Dag!", now=at(9))
+    before.close(done.id, "anna", now=at(9))
+    before.hold_for_delivery(done.id, ["Dag!"], now=at(9))
     before.set_presence("klant-2", "sock-2", True, now=at(4))
     snapshot = {e.id: before.get(e.id) for e in (waiting, live, offline, done)}
     messages = {cid: before.messages(cid) for cid in ("klant-2", "klant-3", "klant-4")}

@@ -402,7 +402,10 @@
   });
 
   view.close.addEventListener("click", function () {
-    if (!window.confirm("Gesprek afsluiten? De klant chat daarna weer met de digitale assistent.")) {
+    var question = state.entry && state.entry.mode === "offline"
+      ? "Vraag afsluiten? De klant krijgt hierover geen bericht."
+      : "Gesprek afsluiten? De klant chat daarna weer met de digitale assistent.";
+    if (!window.confirm(question)) {
       return;
     }
     act("/close", undefined, function (result) {
