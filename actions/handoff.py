@@ -151,8 +151,7 @@ class ActionHandoffVastleggen(Action):
         if tracker.get_slot("handoff_modus") == LEFT_AT_CLOSING:
             now = clock.now()
             start, _ = default_calendar().staffed_window(now)
-            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=format_moment(start, now))
-            dispatcher.utter_message(response="utter_handoff_vastgelegd",
+            dispatcher.utter_message(response="utter_handoff_na_sluiting",
                                      referentie=tracker.get_slot("handoff_referentie"),
                                      terug=format_moment(start, now))
             return _end_events()

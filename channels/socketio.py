@@ -18,6 +18,12 @@ again the agents' answers it missed (channels/delivery.py).
 
 The channel's name stays "socketio", so the widget's path (/socket.io) and the HTTP API's
 `output_channel=socketio` keep working.
+
+With several Rasa servers, a chat window is connected to one of them, while a message for it (an
+agent's answer that the web app posts through the HTTP API with `output_channel=socketio`) may reach
+any other. A Redis URL in SOCKETIO_MESSAGE_QUEUE (by default LOCK_STORE_URL when that is Redis) gives
+the servers python-socketio's Redis client manager: every emit goes through Redis to all servers,
+and the one holding the window delivers it. Without it (one server) emits stay in the process.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
@@ -39,7 +46,32 @@ NOT_PROCESSED_TEXT = ("Er gaat aan onze kant even iets mis: je bericht is niet v
                       "Stuur het over een minuut opnieuw.")
 # What a chat window hears when its session id is unusable (the widget always sends a good one).
 BAD_SESSION_TEXT = "Deze chat heeft geen geldige sessie. Herlaad de pagina en stel je vraag opnieuw."
+QUEUE_SCHEMES = ("redis://", "rediss://", "unix://")
+# Values of SOCKETIO_MESSAGE_QUEUE that mean "one server, no queue" (LOCK_STORE_URL's word included).
+NO_QUEUE = ("", "memory")
 logger = logging.getLogger(__name__)
+
+
+def message_queue_url(environ: Optional[Dict[str, str]] = None) -> Optional[str]:
+    """The Redis URL that connects the Rasa servers' socket.io channels, or None for one server.
+
+    SOCKETIO_MESSAGE_QUEUE when it is set; otherwise LOCK_STORE_URL when that is Redis, since
+    several servers share Rasa's lock store there already. Anything else is refused at start-up,
+    not discovered when a message goes missing.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get("SOCKETIO_MESSAGE_QUEUE")
+    if value is None:
+        lock_store = environ.get("LOCK_STORE_URL", "").strip()
+        return lock_store if lock_store.startswith(QUEUE_SCHEMES) else None
+    value = value.strip()
+    if value.lower() in NO_QUEUE:
+        return None
+    if not value.startswith(QUEUE_SCHEMES):
+        # The value is not repeated: a URL may hold a password.
+        raise ValueError("SOCKETIO_MESSAGE_QUEUE must be a Redis URL (redis://host:6379/0, rediss://... "
+                         "or unix://...) or empty for a single Rasa server")
+    return value
 
 
 def parse_origins(value: Any) -> List[str]:
@@ -77,10 +109,26 @@ class SocketIOInput(RasaSocketIOInput):
         # (sanic-cors) already adds them to every response of the server, and a second
         # Access-Control-Allow-Origin header makes browsers reject the socket.io polling requests.
         engine._cors_headers = _no_cors_headers
+        self._share_between_servers()
         self._track_chat_windows()
         self._apologise_for_failures()
         self._check_input()
         return socketio_webhook
+
+    def _share_between_servers(self) -> None:
+        """Gives the server python-socketio's Redis client manager when a queue is configured.
+
+        Rasa creates the AsyncServer itself, without a way to pass `client_manager`; this sets it
+        as the AsyncServer's constructor would, before any window has connected (python-socketio
+        initialises the manager on the first connection).
+        """
+        url = message_queue_url()
+        if url is None:
+            return
+        manager = AsyncRedisManager(url, logger=logger)
+        self.sio.manager = manager
+        manager.set_server(self.sio)
+        logger.info("socket.io: messages for chat windows go through Redis to every Rasa server")
 
     def _track_chat_windows(self) -> None:
         """Wraps Rasa's session_request and disconnect handlers: a window that (re)connects with

@@ -17,6 +17,11 @@ export ACTION_PORT="${ACTION_PORT:-5055}"
 export WEB_PORT="${WEB_PORT:-8080}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:$ACTION_PORT/webhook}"
 export LOCK_STORE_URL="${LOCK_STORE_URL:-memory}"
+# Redis that carries socket.io messages between several Rasa servers (channels/socketio.py): by
+# default the lock store's Redis, none (empty) with one server. Set it empty to turn it off.
+case "$LOCK_STORE_URL" in redis://* | rediss://* | unix://*) socketio_queue="$LOCK_STORE_URL" ;; *) socketio_queue="" ;; esac
+export SOCKETIO_MESSAGE_QUEUE="${SOCKETIO_MESSAGE_QUEUE-$socketio_queue}"
+unset socketio_queue
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"
 export KLANTENSERVICE_DB_URL="${KLANTENSERVICE_DB_URL:-sqlite:///$ROOT/var/klantenservice.db}"
 export MODEL_PATH="${MODEL_PATH:-$ROOT/models/klantenservice.tar.gz}"

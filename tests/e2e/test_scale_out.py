@@ -2,7 +2,9 @@
 store, queue, cases) and Redis (Rasa's lock store), all on loopback. One conversation's turns go
 alternately to both servers; one server is killed with SIGKILL while it handles a turn; the survivor
 and a restarted server must see the whole conversation, its slots, its queue entry and its case.
-Turns of one conversation sent to both servers at once are handled one at a time, through Redis."""
+Turns of one conversation sent to both servers at once are handled one at a time, through Redis. A
+message for a chat window posted on the server without its socket.io connection reaches it, through
+socket.io's Redis client manager."""
 
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ def cluster(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPath
     database = fresh_database(postgres_url, "scale_out")
     env = dict(os.environ)
     env.update(TRACKER_STORE_URL=database, KLANTENSERVICE_DB_URL=database, LOCK_STORE_URL=redis_url,
-               KLANTENSERVICE_NOW=STAFFED, ACTION_PORT=str(free_port()))
+               SOCKETIO_MESSAGE_QUEUE=redis_url, KLANTENSERVICE_NOW=STAFFED, ACTION_PORT=str(free_port()))
     env["ACTION_ENDPOINT_URL"] = f"http://localhost:{env['ACTION_PORT']}/webhook"
     actions = Services(env=env, log_dir=workdir / "log-actions")
     actions.start_all(("actions",))
@@ -147,6 +149,41 @@ def test_concurrent_turns_of_one_conversation_are_handled_one_at_a_time(cluster,
     show_figure(f"concurrent turns: {len(QUESTIONS)} messages of one conversation to 2 Rasa servers at once, "
                 f"{sum(map(bool, answers.values()))} answered, {len(stored)} stored once each in order, "
                 f"{used.get('set', 0)} lock writes in Redis")
+
+
+def test_a_message_posted_on_one_server_reaches_the_chat_window_on_the_other(cluster, show_figure):
+    """The agent console's path (bot/webapp/agent.py `_deliver`): the web app posts an agent's answer
+    to whichever Rasa server its Service picks, while the customer's window is connected to another."""
+    for name in "ab":
+        if name not in cluster.servers or not cluster.servers[name].processes:
+            cluster.start(name)
+    a, b = cluster.servers["a"], cluster.servers["b"]
+    session = f"overkant-{uuid.uuid4().hex[:8]}"
+    from_agent = "Hoi, je spreekt met Anna van de klantenservice. Ik kijk even met je mee."
+
+    async def conversation() -> tuple[str, list[str]]:
+        window = ChatWindow(a.rasa_url, session)
+        await window.open()
+        try:
+            posted = await asyncio.to_thread(
+                requests.post, f"{b.rasa_url}/conversations/{session}/tracker/events",
+                params={"output_channel": "socketio", "execute_side_effects": "true", "token": b.env["RASA_TOKEN"]},
+                json={"event": "bot", "text": from_agent}, timeout=60)
+            posted.raise_for_status()
+            received = await window.next(30)
+            # The window's own server still answers it, now also through Redis.
+            await window.say("wat is jullie telefoonnummer")
+            return received, [await window.next(60)]
+        finally:
+            await window.close()
+
+    received, answered = asyncio.run(conversation())
+    assert received == from_agent
+    assert "020 - 808 28 52" in answered[0]
+    stored = [event.get("text") for event in cluster.tracker("a", session)["events"] if event["event"] == "bot"]
+    assert from_agent in stored
+    show_figure("socket.io across servers: 1 message posted on server b, received by the chat window "
+                "connected to server a; its next question answered by a")
 
 
 def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, redis_url, show_figure):

@@ -1,15 +1,20 @@
 """The channels' own logic without a server: the REST webhook's input checks and the socket.io
-channel's origins. The same cases against the running server: tests/e2e/test_rest_input.py and
-tests/e2e/test_socketio_origins.py."""
+channel's origins and message queue. The same cases against the running server:
+tests/e2e/test_rest_input.py, tests/e2e/test_socketio_origins.py and (two servers)
+tests/e2e/test_scale_out.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import pickle
 
 import pytest
+from redis import asyncio as aioredis
+from socketio import AsyncManager, AsyncRedisManager
 
 from channels.rest import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, InvalidRequest, parse_message
-from channels.socketio import SocketIOInput, parse_origins
+from channels.socketio import SocketIOInput, message_queue_url, parse_origins
 
 
 def body(payload: object) -> bytes:
@@ -105,3 +110,63 @@ def test_the_origins_default_to_cors_origins(monkeypatch):
     monkeypatch.setenv("CORS_ORIGINS", "http://localhost:18080")
     channel = SocketIOInput.from_credentials({})
     assert channel.allowed_origins == ["http://localhost:18080"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "url"),
+    [
+        ({}, None),
+        ({"LOCK_STORE_URL": "memory"}, None),
+        ({"LOCK_STORE_URL": "redis://localhost:6379/0"}, "redis://localhost:6379/0"),
+        ({"LOCK_STORE_URL": "redis://localhost:6379/0", "SOCKETIO_MESSAGE_QUEUE": ""}, None),
+        ({"LOCK_STORE_URL": "redis://localhost:6379/0", "SOCKETIO_MESSAGE_QUEUE": "memory"}, None),
+        ({"LOCK_STORE_URL": "memory", "SOCKETIO_MESSAGE_QUEUE": " rediss://:geheim@cache:6380/1 "},
+         "rediss://:geheim@cache:6380/1"),
+    ],
+)
+def test_socketio_shares_messages_through_redis_only_when_a_redis_url_is_set(environ, url):
+    assert message_queue_url(environ) == url
+
+
+@pytest.mark.parametrize("value", ["postgresql://klant:pw@db-server/ks", "localhost:6379", "cache"])
+def test_a_message_queue_that_is_not_redis_is_refused_without_repeating_it(value):
+    with pytest.raises(ValueError, match="SOCKETIO_MESSAGE_QUEUE must be a Redis URL") as caught:
+        message_queue_url({"SOCKETIO_MESSAGE_QUEUE": value})
+    assert value not in str(caught.value)  # a URL may hold a password
+
+
+def test_a_single_server_keeps_socketio_messages_in_the_process(monkeypatch):
+    monkeypatch.setenv("SOCKETIO_MESSAGE_QUEUE", "")
+    channel = SocketIOInput.from_credentials({})
+    channel.blueprint(lambda message: None)
+    assert type(channel.sio.manager) is AsyncManager
+
+
+def test_an_emit_on_one_server_is_published_through_redis_for_the_others(monkeypatch, redis_url):
+    """What the HTTP API's output_channel=socketio does on a server without the customer's window:
+    python-socketio's Redis manager (on redis-py's asyncio client) publishes it for all servers."""
+    monkeypatch.setenv("SOCKETIO_MESSAGE_QUEUE", redis_url)
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    channel.blueprint(lambda message: None)
+    assert isinstance(channel.sio.manager, AsyncRedisManager) and channel.sio.manager.server is channel.sio
+
+    async def emit_and_listen() -> dict:
+        listener = aioredis.Redis.from_url(redis_url)
+        subscription = listener.pubsub(ignore_subscribe_messages=True)
+        await subscription.subscribe("socketio")
+        try:
+            output = channel.get_output_channel()
+            await output.send_text_message("sessie-123", "Goedemiddag, je spreekt met Anna.")
+            message = await subscription.get_message(timeout=10)
+            while message is None:  # get_message returns None for the subscription's own notices
+                message = await subscription.get_message(timeout=10)
+            return pickle.loads(message["data"])
+        finally:
+            await subscription.unsubscribe("socketio")
+            await listener.close()
+            await channel.sio.manager.redis.close()
+
+    published = asyncio.run(emit_and_listen())
+    assert published["method"] == "emit" and published["event"] == "bot_uttered"
+    assert published["room"] == "sessie-123"
+    assert published["data"] == {"text": "Goedemiddag, je spreekt met Anna."}
