@@ -50,6 +50,9 @@ FALLBACK, OUT_OF_SCOPE, NOISE = "nlu_fallback", "out_of_scope", "noise"
 REASONS = {FALLBACK: "fallback", OUT_OF_SCOPE: "out_of_scope"}
 LOW_CONFIDENCE = "low_confidence"
 PAGE_SIZE, MAX_PAGE_SIZE = 25, 100
+# What the team lead sees of a message's conversation: this many texts up to the message, and the
+# assistant's answers to it (up to ANSWER_TEXTS), within the message's conversation session.
+CONTEXT_TEXTS, ANSWER_TEXTS = 10, 5
 MAX_SCAN = 2000  # tracker rows one page may look at before it returns what it has
 
 
@@ -187,6 +190,20 @@ class Outcome:
     note: str  # for the team lead
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One text of a conversation, masked like everything the inbox keeps."""
+
+    event_id: int
+    speaker: str  # "user" (the customer) or "bot" (the assistant or an agent through it)
+    timestamp: float
+    text: str  # masked
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, timezone.utc)
+
+
 class Refused(Exception):
     """A decision that is not taken (or taken without writing); the message is for the team lead.
     `recorded`: the message counts as reviewed all the same (it leaves the inbox)."""
@@ -223,6 +240,18 @@ def _message(row: Any) -> InboxMessage | None:
         intent=name if isinstance(name, str) else None,
         confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
         answered_by=row.next_action)
+
+
+def _turn(row: Any) -> Turn | None:
+    try:
+        data = json.loads(row.data or "{}")
+    except ValueError:
+        return None
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str) or not text.strip():  # buttons or a custom payload only
+        return None
+    timestamp = row.timestamp if row.timestamp is not None else data.get("timestamp", 0.0)
+    return Turn(event_id=row.id, speaker=row.type_name, timestamp=float(timestamp), text=masking.mask(text))
 
 
 def _user_messages() -> sa.sql.Select:
@@ -354,6 +383,36 @@ class ReviewInbox:
         with self.tracker.connect() as connection:
             row = connection.execute(_user_messages().where(_events.c.id == event_id)).first()
         return _message(row) if row else None
+
+    def conversation(self, event_id: int, before: int = CONTEXT_TEXTS, after: int = ANSWER_TEXTS
+                     ) -> list[Turn] | None:
+        """What came before customer message `event_id` in its conversation session, the message
+        itself and the answers to it (up to the customer's next message), masked, oldest first:
+        the team lead judges a short message by what it answered. None for no customer message."""
+        if not self._tracker_ready():
+            return None
+        events = _events
+        with self.tracker.connect() as connection:
+            sender = connection.execute(sa.select(events.c.sender_id).where(
+                events.c.id == event_id, events.c.type_name == "user")).scalar()
+            if sender is None:
+                return None
+            own = events.c.sender_id == sender
+            session_start = connection.execute(sa.select(sa.func.max(events.c.id)).where(
+                own, events.c.type_name == "session_started", events.c.id < event_id)).scalar()
+            next_message = connection.execute(sa.select(sa.func.min(events.c.id)).where(
+                own, events.c.type_name == "user", events.c.id > event_id)).scalar()
+            texts = (sa.select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
+                     .where(own, events.c.type_name.in_(("user", "bot"))))
+            if session_start is not None:
+                texts = texts.where(events.c.id > session_start)
+            earlier = connection.execute(texts.where(events.c.id <= event_id)
+                                         .order_by(events.c.id.desc()).limit(max(1, before))).all()
+            answers = texts.where(events.c.id > event_id)
+            if next_message is not None:
+                answers = answers.where(events.c.id < next_message)
+            later = connection.execute(answers.order_by(events.c.id).limit(max(0, after))).all()
+        return [turn for turn in map(_turn, [*reversed(earlier), *later]) if turn]
 
     def decision_for(self, message: InboxMessage) -> ReviewDecision | None:
         with sa.orm.Session(self.engine, expire_on_commit=False) as session:

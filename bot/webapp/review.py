@@ -6,6 +6,8 @@ an agent without the team-lead role gets 403 with a Dutch message):
 - `GET /agent/review`: the page; review.js loads the list and sends the decisions.
 - `GET /agent/api/review?before=<id>&limit=<n>`: a page of the inbox, newest first, with the intents
   to choose from; `next_before` continues the list.
+- `GET /agent/api/review/{id}/conversation`: what came before customer message {id} in its
+  conversation (and the answers to it), each text masked: the context a decision needs.
 - `POST /agent/api/review/{id}` with {"decision": an intent, "out_of_scope" or "noise"}: the
   decision on customer message {id} (its event id in Rasa's tracker store). A refusal (a duplicate or
   a conflict with the training data, a message decided before) is 409 with the reason in Dutch,
@@ -25,7 +27,7 @@ from aiohttp import web
 
 from bot.agents import Agent
 from bot.nlu_examples import NluFileError
-from bot.review import OUT_OF_SCOPE, InboxMessage, Refused, ReviewInbox, ReviewSettings
+from bot.review import OUT_OF_SCOPE, InboxMessage, Refused, ReviewInbox, ReviewSettings, Turn
 from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
 from bot.webapp.intent_labels import intent_label
 
@@ -41,6 +43,8 @@ FILES_BROKEN = "De trainingsbestanden kunnen nu niet worden gelezen of geschreve
 
 REASON_TEXT = {"fallback": "Niet begrepen", "out_of_scope": "Buiten het onderwerp",
                "low_confidence": "Twijfel"}
+
+SPEAKER_TEXT = {"user": "Klant", "bot": "Assistent"}
 
 REVIEW_KEY = web.AppKey("review_inbox", ReviewInbox)
 
@@ -71,6 +75,11 @@ def message_json(message: InboxMessage) -> dict[str, Any]:
     }
 
 
+def turn_json(turn: Turn, event_id: int) -> dict[str, Any]:
+    return {"id": turn.event_id, "speaker": turn.speaker,
+            "speaker_label": SPEAKER_TEXT.get(turn.speaker, turn.speaker), "time": turn.time.isoformat(), "text": turn.text, "current": turn.event_id == event_id}
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) <= 12 else None
 
@@ -99,6 +108,17 @@ async def api_list(request: web.Request) -> web.Response:
         "review_file": inbox.review_file_name,
         "intents": [{"name": name, "label": intent_label(name)} for name in intents if name != OUT_OF_SCOPE],
     })
+
+
+async def api_conversation(request: web.Request) -> web.Response:
+    if (refused := _team_lead_only(request)) is not None:
+        return refused
+    event_id = int(request.match_info["event_id"])
+    inbox = request.app[REVIEW_KEY]
+    turns = await blocking(inbox.conversation, event_id)
+    if turns is None:
+        return web.json_response({"error": NOT_FOUND}, status=404)
+    return web.json_response({"id": event_id, "turns": [turn_json(turn, event_id) for turn in turns]})
 
 
 async def api_decide(request: web.Request) -> web.Response:
@@ -142,6 +162,7 @@ def setup_review(app: web.Application, settings: ReviewSettings | None = None) -
     app.on_cleanup.append(close_inbox)
     app.router.add_get(PAGE_PATH, review_page)
     app.router.add_get(API_PATH, api_list)
+    app.router.add_get(API_PATH + r"/{event_id:\d{1,12}}/conversation", api_conversation)
     app.router.add_post(API_PATH + r"/{event_id:\d{1,12}}", api_decide)
     return inbox
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import bcrypt
@@ -16,13 +16,14 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.agents import TEAM_LEAD, AgentStore
-from bot.masking import IBAN
-from bot.review import ReviewDecision
+from bot.masking import EMAIL, IBAN
+from bot.review import ReviewDecision, ReviewInbox, ReviewSettings
 from bot.webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
 from bot.webapp.app import WebConfig, create_app
-from bot.webapp.review import REVIEW_KEY, TEAM_LEADS_ONLY
+from bot.webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 from tests.conftest import ROOT
-from tests.unit.review_data import BELLEN, POEN, conversations, fill
+from tests.unit.review_data import (BELLEN, POEN, T0, answer, conversations, fallback, fill, start,
+                                    user)
 from tests.unit.test_agent_console import ANNA, closed_port_url, logged_in
 
 LEA = ("lea", "lea-wachtwoord-12")
@@ -242,3 +243,106 @@ def test_the_inbox_uses_the_consoles_database_for_its_decisions(world):
         assert settings.db_url == world.db_url and settings.review_file == world.review_file
 
     run(world, scenario)
+
+
+# --- the conversation around a message ---------------------------------------------------------------
+
+MARKUP = "ik heb <b>betaald</b> <script>alert(1)</script>"
+WHAT_NOW = "en nu? mail me op fien@example.nl"
+
+
+def fien() -> list:
+    """A customer with an earlier session, a message with markup, an answer that repeats an IBAN, a
+    misunderstood message and one after it."""
+    return [
+        ("fien", start(T0 + 100) + [user("een vraag van vorige week", "factuur_vraag", 0.9, T0 + 101)]
+         + answer("utter_factuur_vraag", T0 + 101, "Oude sessie")),
+        ("fien", start(T0 + 200) + [user(MARKUP, "betaling_status", 0.95, T0 + 201)]
+         + answer("action_betaling_status", T0 + 201, "Je betaling op NL91ABNA0417164300 is binnen.")),
+        ("fien", [fallback(WHAT_NOW, T0 + 210, "terugbetaling", 0.4)]
+         + answer("action_niet_begrepen", T0 + 210, "Sorry, dat begreep ik niet.")),
+        ("fien", [user("laat maar", "afscheid", 0.97, T0 + 220)] + answer("utter_afscheid", T0 + 220, "Tot ziens")),
+    ]
+
+
+@pytest.fixture
+def fien_world(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    world.tracker_url = fill(tmp_path / "tracker-fien.db", conversations() + fien())
+    monkeypatch.setenv("TRACKER_STORE_URL", world.tracker_url)
+    return world
+
+
+async def conversation(client: TestClient, event_id: int) -> tuple[int, dict]:
+    response = await client.get(f"/agent/api/review/{event_id}/conversation")
+    return response.status, await response.json()
+
+
+def test_only_a_team_lead_reads_the_conversation_of_a_message(world):
+    anna = world.event_id("hallo")
+
+    async def scenario(client):
+        status, body = await conversation(client, anna)
+        assert status == 401 and body["error"] == NOT_LOGGED_IN
+        await logged_in(client, ANNA)
+        status, body = await conversation(client, anna)
+        assert status == 403 and body["error"] == TEAM_LEADS_ONLY and "turns" not in body
+
+    run(world, scenario)
+
+
+def test_the_conversation_shows_the_session_up_to_the_message_and_its_answer_masked(fien_world):
+    asked = fien_world.event_id(WHAT_NOW)
+
+    async def scenario(client):
+        await logged_in(client, LEA)
+        [listed] = [m for m in (await inbox(client))["messages"] if m["conversation_id"] == "fien"]
+        assert listed["id"] == asked
+        response = await client.get(f"/agent/api/review/{asked}/conversation")
+        assert response.status == 200 and response.content_type == "application/json"
+        body = await response.json()
+        assert body["id"] == asked
+        turns = [(t["speaker"], t["speaker_label"], t["text"], t["current"]) for t in body["turns"]]
+        # Not the earlier session, not the customer's next message; the markup as text, for review.js
+        # to put into the page with textContent.
+        assert turns == [
+            ("user", "Klant", MARKUP, False),
+            ("bot", "Assistent", f"Je betaling op {IBAN} is binnen.", False),
+            ("user", "Klant", f"en nu? mail me op {EMAIL}", True),
+            ("bot", "Assistent", "Sorry, dat begreep ik niet.", False),
+        ]
+        assert body["turns"][2]["id"] == asked and body["turns"][2]["time"] == "2026-11-24T08:03:30+00:00"
+        raw = await response.text()
+        assert "fien@example.nl" not in raw and "NL91ABNA0417164300" not in raw
+
+    run(fien_world, scenario)
+
+
+def test_the_conversation_of_something_that_is_no_customer_message_is_404(fien_world):
+    engine = sa.create_engine(fien_world.tracker_url)
+    with engine.connect() as connection:
+        bot_event = connection.execute(sa.text("SELECT min(id) FROM events WHERE type_name = 'bot'")).scalar_one()
+    engine.dispose()
+
+    async def scenario(client):
+        await logged_in(client, LEA)
+        for event_id in (bot_event, 999999):
+            status, body = await conversation(client, event_id)
+            assert status == 404 and body["error"] == NOT_FOUND
+        response = await client.get("/agent/api/review/abc/conversation")
+        assert response.status == 404
+
+    run(fien_world, scenario)
+
+
+def test_the_conversation_is_cut_to_the_last_texts_before_the_message(fien_world):
+    settings = replace(ReviewSettings.from_env(), db_url=fien_world.db_url)
+    inbox_ = ReviewInbox(settings)
+    try:
+        asked = fien_world.event_id(WHAT_NOW)
+        short = inbox_.conversation(asked, before=2, after=0)
+        assert [(turn.speaker, turn.text) for turn in short] == [
+            ("bot", f"Je betaling op {IBAN} is binnen."), ("user", f"en nu? mail me op {EMAIL}")]
+        first = inbox_.conversation(fien_world.event_id("hallo"))
+        assert [(turn.speaker, turn.text) for turn in first] == [("user", "hallo"), ("bot", "…")]
+    finally:
+        inbox_.close()

@@ -6,6 +6,8 @@
  * decision as POST /agent/api/review/{id} with the session's CSRF token (from the page's
  * <meta name="csrf-token">) in the X-CSRF-Token header. A refusal (a duplicate or a conflict with
  * the training data) is shown at the message; a message that left the inbox disappears.
+ * "Gesprek tonen" loads GET /agent/api/review/{id}/conversation: the masked texts that came before
+ * the message in its conversation, the message itself and the answers to it.
  *
  * Everything customers wrote goes into the page as textContent, never as HTML.
  */
@@ -55,6 +57,61 @@
     return typeof confidence === "number" ? Math.round(confidence * 100) + "%" : "?";
   }
 
+  // --- the conversation around a message ------------------------------------------------------------
+
+  function showConversation(box, data) {
+    clear(box);
+    var turns = data.turns || [];
+    if (!turns.length) {
+      box.appendChild(el("li", "muted", "Geen teksten gevonden in dit gesprek."));
+      return;
+    }
+    turns.forEach(function (turn) {
+      var line = el("li", "turn turn-" + turn.speaker + (turn.current ? " turn-current" : ""));
+      line.appendChild(el("span", "turn-who", turn.speaker_label));
+      line.appendChild(el("span", "turn-time muted", formatTime(turn.time)));
+      line.appendChild(el("span", "turn-text", turn.text));
+      box.appendChild(line);
+    });
+  }
+
+  function conversationToggle(message) {
+    var toggle = el("button", "button review-toggle", "Gesprek tonen");
+    toggle.type = "button";
+    var box = el("ol", "review-conversation");
+    box.id = "conversation-" + message.id;
+    box.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", box.id);
+    var loaded = false;
+    toggle.addEventListener("click", function () {
+      var open = box.hidden;
+      box.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? "Gesprek verbergen" : "Gesprek tonen";
+      if (!open || loaded) {
+        return;
+      }
+      loaded = true;
+      clear(box);
+      box.appendChild(el("li", "muted", "Gesprek laden…"));
+      api("GET", API + "/" + encodeURIComponent(message.id) + "/conversation").then(function (result) {
+        if (result.ok) {
+          showConversation(box, result.data);
+        } else {
+          loaded = false;
+          clear(box);
+          box.appendChild(el("li", "alert", failure(result, "Het gesprek kan nu niet worden geladen.")));
+        }
+      }).catch(function () {
+        loaded = false;
+        clear(box);
+        box.appendChild(el("li", "alert", "De server is niet bereikbaar. Probeer het zo nog eens."));
+      });
+    });
+    return { toggle: toggle, box: box };
+  }
+
   // --- one message ---------------------------------------------------------------------------------
 
   function intentSelect(message) {
@@ -82,7 +139,10 @@
     head.appendChild(el("span", "chip reason-" + message.reason, message.reason_label));
     head.appendChild(el("span", null, formatTime(message.time)));
     head.appendChild(el("span", "conversation", "gesprek " + message.conversation_id));
+    var conversation = conversationToggle(message);
+    head.appendChild(conversation.toggle);
     node.appendChild(head);
+    node.appendChild(conversation.box);
 
     node.appendChild(el("p", "review-text", message.text));
     if (message.masked) {
