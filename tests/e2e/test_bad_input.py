@@ -490,12 +490,12 @@ def test_socketio_garbage_frames_are_ignored_and_the_connection_goes_on(assistan
 
 
 def test_socketio_a_burst_on_one_session_is_limited(assistant):
-    """More than MAX_IN_PROCESS_PER_SENDER messages of one session at once: the rest are told to wait."""
+    """1,000 messages of one session at once: beyond MAX_IN_PROCESS_PER_SENDER they are told to wait."""
     async def scenario() -> tuple[int, int]:
         window = ChatWindow(assistant.url)
         await window.open()
         try:
-            for _ in range(30):
+            for _ in range(BURST):
                 SOCKET.sent += 1
                 await window.client.emit("user_uttered", {"message": "hoi", "session_id": window.session_id})
             answers: list[str] = []
@@ -509,7 +509,7 @@ def test_socketio_a_burst_on_one_session_is_limited(assistant):
             await window.close()
 
     waits, total = run(scenario())
-    assert waits >= 30 - 2 * MAX_IN_PROCESS_PER_SENDER and total > waits
+    assert waits >= BURST - 2 * MAX_IN_PROCESS_PER_SENDER and total > waits
 
 
 # --- the HTTP API's token ---------------------------------------------------------------------------
