@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
@@ -46,6 +45,7 @@ from bot.database import create_engine
 from bot.handoff import (ANSWERED, CLOSED, LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING, WITH_AGENT,
                          Entry, HandoffQueue, Message, QueueError)
 from bot.rasa_api import RasaClient, RasaUnavailable
+from bot.settings import load_settings
 
 if TYPE_CHECKING:
     from bot.webapp.app import WebConfig
@@ -507,11 +507,10 @@ async def api_close(request: web.Request) -> web.Response:
 # --- case lookup -----------------------------------------------------------------------------------
 
 CASE_STATUS_LABELS = {"open": "open", "closed": "gesloten"}
-LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M") if moment else "–"
+    return moment.astimezone(load_settings().tz).strftime("%d-%m-%Y %H:%M") if moment else "–"
 
 
 async def cases_page(request: web.Request) -> web.Response:
