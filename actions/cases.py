@@ -48,8 +48,9 @@ class ActionKlachtIndienen(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         now = clock.now()
         reference, events = _file("klacht", tracker)
-        dispatcher.utter_message(response="utter_klacht_ingediend", referentie=reference,
-                                 **complaint_path_values(now))
+        dispatcher.utter_message(
+            response="utter_klacht_ingediend", referentie=reference, **complaint_path_values(now)
+        )
         if is_staffed(now):
             dispatcher.utter_message(response="utter_klacht_medewerker_nu")
         return events

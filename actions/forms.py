@@ -21,8 +21,13 @@ from bot.form_fields import UNKNOWN
 MISSES_BEFORE_OFFER = 2
 
 
-def _check(slot: str, parse: Callable[[str], str | None], value: Any, dispatcher: CollectingDispatcher,
-           tracker: Tracker) -> dict[str, Any]:
+def _check(
+    slot: str,
+    parse: Callable[[str], str | None],
+    value: Any,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> dict[str, Any]:
     if value == UNKNOWN:
         return {slot: UNKNOWN, "missers": 0}
     parsed = parse(str(value)) if value is not None else None
@@ -40,16 +45,19 @@ class ValidateRetourForm(FormValidationAction):
     def name(self) -> str:
         return "validate_retour_form"
 
-    def validate_webshop(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain: dict) -> dict[str, Any]:
+    def validate_webshop(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         return _check("webshop", form_fields.webshop, value, dispatcher, tracker)
 
-    def validate_bestelnummer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: dict) -> dict[str, Any]:
+    def validate_bestelnummer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         return _check("bestelnummer", form_fields.order_number, value, dispatcher, tracker)
 
-    def validate_trackingnummer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: dict) -> dict[str, Any]:
+    def validate_trackingnummer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         return _check("trackingnummer", form_fields.tracking_number, value, dispatcher, tracker)
 
 
@@ -57,15 +65,17 @@ class ValidateKlachtForm(FormValidationAction):
     def name(self) -> str:
         return "validate_klacht_form"
 
-    def validate_klacht_omschrijving(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                     domain: dict) -> dict[str, Any]:
+    def validate_klacht_omschrijving(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") is None:
             # Filled from the opening message: too short just means "ask for it", not a miss.
             return {"klacht_omschrijving": form_fields.complaint(str(value or ""))}
         return _check("klacht_omschrijving", form_fields.complaint, value, dispatcher, tracker)
 
-    def validate_klacht_betreft(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: dict) -> dict[str, Any]:
+    def validate_klacht_betreft(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         return _check("klacht_betreft", form_fields.complaint_subject, value, dispatcher, tracker)
 
 
@@ -77,7 +87,9 @@ class ActionRetourStart(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         given = {slot: tracker.get_slot(slot) for slot in CASE_FIELDS["retour"]}
-        dispatcher.utter_message(response=f"utter_retour_start_{len(form_fields.missing_return_fields(given))}")
+        dispatcher.utter_message(
+            response=f"utter_retour_start_{len(form_fields.missing_return_fields(given))}"
+        )
         return []
 
 

@@ -27,8 +27,18 @@ from bot.hours import default_calendar
 from bot.settings import load_settings
 
 FORM = "handoff_form"
-NOT_A_REASON = {"medewerker_spreken", "bevestigen", "ontkennen", "nlu_fallback", "annuleren", "overslaan",
-                "begroeten", "bedanken", "afscheid", "bot_vraag"}
+NOT_A_REASON = {
+    "medewerker_spreken",
+    "bevestigen",
+    "ontkennen",
+    "nlu_fallback",
+    "annuleren",
+    "overslaan",
+    "begroeten",
+    "bedanken",
+    "afscheid",
+    "bot_vraag",
+}
 CONTEXT_SLOTS = ("webshop", "bestelnummer", "trackingnummer", "klacht_betreft", "case_referentie")
 # handoff_modus once a live wait has become a question after closing time (the form then ends).
 LEFT_AT_CLOSING = "na_sluiting"
@@ -70,8 +80,12 @@ def messages_since_handoff(tracker: Tracker) -> str:
 
 
 def _end_events() -> list:
-    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("handoff_bericht", None),
-            SlotSet("handoff_modus", None)]
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet("handoff_bericht", None),
+        SlotSet("handoff_modus", None),
+    ]
 
 
 class ActionMedewerker(Action):
@@ -85,24 +99,36 @@ class ActionMedewerker(Action):
             start, _ = calendar.staffed_window(now)
             dispatcher.utter_message(response="utter_medewerker_gesloten", terug=format_moment(start, now))
             return [SlotSet("handoff_modus", OFFLINE), FollowupAction(FORM)]
-        entry = queue().enqueue(tracker.sender_id, tracker.get_latest_input_channel() or "onbekend",
-                                handoff_reason(tracker), handoff_details(tracker), LIVE)
+        entry = queue().enqueue(
+            tracker.sender_id,
+            tracker.get_latest_input_channel() or "onbekend",
+            handoff_reason(tracker),
+            handoff_details(tracker),
+            LIVE,
+        )
         position = max(queue().position(entry.id), 1)
         settings = load_settings().handoff
         agents = agent_store().online_count(timedelta(seconds=settings.agent_online_seconds))
         handling = queue().average_handling(timedelta(minutes=settings.default_handling_minutes))
-        dispatcher.utter_message(response="utter_medewerker_wachtrij", positie=position,
-                                 wachttijd=format_wait(estimated_wait(position, agents, handling)))
-        return [SlotSet("handoff_modus", LIVE), SlotSet("handoff_referentie", entry.reference),
-                FollowupAction(FORM)]
+        dispatcher.utter_message(
+            response="utter_medewerker_wachtrij",
+            positie=position,
+            wachttijd=format_wait(estimated_wait(position, agents, handling)),
+        )
+        return [
+            SlotSet("handoff_modus", LIVE),
+            SlotSet("handoff_referentie", entry.reference),
+            FollowupAction(FORM),
+        ]
 
 
 class ValidateHandoffForm(FormValidationAction):
     def name(self) -> str:
         return "validate_handoff_form"
 
-    def validate_handoff_bericht(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: dict[str, Any]) -> dict[str, Any]:
+    def validate_handoff_bericht(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         """Live: keep listening while the agent has the conversation. Offline: take the question."""
         text = str(value or "").strip()
         if tracker.get_slot("handoff_modus") != OFFLINE:
@@ -124,8 +150,11 @@ class ValidateHandoffForm(FormValidationAction):
         moved = queue().move_offline(entry.id, question)
         if moved is None:  # an agent took it just now
             return {"handoff_bericht": None}
-        return {"handoff_bericht": question, "handoff_modus": LEFT_AT_CLOSING,
-                "handoff_referentie": moved.reference}
+        return {
+            "handoff_bericht": question,
+            "handoff_modus": LEFT_AT_CLOSING,
+            "handoff_referentie": moved.reference,
+        }
 
 
 class ActionAskHandoffBericht(Action):
@@ -151,20 +180,28 @@ class ActionHandoffVastleggen(Action):
         if tracker.get_slot("handoff_modus") == LEFT_AT_CLOSING:
             now = clock.now()
             start, _ = default_calendar().staffed_window(now)
-            dispatcher.utter_message(response="utter_handoff_na_sluiting",
-                                     referentie=tracker.get_slot("handoff_referentie"),
-                                     terug=format_moment(start, now))
+            dispatcher.utter_message(
+                response="utter_handoff_na_sluiting",
+                referentie=tracker.get_slot("handoff_referentie"),
+                terug=format_moment(start, now),
+            )
             return _end_events()
         if tracker.get_slot("handoff_modus") != OFFLINE:
             dispatcher.utter_message(response="utter_handoff_voorbij")
             return _end_events()
         details = {**handoff_details(tracker), "vraag": tracker.get_slot("handoff_bericht")}
-        entry = queue().enqueue(tracker.sender_id, tracker.get_latest_input_channel() or "onbekend",
-                                handoff_reason(tracker), details, OFFLINE)
+        entry = queue().enqueue(
+            tracker.sender_id,
+            tracker.get_latest_input_channel() or "onbekend",
+            handoff_reason(tracker),
+            details,
+            OFFLINE,
+        )
         now = clock.now()
         start, _ = default_calendar().staffed_window(now)
-        dispatcher.utter_message(response="utter_handoff_vastgelegd", referentie=entry.reference,
-                                 terug=format_moment(start, now))
+        dispatcher.utter_message(
+            response="utter_handoff_vastgelegd", referentie=entry.reference, terug=format_moment(start, now)
+        )
         return [*_end_events(), SlotSet("handoff_referentie", entry.reference)]
 
 

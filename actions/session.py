@@ -22,10 +22,16 @@ class ActionSessionStart(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         events: list = [SessionStarted()]
-        events += [SlotSet(name, value) for name, value in tracker.slots.items()
-                   if value is not None and name not in ("requested_slot", "handoff_bericht")]
+        events += [
+            SlotSet(name, value)
+            for name, value in tracker.slots.items()
+            if value is not None and name not in ("requested_slot", "handoff_bericht")
+        ]
         if queue().live_entry(tracker.sender_id) is not None:
-            events += [SlotSet("handoff_modus", LIVE), ActiveLoop(FORM),
-                       SlotSet("requested_slot", "handoff_bericht")]
+            events += [
+                SlotSet("handoff_modus", LIVE),
+                ActiveLoop(FORM),
+                SlotSet("requested_slot", "handoff_bericht"),
+            ]
         events.append(ActionExecuted("action_listen"))
         return events

@@ -74,8 +74,15 @@ class SessionStore:
         expires = now + SESSION_LIFETIME
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.delete(SessionRecord).where(SessionRecord.expires_at <= now))
-            session.add(SessionRecord(token_hash=_hash(token), username=username, csrf_token=csrf,
-                                      created_at=now, expires_at=expires))
+            session.add(
+                SessionRecord(
+                    token_hash=_hash(token),
+                    username=username,
+                    csrf_token=csrf,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
         return AgentSession(token, username, csrf, expires)
 
     def get(self, token: str | None, now: datetime | None = None) -> AgentSession | None:
@@ -107,8 +114,9 @@ class SessionStore:
         """Counts a failure; returns the end of the lock when this failure locked the name."""
         now, key = utc(now), _name_key(username)
         with sa.orm.Session(self.engine) as session, session.begin():
-            session.execute(sa.delete(LoginFailureRecord).where(
-                LoginFailureRecord.last_failure_at < now - FAILURE_MEMORY))
+            session.execute(
+                sa.delete(LoginFailureRecord).where(LoginFailureRecord.last_failure_at < now - FAILURE_MEMORY)
+            )
             record = session.get(LoginFailureRecord, key, with_for_update=True)
             if record is None:
                 record = LoginFailureRecord(username=key, failures=0, last_failure_at=now)

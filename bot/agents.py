@@ -69,14 +69,17 @@ class AgentStore:
     def __init__(self, url: str | None = None, engine: sa.engine.Engine | None = None) -> None:
         self.engine = engine or create_engine(url)
 
-    def add(self, username: str, password: str, display_name: str | None = None,
-            role: str = AGENT) -> Agent:
+    def add(self, username: str, password: str, display_name: str | None = None, role: str = AGENT) -> Agent:
         username, password = check_username(username), check_password(password)
         if role not in ROLES:
             raise AccountError(f"Onbekende rol {role!r}; kies uit {', '.join(ROLES)}.")
         hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
-        record = AgentRecord(username=username, display_name=(display_name or username).strip()[:80],
-                             password_hash=hashed, role=role)
+        record = AgentRecord(
+            username=username,
+            display_name=(display_name or username).strip()[:80],
+            password_hash=hashed,
+            role=role,
+        )
         try:
             with sa.orm.Session(self.engine) as session, session.begin():
                 session.add(record)
@@ -88,16 +91,20 @@ class AgentStore:
     def set_password(self, username: str, password: str) -> None:
         hashed = bcrypt.hashpw(check_password(password).encode("utf-8"), bcrypt.gensalt()).decode("ascii")
         with sa.orm.Session(self.engine) as session, session.begin():
-            updated = session.execute(sa.update(AgentRecord).filter_by(username=check_username(username))
-                                      .values(password_hash=hashed)).rowcount
+            updated = session.execute(
+                sa.update(AgentRecord)
+                .filter_by(username=check_username(username))
+                .values(password_hash=hashed)
+            ).rowcount
         if not updated:
             raise AccountError(f"Er is geen account {username!r}.")
 
     def authenticate(self, username: str, password: str) -> Agent | None:
         """The agent when the password is right; None otherwise (the same for unknown names)."""
         with sa.orm.Session(self.engine) as session:
-            record = session.scalars(sa.select(AgentRecord).filter_by(
-                username=username.strip().lower())).first()
+            record = session.scalars(
+                sa.select(AgentRecord).filter_by(username=username.strip().lower())
+            ).first()
         stored = record.password_hash.encode("ascii") if record else _UNKNOWN_USER_HASH
         matches = bcrypt.checkpw(password.encode("utf-8")[:72], stored)
         return Agent(record.username, record.display_name, record.role) if record and matches else None
@@ -115,8 +122,10 @@ class AgentStore:
         """Agents whose console was open within `within` before `now`."""
         since = utc(now) - within
         with sa.orm.Session(self.engine) as session:
-            return int(session.scalar(sa.select(sa.func.count(AgentRecord.id))
-                                      .where(AgentRecord.last_seen >= since)) or 0)
+            return int(
+                session.scalar(sa.select(sa.func.count(AgentRecord.id)).where(AgentRecord.last_seen >= since))
+                or 0
+            )
 
 
 # Checked against when the name is unknown, so a wrong name takes as long as a wrong password.

@@ -55,8 +55,15 @@ class Case:
 
 
 def _as_case(record: CaseRecord) -> Case:
-    return Case(record.reference, record.case_type, record.conversation_id, dict(record.fields),
-                record.status, from_stored(record.created_at), from_stored(record.closed_at))
+    return Case(
+        record.reference,
+        record.case_type,
+        record.conversation_id,
+        dict(record.fields),
+        record.status,
+        from_stored(record.created_at),
+        from_stored(record.closed_at),
+    )
 
 
 def new_reference(case_type: str) -> str:
@@ -64,8 +71,7 @@ def new_reference(case_type: str) -> str:
     return f"{PREFIX_BY_TYPE[case_type]}-{code}"
 
 
-REFERENCE_PATTERN = re.compile(
-    rf"(?:{'|'.join(PREFIX_BY_TYPE.values())})-[{REFERENCE_ALPHABET}]{{6}}")
+REFERENCE_PATTERN = re.compile(rf"(?:{'|'.join(PREFIX_BY_TYPE.values())})-[{REFERENCE_ALPHABET}]{{6}}")
 
 
 def parse_reference(text: str) -> str | None:
@@ -78,8 +84,9 @@ class CaseStore:
     def __init__(self, url: str | None = None) -> None:
         self.engine = create_engine(url)
 
-    def create(self, case_type: str, conversation_id: str, fields: dict[str, Any],
-               now: datetime | None = None) -> Case:
+    def create(
+        self, case_type: str, conversation_id: str, fields: dict[str, Any], now: datetime | None = None
+    ) -> Case:
         """Files a case under a new unique reference; only the fields of its type are kept."""
         if case_type not in CASE_FIELDS:
             raise ValueError(f"unknown case type {case_type!r}")
@@ -88,9 +95,14 @@ class CaseStore:
             if isinstance(kept[name], str):
                 kept[name] = mask(kept[name])
         for _ in range(MAX_REFERENCE_TRIES):
-            record = CaseRecord(reference=new_reference(case_type), case_type=case_type,
-                                conversation_id=conversation_id, fields=kept, status="open",
-                                created_at=utc(now))
+            record = CaseRecord(
+                reference=new_reference(case_type),
+                case_type=case_type,
+                conversation_id=conversation_id,
+                fields=kept,
+                status="open",
+                created_at=utc(now),
+            )
             try:
                 with sa.orm.Session(self.engine) as session, session.begin():
                     session.add(record)
@@ -112,16 +124,28 @@ class CaseStore:
 
     def close(self, reference: str, now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
-            session.execute(sa.update(CaseRecord).filter_by(reference=reference)
-                            .values(status="closed", closed_at=utc(now)))
+            session.execute(
+                sa.update(CaseRecord)
+                .filter_by(reference=reference)
+                .values(status="closed", closed_at=utc(now))
+            )
 
-    def close_handed_over(self, conversation_id: str, until: datetime, now: datetime | None = None) -> list[str]:
+    def close_handed_over(
+        self, conversation_id: str, until: datetime, now: datetime | None = None
+    ) -> list[str]:
         """Closes the conversation's open cases filed up to `until` (when a handoff was queued: the
         cases the agent got with it), so that retention can delete them; returns their references."""
         with sa.orm.Session(self.engine) as session, session.begin():
-            query = sa.select(CaseRecord).where(
-                CaseRecord.conversation_id == conversation_id, CaseRecord.status == "open",
-                CaseRecord.created_at <= utc(until)).order_by(CaseRecord.id).with_for_update()
+            query = (
+                sa.select(CaseRecord)
+                .where(
+                    CaseRecord.conversation_id == conversation_id,
+                    CaseRecord.status == "open",
+                    CaseRecord.created_at <= utc(until),
+                )
+                .order_by(CaseRecord.id)
+                .with_for_update()
+            )
             records = list(session.scalars(query))
             for record in records:
                 record.status, record.closed_at = "closed", utc(now)
@@ -133,8 +157,9 @@ class CaseStore:
             raise ValueError(f"retention must be at least 1 day, not {retention_days}")
         cutoff = utc(now) - timedelta(days=retention_days)
         with sa.orm.Session(self.engine) as session, session.begin():
-            result = session.execute(sa.delete(CaseRecord).where(
-                CaseRecord.status == "closed", CaseRecord.closed_at < cutoff))
+            result = session.execute(
+                sa.delete(CaseRecord).where(CaseRecord.status == "closed", CaseRecord.closed_at < cutoff)
+            )
             return result.rowcount
 
 
@@ -154,7 +179,9 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m bot.cases", description="Case store maintenance")
     parser.add_argument("command", choices=["purge"])
-    parser.add_argument("--days", type=_retention_days, help="retention in days, at least 1 (default: klantenservice.yml)")
+    parser.add_argument(
+        "--days", type=_retention_days, help="retention in days, at least 1 (default: klantenservice.yml)"
+    )
     args = parser.parse_args(argv)
     days = args.days if args.days is not None else load_settings().cases.retention_days
     print(f"Deleted {CaseStore().purge_closed(days)} closed cases older than {days} days")

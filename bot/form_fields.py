@@ -13,12 +13,16 @@ from bot.entity_shapes import ORDER_NUMBER, TRACKING_NUMBERS, carrier_of
 from bot.webshops import known_webshops
 
 UNKNOWN = "onbekend"
-_FILLER = re.compile(r"\b(het|is|de|bij|van|was|webshop|winkel|site|besteld|bestelling|nummer|mijn|ik|heb|"
-                     r"bestelnummer|ordernummer|order|trackingnummer|trackingcode|track|tracking|code|dat|die)\b",
-                     re.IGNORECASE)
+_FILLER = re.compile(
+    r"\b(het|is|de|bij|van|was|webshop|winkel|site|besteld|bestelling|nummer|mijn|ik|heb|"
+    r"bestelnummer|ordernummer|order|trackingnummer|trackingcode|track|tracking|code|dat|die)\b",
+    re.IGNORECASE,
+)
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}\.(nl|be|com|de|eu|shop|net|org)$", re.IGNORECASE)
 _NAME = re.compile(r"^[^\W\d_][\w&'.\- ]{1,39}$")
-_NOT_A_SHOP = re.compile(r"\b(weet|idee|geen|nee|ja|niks|niets|iets|online|internet|vergeten)\b", re.IGNORECASE)
+_NOT_A_SHOP = re.compile(
+    r"\b(weet|idee|geen|nee|ja|niks|niets|iets|online|internet|vergeten)\b", re.IGNORECASE
+)
 
 
 def _dutch_stop_words() -> frozenset[str]:
@@ -33,13 +37,66 @@ def _dutch_stop_words() -> frozenset[str]:
 
 
 # An answer made only of these words is small talk, a date or a question word, not a shop's name.
-_COMMON_WORDS = _dutch_stop_words() | frozenset(WEEKDAYS) | frozenset(MONTHS) | frozenset((
-    "hoi", "hoii", "hallo", "hey", "hee", "hi", "hello", "dag", "doei", "goedemorgen", "goedemiddag",
-    "goedenavond", "goedenacht", "morgen", "middag", "avond", "nacht", "ochtend", "vandaag", "gisteren",
-    "eergisteren", "overmorgen", "vanochtend", "vanmiddag", "vanavond", "week", "weekend", "maand", "jaar",
-    "ok", "oke", "oké", "okay", "prima", "top", "goed", "bedankt", "dank", "dankje", "dankjewel", "thanks",
-    "sorry", "help", "hulp", "vraag", "klacht", "retour", "pakket", "bestelling", "factuur", "test",
-))
+_COMMON_WORDS = (
+    _dutch_stop_words()
+    | frozenset(WEEKDAYS)
+    | frozenset(MONTHS)
+    | frozenset(
+        (
+            "hoi",
+            "hoii",
+            "hallo",
+            "hey",
+            "hee",
+            "hi",
+            "hello",
+            "dag",
+            "doei",
+            "goedemorgen",
+            "goedemiddag",
+            "goedenavond",
+            "goedenacht",
+            "morgen",
+            "middag",
+            "avond",
+            "nacht",
+            "ochtend",
+            "vandaag",
+            "gisteren",
+            "eergisteren",
+            "overmorgen",
+            "vanochtend",
+            "vanmiddag",
+            "vanavond",
+            "week",
+            "weekend",
+            "maand",
+            "jaar",
+            "ok",
+            "oke",
+            "oké",
+            "okay",
+            "prima",
+            "top",
+            "goed",
+            "bedankt",
+            "dank",
+            "dankje",
+            "dankjewel",
+            "thanks",
+            "sorry",
+            "help",
+            "hulp",
+            "vraag",
+            "klacht",
+            "retour",
+            "pakket",
+            "bestelling",
+            "factuur",
+            "test",
+        )
+    )
+)
 # A word that is only a run of neighbouring keys ("asdf", "qwer") is a keyboard test, not a name.
 _KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 # Words that say *that* someone complains, not *what* about; a complaint needs more than these.
@@ -129,7 +186,17 @@ def complaint_subject(answer: str) -> str | None:
     if number:
         return number
     text = _words(answer).lower()
-    if text in {"geen", "nee", "niet", "geen nummer", "heb ik niet", "weet ik niet", "n.v.t.", "nvt", UNKNOWN}:
+    if text in {
+        "geen",
+        "nee",
+        "niet",
+        "geen nummer",
+        "heb ik niet",
+        "weet ik niet",
+        "n.v.t.",
+        "nvt",
+        UNKNOWN,
+    }:
         return UNKNOWN
     return _words(answer)[:200] if len(text) >= 3 else None
 
@@ -139,5 +206,8 @@ RETURN_FIELDS = {"webshop": webshop, "bestelnummer": order_number, "trackingnumm
 
 def missing_return_fields(given: dict[str, str | None]) -> list[str]:
     """The return form's fields that `given` (slot values) does not answer yet, in the form's order."""
-    return [name for name, parse in RETURN_FIELDS.items()
-            if not given.get(name) or (given[name] != UNKNOWN and parse(str(given[name])) is None)]
+    return [
+        name
+        for name, parse in RETURN_FIELDS.items()
+        if not given.get(name) or (given[name] != UNKNOWN and parse(str(given[name])) is None)
+    ]

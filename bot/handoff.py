@@ -13,9 +13,10 @@ offline. An entry goes waiting -> with_agent -> (answered) -> closed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -73,10 +74,13 @@ class MessageRecord(Base):
     delivery_token = sa.Column(sa.String(24), index=True)
 
 
-_ANY_UNDELIVERED = (sa.select(MessageRecord.id)
-                    .where(MessageRecord.conversation_id == sa.bindparam("conversation_id"),
-                           MessageRecord.delivered_at.is_(None))
-                    .limit(1))
+_ANY_UNDELIVERED = (
+    sa.select(MessageRecord.id)
+    .where(
+        MessageRecord.conversation_id == sa.bindparam("conversation_id"), MessageRecord.delivered_at.is_(None)
+    )
+    .limit(1)
+)
 
 
 class PresenceRecord(Base):
@@ -124,15 +128,34 @@ class Message:
 
 
 def _as_entry(record: EntryRecord) -> Entry:
-    return Entry(record.id, record.reference, record.conversation_id, record.channel, record.mode,
-                 record.reason, dict(record.details or {}), record.status, record.agent,
-                 record.closed_by, from_stored(record.queued_at), from_stored(record.claimed_at),
-                 from_stored(record.answered_at), from_stored(record.closed_at))
+    return Entry(
+        record.id,
+        record.reference,
+        record.conversation_id,
+        record.channel,
+        record.mode,
+        record.reason,
+        dict(record.details or {}),
+        record.status,
+        record.agent,
+        record.closed_by,
+        from_stored(record.queued_at),
+        from_stored(record.claimed_at),
+        from_stored(record.answered_at),
+        from_stored(record.closed_at),
+    )
 
 
 def _as_message(record: MessageRecord) -> Message:
-    return Message(record.id, record.entry_id, record.conversation_id, record.author, record.text,
-                   from_stored(record.created_at), from_stored(record.delivered_at))
+    return Message(
+        record.id,
+        record.entry_id,
+        record.conversation_id,
+        record.author,
+        record.text,
+        from_stored(record.created_at),
+        from_stored(record.delivered_at),
+    )
 
 
 def new_reference() -> str:
@@ -145,8 +168,15 @@ class HandoffQueue:
 
     # --- the customer's side ----------------------------------------------------------------------
 
-    def enqueue(self, conversation_id: str, channel: str, reason: str, details: dict[str, Any],
-                mode: str = LIVE, now: datetime | None = None) -> Entry:
+    def enqueue(
+        self,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        details: dict[str, Any],
+        mode: str = LIVE,
+        now: datetime | None = None,
+    ) -> Entry:
         """Queues a conversation; a conversation already in the live queue keeps its place."""
         if mode not in (LIVE, OFFLINE):
             raise ValueError(f"unknown mode {mode!r}")
@@ -160,9 +190,16 @@ class HandoffQueue:
                 taken = session.scalar(sa.select(EntryRecord.id).filter_by(reference=reference))
                 if taken is None:
                     break
-            record = EntryRecord(reference=reference, conversation_id=conversation_id,
-                                 channel=channel or "onbekend", mode=mode, reason=reason,
-                                 details=details, status=WAITING, queued_at=utc(now))
+            record = EntryRecord(
+                reference=reference,
+                conversation_id=conversation_id,
+                channel=channel or "onbekend",
+                mode=mode,
+                reason=reason,
+                details=details,
+                status=WAITING,
+                queued_at=utc(now),
+            )
             session.add(record)
             session.flush()
             return _as_entry(record)
@@ -175,10 +212,12 @@ class HandoffQueue:
 
     @staticmethod
     def _open_live(session: sa.orm.Session, conversation_id: str) -> EntryRecord | None:
-        query = (sa.select(EntryRecord)
-                 .filter_by(conversation_id=conversation_id, mode=LIVE)
-                 .where(EntryRecord.status.in_((WAITING, WITH_AGENT)))
-                 .order_by(EntryRecord.id.desc()))
+        query = (
+            sa.select(EntryRecord)
+            .filter_by(conversation_id=conversation_id, mode=LIVE)
+            .where(EntryRecord.status.in_((WAITING, WITH_AGENT)))
+            .order_by(EntryRecord.id.desc())
+        )
         return session.scalars(query).first()
 
     def position(self, entry_id: int) -> int:
@@ -187,9 +226,11 @@ class HandoffQueue:
             record = session.get(EntryRecord, entry_id)
             if record is None or record.status != WAITING:
                 return 0
-            ahead = session.scalar(sa.select(sa.func.count(EntryRecord.id)).where(
-                EntryRecord.mode == LIVE, EntryRecord.status == WAITING,
-                EntryRecord.id < record.id))
+            ahead = session.scalar(
+                sa.select(sa.func.count(EntryRecord.id)).where(
+                    EntryRecord.mode == LIVE, EntryRecord.status == WAITING, EntryRecord.id < record.id
+                )
+            )
             return int(ahead) + 1
 
     def leave(self, conversation_id: str, now: datetime | None = None) -> Entry | None:
@@ -232,8 +273,11 @@ class HandoffQueue:
     def open_entries(self) -> list[Entry]:
         """Everything an agent may still have to do, oldest first."""
         with sa.orm.Session(self.engine) as session:
-            query = (sa.select(EntryRecord).where(EntryRecord.status.in_(OPEN_STATUSES))
-                     .order_by(EntryRecord.queued_at, EntryRecord.id))
+            query = (
+                sa.select(EntryRecord)
+                .where(EntryRecord.status.in_(OPEN_STATUSES))
+                .order_by(EntryRecord.queued_at, EntryRecord.id)
+            )
             return [_as_entry(record) for record in session.scalars(query)]
 
     def for_conversation(self, conversation_id: str) -> list[Entry]:
@@ -258,8 +302,7 @@ class HandoffQueue:
                 raise AlreadyTaken(f"Dit gesprek is al opgepakt door {record.agent}.")
             return _as_entry(record)
 
-    def add_agent_message(self, entry_id: int, agent: str, text: str,
-                          now: datetime | None = None) -> Message:
+    def add_agent_message(self, entry_id: int, agent: str, text: str, now: datetime | None = None) -> Message:
         """Records an agent's answer for delivery; only the agent who has the entry may answer."""
         text = text.strip()
         if not text:
@@ -270,8 +313,13 @@ class HandoffQueue:
             record = self._agents_entry(session, entry_id, agent)
             if record.mode == OFFLINE and record.status == WITH_AGENT:
                 record.status, record.answered_at = ANSWERED, utc(now)
-            message = MessageRecord(entry_id=record.id, conversation_id=record.conversation_id,
-                                    author=agent, text=text, created_at=utc(now))
+            message = MessageRecord(
+                entry_id=record.id,
+                conversation_id=record.conversation_id,
+                author=agent,
+                text=text,
+                created_at=utc(now),
+            )
             session.add(message)
             session.flush()
             return _as_message(message)
@@ -284,16 +332,25 @@ class HandoffQueue:
             session.flush()
             return _as_entry(record)
 
-    def hold_for_delivery(self, entry_id: int, texts: Iterable[str], author: str = BOT_AUTHOR,
-                          now: datetime | None = None) -> list[Message]:
+    def hold_for_delivery(
+        self, entry_id: int, texts: Iterable[str], author: str = BOT_AUTHOR, now: datetime | None = None
+    ) -> list[Message]:
         """Keeps messages said in the entry's conversation (the assistant's goodbye after an agent
         closed it) until the customer's channel can hand them over, like an agent's answer."""
         with sa.orm.Session(self.engine) as session, session.begin():
             record = session.get(EntryRecord, entry_id)
             if record is None:
                 raise QueueError("Dit gesprek bestaat niet (meer).")
-            messages = [MessageRecord(entry_id=record.id, conversation_id=record.conversation_id,
-                                      author=author, text=text, created_at=utc(now)) for text in texts]
+            messages = [
+                MessageRecord(
+                    entry_id=record.id,
+                    conversation_id=record.conversation_id,
+                    author=author,
+                    text=text,
+                    created_at=utc(now),
+                )
+                for text in texts
+            ]
             session.add_all(messages)
             session.flush()
             return [_as_message(message) for message in messages]
@@ -315,7 +372,9 @@ class HandoffQueue:
 
     def messages(self, conversation_id: str) -> list[Message]:
         with sa.orm.Session(self.engine) as session:
-            query = sa.select(MessageRecord).filter_by(conversation_id=conversation_id).order_by(MessageRecord.id)
+            query = (
+                sa.select(MessageRecord).filter_by(conversation_id=conversation_id).order_by(MessageRecord.id)
+            )
             return [_as_message(record) for record in session.scalars(query)]
 
     def take_undelivered(self, conversation_id: str, now: datetime | None = None) -> list[Message]:
@@ -327,10 +386,11 @@ class HandoffQueue:
                 return []  # every REST message asks: a read, not a write, when nothing waits
         token = secrets.token_hex(12)
         with sa.orm.Session(self.engine) as session, session.begin():
-            session.execute(sa.update(MessageRecord)
-                            .where(MessageRecord.conversation_id == conversation_id,
-                                   MessageRecord.delivered_at.is_(None))
-                            .values(delivered_at=utc(now), delivery_token=token))
+            session.execute(
+                sa.update(MessageRecord)
+                .where(MessageRecord.conversation_id == conversation_id, MessageRecord.delivered_at.is_(None))
+                .values(delivered_at=utc(now), delivery_token=token)
+            )
             query = sa.select(MessageRecord).filter_by(delivery_token=token).order_by(MessageRecord.id)
             return [_as_message(record) for record in session.scalars(query)]
 
@@ -339,23 +399,36 @@ class HandoffQueue:
         if not ids:
             return
         with sa.orm.Session(self.engine) as session, session.begin():
-            session.execute(sa.update(MessageRecord).where(
-                MessageRecord.id.in_(ids), MessageRecord.delivered_at.is_(None)).values(delivered_at=utc(now)))
+            session.execute(
+                sa.update(MessageRecord)
+                .where(MessageRecord.id.in_(ids), MessageRecord.delivered_at.is_(None))
+                .values(delivered_at=utc(now))
+            )
 
-    def set_presence(self, conversation_id: str, socket_id: str, online: bool,
-                     now: datetime | None = None) -> None:
+    def set_presence(
+        self, conversation_id: str, socket_id: str, online: bool, now: datetime | None = None
+    ) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
             record = session.get(PresenceRecord, conversation_id)
             if record is None:
-                session.add(PresenceRecord(conversation_id=conversation_id, socket_id=socket_id,
-                                           online=online, updated_at=utc(now)))
+                session.add(
+                    PresenceRecord(
+                        conversation_id=conversation_id,
+                        socket_id=socket_id,
+                        online=online,
+                        updated_at=utc(now),
+                    )
+                )
             else:
                 record.socket_id, record.online, record.updated_at = socket_id, online, utc(now)
 
     def socket_closed(self, socket_id: str, now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
-            session.execute(sa.update(PresenceRecord).filter_by(socket_id=socket_id)
-                            .values(online=False, updated_at=utc(now)))
+            session.execute(
+                sa.update(PresenceRecord)
+                .filter_by(socket_id=socket_id)
+                .values(online=False, updated_at=utc(now))
+            )
 
     def is_online(self, conversation_id: str) -> bool:
         with sa.orm.Session(self.engine) as session:
@@ -367,10 +440,16 @@ class HandoffQueue:
     def average_handling(self, default: timedelta) -> timedelta:
         """Mean time agents spent on the last closed live conversations; `default` without history."""
         with sa.orm.Session(self.engine) as session:
-            query = (sa.select(EntryRecord.claimed_at, EntryRecord.closed_at)
-                     .where(EntryRecord.mode == LIVE, EntryRecord.status == CLOSED,
-                            EntryRecord.claimed_at.is_not(None))
-                     .order_by(EntryRecord.closed_at.desc()).limit(HANDLING_HISTORY))
+            query = (
+                sa.select(EntryRecord.claimed_at, EntryRecord.closed_at)
+                .where(
+                    EntryRecord.mode == LIVE,
+                    EntryRecord.status == CLOSED,
+                    EntryRecord.claimed_at.is_not(None),
+                )
+                .order_by(EntryRecord.closed_at.desc())
+                .limit(HANDLING_HISTORY)
+            )
             spans = [from_stored(closed) - from_stored(claimed) for claimed, closed in session.execute(query)]
         spans = [span for span in spans if span > timedelta(0)]
         return sum(spans, timedelta(0)) / len(spans) if spans else default

@@ -42,10 +42,11 @@ import math
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -70,7 +71,8 @@ _UTC = timezone.utc
 # Rasa's SQLTrackerStore table, only as far as it is read here (its definition stays Rasa's).
 _tracker_metadata = sa.MetaData()
 EVENTS = sa.Table(
-    "events", _tracker_metadata,
+    "events",
+    _tracker_metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255)),
     sa.Column("type_name", sa.String(255)),
@@ -84,18 +86,26 @@ _ACTION = sa.literal_column("'action'")
 _HANDOFF = sa.literal_column(f"'{HANDOFF_ACTION}'")
 # Partial (customer messages only, handoff requests only) and covering: every figure is read from an
 # index alone.
-TRACKER_INDEX = ("ix_events_insight", 'events (type_name, "timestamp", sender_id, intent_name, id) '
-                                      "WHERE type_name = 'user'")
-HANDOFF_INDEX = ("ix_events_handoff", 'events (type_name, action_name, "timestamp", sender_id) '
-                                      f"WHERE type_name = 'action' AND action_name = '{HANDOFF_ACTION}'")
-STORE_INDEXES = (("ix_handoff_queue_queued_at", "handoff_queue (queued_at)"),
-                 ("ix_cases_created_at", "cases (created_at)"))
+TRACKER_INDEX = (
+    "ix_events_insight",
+    "events (type_name, \"timestamp\", sender_id, intent_name, id) WHERE type_name = 'user'",
+)
+HANDOFF_INDEX = (
+    "ix_events_handoff",
+    'events (type_name, action_name, "timestamp", sender_id) '
+    f"WHERE type_name = 'action' AND action_name = '{HANDOFF_ACTION}'",
+)
+STORE_INDEXES = (
+    ("ix_handoff_queue_queued_at", "handoff_queue (queued_at)"),
+    ("ix_cases_created_at", "cases (created_at)"),
+)
 QUEUE, CASES = EntryRecord.__table__, CaseRecord.__table__
 
 Grid = tuple[tuple[int, ...], ...]  # 7 weekdays (Monday first) x 24 hours
 
 
 # --- the figures --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -158,11 +168,17 @@ class Figures:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types, for scripts (`--json`)."""
         data = asdict(self)
-        data.update(start=self.start.isoformat(), end=self.end.isoformat(), cases=dict(self.cases),
-                    top_intents=dict(self.top_intents), containment=self.containment,
-                    fallback_rate=self.fallback_rate, out_of_scope_rate=self.out_of_scope_rate,
-                    demand=[list(day) for day in self.demand],
-                    staffed_minutes=[list(day) for day in self.staffed_minutes])
+        data.update(
+            start=self.start.isoformat(),
+            end=self.end.isoformat(),
+            cases=dict(self.cases),
+            top_intents=dict(self.top_intents),
+            containment=self.containment,
+            fallback_rate=self.fallback_rate,
+            out_of_scope_rate=self.out_of_scope_rate,
+            demand=[list(day) for day in self.demand],
+            staffed_minutes=[list(day) for day in self.staffed_minutes],
+        )
         return data
 
     def to_rows(self) -> list[tuple[str, str, Any]]:
@@ -184,33 +200,48 @@ def _summary_rows(f: Figures) -> list[tuple[str, str, Any]]:
         ("out_of_scope_rate", "Aandeel buiten het onderwerp", f.out_of_scope_rate),
         ("handoffs_live", "Vragen om een medewerker tijdens openingstijden", f.handoffs_live),
         ("handoffs_offline", "Vragen om een medewerker buiten openingstijden", f.handoffs_offline),
-        ("offline_questions", "Vragen achtergelaten voor een medewerker (buiten openingstijden)",
-         f.offline_questions),
+        (
+            "offline_questions",
+            "Vragen achtergelaten voor een medewerker (buiten openingstijden)",
+            f.offline_questions,
+        ),
         ("abandoned", "Afgehaakt voordat een medewerker het gesprek oppakte", f.abandoned),
     ]
     rows += [(f"cases.{kind}", f"Zaken: {kind}", count) for kind, count in f.cases]
-    for key, label, values in (("wait", "Wachttijd op een medewerker", f.wait),
-                               ("handling", "Behandeltijd door een medewerker", f.handling)):
-        rows += [(f"{key}_count", f"{label}: aantal gesprekken", values.count),
-                 (f"{key}_average_seconds", f"{label}: gemiddeld (seconden)", values.average),
-                 (f"{key}_p90_seconds", f"{label}: 90% binnen (seconden)", values.p90)]
+    for key, label, values in (
+        ("wait", "Wachttijd op een medewerker", f.wait),
+        ("handling", "Behandeltijd door een medewerker", f.handling),
+    ):
+        rows += [
+            (f"{key}_count", f"{label}: aantal gesprekken", values.count),
+            (f"{key}_average_seconds", f"{label}: gemiddeld (seconden)", values.average),
+            (f"{key}_p90_seconds", f"{label}: 90% binnen (seconden)", values.p90),
+        ]
     return rows
 
 
 def _detail_rows(f: Figures) -> list[tuple[str, str, Any]]:
-    rows = [(f"intent.{intent}", f"Berichten met onderwerp {intent}", count)
-            for intent, count in f.top_intents]
+    rows = [
+        (f"intent.{intent}", f"Berichten met onderwerp {intent}", count) for intent, count in f.top_intents
+    ]
     for day, name in enumerate(WEEKDAY_KEYS):
         for hour in range(24):
             slot = f"{name} {hour:02d}:00-{hour + 1:02d}:00"
-            rows.append((f"demand.{day}.{hour:02d}", f"Vragen om een medewerker, {slot}",
-                         f.demand[day][hour]))
-            rows.append((f"staffed_minutes.{day}.{hour:02d}", f"Bemande minuten, {slot}",
-                         f.staffed_minutes[day][hour]))
+            rows.append(
+                (f"demand.{day}.{hour:02d}", f"Vragen om een medewerker, {slot}", f.demand[day][hour])
+            )
+            rows.append(
+                (
+                    f"staffed_minutes.{day}.{hour:02d}",
+                    f"Bemande minuten, {slot}",
+                    f.staffed_minutes[day][hour],
+                )
+            )
     return rows
 
 
 # --- setting up the stores ----------------------------------------------------------------------------
+
 
 def tracker_url() -> str:
     """Rasa's tracker store, as scripts/env.sh sets it up by default."""
@@ -233,8 +264,12 @@ def has_events(engine: sa.engine.Engine) -> bool:
     created by looking (connecting would); a folder that is not there is an error, as any other
     unreachable store."""
     url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
-            and not url.database.startswith("file:"):
+    if (
+        url.get_backend_name() == "sqlite"
+        and url.database
+        and url.database != ":memory:"
+        and not url.database.startswith("file:")
+    ):
         path = Path(url.database)
         if not path.exists() and path.parent.is_dir():
             return False
@@ -259,6 +294,7 @@ def prepare_store(engine: sa.engine.Engine) -> None:
 
 # --- the tracker store -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TrackerCounts:
     conversations: int
@@ -269,8 +305,11 @@ class TrackerCounts:
 
 
 def _user_messages(start: datetime, end: datetime) -> sa.sql.ColumnElement:
-    return sa.and_(EVENTS.c.type_name == _USER, EVENTS.c.timestamp >= start.timestamp(),
-                   EVENTS.c.timestamp < end.timestamp())
+    return sa.and_(
+        EVENTS.c.type_name == _USER,
+        EVENTS.c.timestamp >= start.timestamp(),
+        EVENTS.c.timestamp < end.timestamp(),
+    )
 
 
 def tracker_queries(start: datetime, end: datetime) -> tuple[sa.sql.Select, sa.sql.Select]:
@@ -278,10 +317,14 @@ def tracker_queries(start: datetime, end: datetime) -> tuple[sa.sql.Select, sa.s
     highest id among its understood messages is its highest id). Each reads one index range."""
     period = _user_messages(start, end)
     intents = sa.select(EVENTS.c.intent_name, sa.func.count()).where(period).group_by(EVENTS.c.intent_name)
-    understood_id = sa.case((sa.or_(EVENTS.c.intent_name.is_(None),
-                                    EVENTS.c.intent_name != FALLBACK_INTENT), EVENTS.c.id))
-    ending = (sa.select(EVENTS.c.sender_id, sa.func.max(understood_id) == sa.func.max(EVENTS.c.id))
-              .where(period).group_by(EVENTS.c.sender_id))
+    understood_id = sa.case(
+        (sa.or_(EVENTS.c.intent_name.is_(None), EVENTS.c.intent_name != FALLBACK_INTENT), EVENTS.c.id)
+    )
+    ending = (
+        sa.select(EVENTS.c.sender_id, sa.func.max(understood_id) == sa.func.max(EVENTS.c.id))
+        .where(period)
+        .group_by(EVENTS.c.sender_id)
+    )
     return intents, ending
 
 
@@ -294,15 +337,21 @@ def _unix_minute(column: sa.Column, dialect: str) -> sa.sql.ColumnElement | None
     return None
 
 
-def handoff_queries(start: datetime, end: datetime, dialect: str
-                    ) -> tuple[sa.sql.Select | None, sa.sql.Select, sa.sql.Select]:
+def handoff_queries(
+    start: datetime, end: datetime, dialect: str
+) -> tuple[sa.sql.Select | None, sa.sql.Select, sa.sql.Select]:
     """Handoff requests per minute (None where the dialect has no floor: see count_tracker), the
     moments themselves, and the conversations that asked. Each reads the handoff index only."""
-    period = sa.and_(EVENTS.c.type_name == _ACTION, EVENTS.c.action_name == _HANDOFF,
-                     EVENTS.c.timestamp >= start.timestamp(), EVENTS.c.timestamp < end.timestamp())
+    period = sa.and_(
+        EVENTS.c.type_name == _ACTION,
+        EVENTS.c.action_name == _HANDOFF,
+        EVENTS.c.timestamp >= start.timestamp(),
+        EVENTS.c.timestamp < end.timestamp(),
+    )
     minute = _unix_minute(EVENTS.c.timestamp, dialect)
-    per_minute = None if minute is None else (
-        sa.select(minute, sa.func.count()).where(period).group_by(minute))
+    per_minute = (
+        None if minute is None else (sa.select(minute, sa.func.count()).where(period).group_by(minute))
+    )
     moments = sa.select(EVENTS.c.timestamp).where(period)
     senders = sa.select(EVENTS.c.sender_id).where(period).distinct()
     return per_minute, moments, senders
@@ -325,6 +374,7 @@ def count_tracker(engine: sa.engine.Engine, start: datetime, end: datetime) -> T
 
 # --- the assistant's database ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StoreCounts:
     entries: dict[str, int]  # queue entries per mode
@@ -340,10 +390,12 @@ def _in_period(column: sa.Column, start: datetime, end: datetime) -> sa.sql.Colu
     return sa.and_(column >= start.astimezone(_UTC), column < end.astimezone(_UTC))
 
 
-def _live_spans(connection: sa.engine.Connection, period: sa.sql.ColumnElement
-                ) -> tuple[list[float], list[float]]:
+def _live_spans(
+    connection: sa.engine.Connection, period: sa.sql.ColumnElement
+) -> tuple[list[float], list[float]]:
     query = sa.select(QUEUE.c.queued_at, QUEUE.c.claimed_at, QUEUE.c.closed_at).where(
-        period, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_not(None))
+        period, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_not(None)
+    )
     waits: list[float] = []
     handlings: list[float] = []
     for queued, claimed, closed in connection.execute(query):
@@ -356,21 +408,32 @@ def _live_spans(connection: sa.engine.Connection, period: sa.sql.ColumnElement
 def count_store(engine: sa.engine.Engine, start: datetime, end: datetime) -> StoreCounts:
     queued = _in_period(QUEUE.c.queued_at, start, end)
     filed = _in_period(CASES.c.created_at, start, end)
-    escalated = sa.union(sa.select(QUEUE.c.conversation_id).where(queued),
-                         sa.select(CASES.c.conversation_id).where(filed))
+    escalated = sa.union(
+        sa.select(QUEUE.c.conversation_id).where(queued), sa.select(CASES.c.conversation_id).where(filed)
+    )
     with engine.connect() as connection:
-        modes = dict(connection.execute(
-            sa.select(QUEUE.c.mode, sa.func.count()).where(queued).group_by(QUEUE.c.mode)).all())
-        cases = dict(connection.execute(
-            sa.select(CASES.c.case_type, sa.func.count()).where(filed).group_by(CASES.c.case_type)).all())
+        modes = dict(
+            connection.execute(
+                sa.select(QUEUE.c.mode, sa.func.count()).where(queued).group_by(QUEUE.c.mode)
+            ).all()
+        )
+        cases = dict(
+            connection.execute(
+                sa.select(CASES.c.case_type, sa.func.count()).where(filed).group_by(CASES.c.case_type)
+            ).all()
+        )
         conversation_ids = frozenset(connection.scalars(escalated))
         waits, handlings = _live_spans(connection, queued)
-        abandoned = connection.scalar(sa.select(sa.func.count()).select_from(QUEUE).where(
-            queued, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_(None), QUEUE.c.closed_at.is_not(None)))
+        abandoned = connection.scalar(
+            sa.select(sa.func.count())
+            .select_from(QUEUE)
+            .where(queued, QUEUE.c.mode == LIVE, QUEUE.c.claimed_at.is_(None), QUEUE.c.closed_at.is_not(None))
+        )
     return StoreCounts(modes, cases, conversation_ids, waits, handlings, int(abandoned or 0))
 
 
 # --- the week grid ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Requests:
@@ -416,14 +479,24 @@ def staffed_grid(weekly_hours: Sequence[OpeningHours | None]) -> Grid:
 
 # --- together ---------------------------------------------------------------------------------------
 
-def combine(start: datetime, end: datetime, tracker: TrackerCounts, store: StoreCounts,
-            settings: Settings, top: int = TOP_INTENTS) -> Figures:
-    named = sorted(((name, count) for name, count in tracker.intents.items() if name),
-                   key=lambda item: (-item[1], item[0]))
-    cases = {kind: 0 for kind in CASE_TYPES} | store.cases
+
+def combine(
+    start: datetime,
+    end: datetime,
+    tracker: TrackerCounts,
+    store: StoreCounts,
+    settings: Settings,
+    top: int = TOP_INTENTS,
+) -> Figures:
+    named = sorted(
+        ((name, count) for name, count in tracker.intents.items() if name),
+        key=lambda item: (-item[1], item[0]),
+    )
+    cases = dict.fromkeys(CASE_TYPES, 0) | store.cases
     requests = sort_requests(tracker.requests_by_minute, Calendar(settings))
     return Figures(
-        start=start, end=end,
+        start=start,
+        end=end,
         conversations=tracker.conversations,
         messages=sum(tracker.intents.values()),
         contained=len(tracker.understood_at_end - store.escalated - tracker.requesting),
@@ -442,8 +515,14 @@ def combine(start: datetime, end: datetime, tracker: TrackerCounts, store: Store
     )
 
 
-def figures(tracker: sa.engine.Engine, store: sa.engine.Engine, start: datetime, end: datetime,
-            settings: Settings | None = None, top: int = TOP_INTENTS) -> Figures:
+def figures(
+    tracker: sa.engine.Engine,
+    store: sa.engine.Engine,
+    start: datetime,
+    end: datetime,
+    settings: Settings | None = None,
+    top: int = TOP_INTENTS,
+) -> Figures:
     """The figures of [start, end) (aware datetimes). An empty tracker store counts as no traffic."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be aware datetimes")
@@ -475,6 +554,7 @@ class Insight:
 
 # --- periods ----------------------------------------------------------------------------------------
 
+
 def period_of_days(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """From the start of `first` to the end of `last`, local days (a DST day has 23 or 25 hours)."""
     start = datetime.combine(first, time(0), tzinfo=zone)
@@ -488,6 +568,7 @@ def default_days(today: date, days: int = DEFAULT_DAYS) -> tuple[date, date]:
 
 
 # --- the command line -------------------------------------------------------------------------------
+
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%".replace(".", ",")
@@ -551,8 +632,10 @@ def main(argv: list[str] | None = None) -> int:
     first, last = default_days(args.last or today)
     first = args.first or first
     if last < first:
-        parser.error(f"--to {last.isoformat()} ligt voor --from {first.isoformat()}; "
-                     "kies een laatste dag op of na de eerste")
+        parser.error(
+            f"--to {last.isoformat()} ligt voor --from {first.isoformat()}; "
+            "kies een laatste dag op of na de eerste"
+        )
     try:
         store = create_engine()
         insight = Insight(tracker_url(), store)
@@ -562,8 +645,9 @@ def main(argv: list[str] | None = None) -> int:
             insight.close()
             store.dispose()
     except sa.exc.SQLAlchemyError as error:
-        print(f"De cijfers konden niet worden gelezen: {getattr(error, 'orig', None) or error}",
-              file=sys.stderr)
+        print(
+            f"De cijfers konden niet worden gelezen: {getattr(error, 'orig', None) or error}", file=sys.stderr
+        )
         return 1
     if args.csv == "-":
         write_csv(result.to_rows(), sys.stdout)

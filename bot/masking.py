@@ -28,12 +28,40 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-][\w.+'-]*@(?:[\w-]+\.)+[a-z]{2,}(?![\w-
 # length, so that a word after the number is never taken along. One space may separate any two
 # characters ("NL91 ABNA 0417 1643 00" as well as "nl91abna0417164300").
 _BBAN = {
-    "NL": "4a10n", "BE": "12n", "DE": "18n", "FR": "10n11c2n", "MC": "10n11c2n", "LU": "3n13c",
-    "AT": "16n", "ES": "20n", "PT": "21n", "IT": "1a10n12c", "SM": "1a10n12c", "IE": "4a14n",
-    "GB": "4a14n", "DK": "14n", "FI": "14n", "SE": "20n", "NO": "11n", "PL": "24n", "CH": "5n12c",
-    "LI": "5n12c", "CZ": "20n", "SK": "20n", "HU": "24n", "GR": "7n16c", "EE": "16n", "LV": "4a13c",
-    "LT": "16n", "SI": "15n", "HR": "17n", "RO": "4a16c", "BG": "4a6n8c", "CY": "8n16c",
-    "MT": "4a5n18c", "IS": "22n",
+    "NL": "4a10n",
+    "BE": "12n",
+    "DE": "18n",
+    "FR": "10n11c2n",
+    "MC": "10n11c2n",
+    "LU": "3n13c",
+    "AT": "16n",
+    "ES": "20n",
+    "PT": "21n",
+    "IT": "1a10n12c",
+    "SM": "1a10n12c",
+    "IE": "4a14n",
+    "GB": "4a14n",
+    "DK": "14n",
+    "FI": "14n",
+    "SE": "20n",
+    "NO": "11n",
+    "PL": "24n",
+    "CH": "5n12c",
+    "LI": "5n12c",
+    "CZ": "20n",
+    "SK": "20n",
+    "HU": "24n",
+    "GR": "7n16c",
+    "EE": "16n",
+    "LV": "4a13c",
+    "LT": "16n",
+    "SI": "15n",
+    "HR": "17n",
+    "RO": "4a16c",
+    "BG": "4a6n8c",
+    "CY": "8n16c",
+    "MT": "4a5n18c",
+    "IS": "22n",
 }
 _CHAR = {"a": "[A-Z]", "n": r"\d", "c": "[A-Z0-9]"}
 
@@ -45,16 +73,17 @@ def _iban_pattern(country: str, bban: str) -> str:
 
 _IBAN = re.compile(
     r"(?<![A-Z0-9])(?:" + "|".join(_iban_pattern(c, b) for c, b in _BBAN.items()) + r")(?![A-Z0-9])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 # --- order and tracking numbers with a shape of their own -------------------------------------------
 # The tracking shapes come from bot/entity_shapes.py; prefixed order numbers as customers type them.
 
 _SHAPED_NUMBER = re.compile(
-    r"(?<![\w#-])(?:" + DISTINCTIVE_TRACKING_NUMBER
-    + r"|(?:NL|ORD|BE|BOL|WK)-(?:\d{4}-)?\d{5,12})(?![\w-])"
+    r"(?<![\w#-])(?:" + DISTINCTIVE_TRACKING_NUMBER + r"|(?:NL|ORD|BE|BOL|WK)-(?:\d{4}-)?\d{5,12})(?![\w-])"
     r"|(?<![\w#])#\d{5,12}(?![\w-])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 # --- payment cards: 4-4-4-4(-3) or 4-6-5 digits, with a valid Luhn check digit ----------------------
 
@@ -82,16 +111,17 @@ def _is_card(found: str) -> bool:
 _S = r"(?: ?- ?| )?"  # one optional separator: a space or a dash
 _PHONE = re.compile(
     r"(?<![\w+])(?:"
-    rf"(?:\+|00) ?31{_S}(?:\(0\){_S})?[1-9](?:{_S}\d){{8}}"            # +31 6 12345678, 0031 20 ...
-    rf"|\+ ?(?!31)[1-9]\d{{0,2}}(?:{_S}\(?\d\)?){{7,12}}"              # +32 470 12 34 56
-    rf"|00(?!31)[1-9]\d{{0,2}}(?:{_S}\d){{7,12}}"                       # 0049 170 1234567
-    rf"|\(06\){_S}[1-9](?:{_S}\d){{7}}"                                 # (06) 12345678
-    rf"|\(0[1-57-9]\d\){_S}\d(?:{_S}\d){{6}}"                           # (020) 123 4567
-    rf"|\(0[1-57-9]\d\d\){_S}\d(?:{_S}\d){{5}}"                         # (0229) 123456
-    rf"|06{_S}[1-9](?:{_S}\d){{7}}"                                     # 06-12345678
-    rf"|0[89]00{_S}\d(?:{_S}\d){{3}}(?:(?:{_S}\d){{3}})?(?!{_S}\d)"     # 0800-1234, 0900 1234567
-    rf"|0[1-57-9]\d(?:{_S}\d){{7}}"                                     # 020-1234567, 0229-123456
-    r")(?!\d)")
+    rf"(?:\+|00) ?31{_S}(?:\(0\){_S})?[1-9](?:{_S}\d){{8}}"  # +31 6 12345678, 0031 20 ...
+    rf"|\+ ?(?!31)[1-9]\d{{0,2}}(?:{_S}\(?\d\)?){{7,12}}"  # +32 470 12 34 56
+    rf"|00(?!31)[1-9]\d{{0,2}}(?:{_S}\d){{7,12}}"  # 0049 170 1234567
+    rf"|\(06\){_S}[1-9](?:{_S}\d){{7}}"  # (06) 12345678
+    rf"|\(0[1-57-9]\d\){_S}\d(?:{_S}\d){{6}}"  # (020) 123 4567
+    rf"|\(0[1-57-9]\d\d\){_S}\d(?:{_S}\d){{5}}"  # (0229) 123456
+    rf"|06{_S}[1-9](?:{_S}\d){{7}}"  # 06-12345678
+    rf"|0[89]00{_S}\d(?:{_S}\d){{3}}(?:(?:{_S}\d){{3}})?(?!{_S}\d)"  # 0800-1234, 0900 1234567
+    rf"|0[1-57-9]\d(?:{_S}\d){{7}}"  # 020-1234567, 0229-123456
+    r")(?!\d)"
+)
 
 # Two digits, a separator, two digits, the same separator, a year: a date, which stays.
 _DATE_START = re.compile(r"(0?[1-9]|[12]\d|3[01])([-.])(0?[1-9]|1[0-2])\2(\d{4}|\d{2})(?![-.]?\d)")
@@ -106,7 +136,8 @@ def _is_phone(found: str) -> bool:
 # "€ 125000", "123456,78") is not one.
 
 _BARE_NUMBER = re.compile(
-    r"(?<![\w#+.,€-])(?<!€ )\d{6,12}(?![\w-]|[.,]\d|\s?(?:euro|eur|€)(?!\w))", re.IGNORECASE)
+    r"(?<![\w#+.,€-])(?<!€ )\d{6,12}(?![\w-]|[.,]\d|\s?(?:euro|eur|€)(?!\w))", re.IGNORECASE
+)
 
 # --- the order matters: e-mail first (it holds digits), bare numbers last --------------------------
 
@@ -125,7 +156,8 @@ def mask(text: str) -> str:
     """The text with personal data replaced by placeholders; everything else unchanged."""
     for pattern, placeholder, accept in _RULES:
         text = pattern.sub(
-            lambda found: placeholder if accept is None or accept(found.group()) else found.group(), text)
+            lambda found: placeholder if accept is None or accept(found.group()) else found.group(), text
+        )
     return text
 
 

@@ -49,8 +49,14 @@ def normalise(text: str) -> str:
 
 def _yaml_printable(char: str) -> bool:
     code = ord(char)
-    return (code in (0x09, 0x0A, 0x0D, 0x85) or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
-            or 0xE000 <= code <= 0xFFFD and code != 0xFEFF or 0x10000 <= code <= 0x10FFFF)
+    return (
+        code in (0x09, 0x0A, 0x0D, 0x85)
+        or 0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        and code != 0xFEFF
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def example_line(text: str) -> str:
@@ -62,6 +68,7 @@ def example_line(text: str) -> str:
 
 
 # --- reading ----------------------------------------------------------------------------------------
+
 
 def _load(path: Path) -> dict[str, Any]:
     try:
@@ -80,8 +87,10 @@ def _examples_of(item: dict[str, Any]) -> list[str]:
     if isinstance(examples, str):
         return [line[1:].strip() for line in examples.splitlines() if line.startswith("-")]
     if isinstance(examples, list):  # Rasa's extended form: a list of {text: ..., metadata: ...}
-        return [str(entry.get("text", "")).strip() if isinstance(entry, dict) else str(entry).strip()
-                for entry in examples]
+        return [
+            str(entry.get("text", "")).strip() if isinstance(entry, dict) else str(entry).strip()
+            for entry in examples
+        ]
     return []
 
 
@@ -116,6 +125,7 @@ def index(paths: Iterable[Path]) -> dict[str, list[tuple[str, Path]]]:
 
 # --- writing ----------------------------------------------------------------------------------------
 
+
 def render(examples: dict[str, list[str]], other_items: list[Any] | None = None) -> str:
     """The review file's text: intents sorted by name, examples as literal block lines."""
     lines = [HEADER.rstrip("\n"), f'version: "{VERSION}"', "", "nlu:"]
@@ -127,8 +137,11 @@ def render(examples: dict[str, list[str]], other_items: list[Any] | None = None)
         lines += [f"- intent: {intent}", "  examples: |"]
         lines += [f"    - {text}" for text in texts]
     if other_items:
-        lines.append(yaml.safe_dump(other_items, allow_unicode=True, sort_keys=False,
-                                    default_flow_style=False, width=1000).rstrip("\n"))
+        lines.append(
+            yaml.safe_dump(
+                other_items, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
+            ).rstrip("\n")
+        )
     if lines[-1] == "nlu:":
         lines[-1] = "nlu: []"
     return "\n".join(lines) + "\n"

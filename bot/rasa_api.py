@@ -47,8 +47,9 @@ class RasaClient:
             raise RasaUnavailable(f"{UNAVAILABLE} (onverwacht antwoord)")
         return result
 
-    async def add_bot_message(self, conversation_id: str, text: str, metadata: dict[str, Any],
-                              push_to: str | None = None) -> None:
+    async def add_bot_message(
+        self, conversation_id: str, text: str, metadata: dict[str, Any], push_to: str | None = None
+    ) -> None:
         """Appends a bot message to the conversation; with `push_to` (an output channel such as
         socketio) Rasa also sends it to the customer's connected chat window."""
         params = {"output_channel": push_to, "execute_side_effects": "true"} if push_to else {}
@@ -59,27 +60,38 @@ class RasaClient:
         """Runs an action in the conversation. With `push_to` Rasa sends what the action says to the
         customer's connected chat window; without, the texts are returned, for the caller to deliver."""
         params = {"include_events": "NONE", **({"output_channel": push_to} if push_to else {})}
-        result = await self._request("POST", conversation_id, "execute", json={"name": name},
-                                     params=params, answer=True)
+        result = await self._request(
+            "POST", conversation_id, "execute", json={"name": name}, params=params, answer=True
+        )
         messages = result.get("messages") if isinstance(result, dict) else None
-        return [message["text"] for message in messages or []
-                if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].strip()]
+        return [
+            message["text"]
+            for message in messages or []
+            if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].strip()
+        ]
 
     # --- plumbing ---------------------------------------------------------------------------------
 
     def _url(self, conversation_id: str, endpoint: str) -> URL:
         # The id is one path segment whatever it contains (REST senders choose their own ids).
-        return URL(f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{endpoint}",
-                   encoded=True)
+        return URL(
+            f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{endpoint}", encoded=True
+        )
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
 
-    async def _request(self, method: str, conversation_id: str, endpoint: str,
-                       json: Any = None, params: dict[str, str] | None = None,
-                       answer: bool = False) -> Any:
+    async def _request(
+        self,
+        method: str,
+        conversation_id: str,
+        endpoint: str,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        answer: bool = False,
+    ) -> Any:
         """The call's JSON answer when `answer` (the POSTs answer with the whole tracker: skipped)."""
         query = dict(params or {})
         if self.token:

@@ -34,7 +34,7 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 
 from bot import masking, nlu_examples
-from bot.database import Base, URL_VARIABLE, create_engine
+from bot.database import URL_VARIABLE, Base, create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACKER_VARIABLE = "TRACKER_STORE_URL"
@@ -77,7 +77,8 @@ class ReviewDecision(Base):
 
 # Rasa's SQLTrackerStore table, as far as the inbox reads it (never created or written here).
 _events = sa.Table(
-    "events", sa.MetaData(),
+    "events",
+    sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255)),
     sa.Column("type_name", sa.String(255)),
@@ -89,6 +90,7 @@ _events = sa.Table(
 
 
 # --- settings ---------------------------------------------------------------------------------------
+
 
 def fallback_threshold(config_file: Path) -> float:
     """The FallbackClassifier's threshold in a Rasa config.yml (Rasa's default when not set)."""
@@ -138,11 +140,13 @@ class ReviewSettings:
             if not 0 < threshold <= 1:
                 raise ValueError(f"{THRESHOLD_VARIABLE}={raw!r} is not a number between 0 and 1")
             if threshold <= floor:
-                raise ValueError(f"{THRESHOLD_VARIABLE}={raw!r} is not above the FallbackClassifier's "
-                                 f"threshold {floor} in config.yml: below that Rasa answers nlu_fallback, "
-                                 "so no understood message would be doubted")
+                raise ValueError(
+                    f"{THRESHOLD_VARIABLE}={raw!r} is not above the FallbackClassifier's "
+                    f"threshold {floor} in config.yml: below that Rasa answers nlu_fallback, "
+                    "so no understood message would be doubted"
+                )
         else:
-            threshold = DEFAULT_REVIEW_THRESHOLD if DEFAULT_REVIEW_THRESHOLD > floor else (floor + 1) / 2
+            threshold = DEFAULT_REVIEW_THRESHOLD if floor < DEFAULT_REVIEW_THRESHOLD else (floor + 1) / 2
         return cls(
             tracker_url=env.get(TRACKER_VARIABLE) or f"sqlite:///{root / 'var' / 'tracker.db'}",
             db_url=env.get(URL_VARIABLE) or None,
@@ -154,6 +158,7 @@ class ReviewSettings:
 
 
 # --- what the inbox shows ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InboxMessage:
@@ -235,11 +240,16 @@ def _message(row: Any) -> InboxMessage | None:
         name, confidence = best.get("name"), best.get("confidence")
     timestamp = row.timestamp if row.timestamp is not None else data.get("timestamp", 0.0)
     return InboxMessage(
-        event_id=row.id, conversation_id=row.sender_id, timestamp=float(timestamp), text=text,
-        masked_text=masking.mask(text), reason=REASONS.get(row.intent_name, LOW_CONFIDENCE),
+        event_id=row.id,
+        conversation_id=row.sender_id,
+        timestamp=float(timestamp),
+        text=text,
+        masked_text=masking.mask(text),
+        reason=REASONS.get(row.intent_name, LOW_CONFIDENCE),
         intent=name if isinstance(name, str) else None,
         confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
-        answered_by=row.next_action)
+        answered_by=row.next_action,
+    )
 
 
 def _turn(row: Any) -> Turn | None:
@@ -259,31 +269,51 @@ def _user_messages() -> sa.sql.Select:
     sub-queries on the conversation's other events; action_listen does not count before)."""
     events, other = _events, _events.alias("other")
     same_conversation = (other.c.sender_id == events.c.sender_id, other.c.type_name == "action")
-    next_action = (sa.select(other.c.action_name).where(*same_conversation, other.c.id > events.c.id)
-                   .order_by(other.c.id).limit(1).scalar_subquery())
-    previous_action = (sa.select(other.c.action_name)
-                       .where(*same_conversation, other.c.id < events.c.id,
-                              other.c.action_name != "action_listen")
-                       .order_by(other.c.id.desc()).limit(1).scalar_subquery())
-    return (sa.select(events.c.id, events.c.sender_id, events.c.timestamp, events.c.intent_name,
-                      events.c.data, next_action.label("next_action"),
-                      previous_action.label("previous_action"))
-            .where(events.c.type_name == "user"))
+    next_action = (
+        sa.select(other.c.action_name)
+        .where(*same_conversation, other.c.id > events.c.id)
+        .order_by(other.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    previous_action = (
+        sa.select(other.c.action_name)
+        .where(*same_conversation, other.c.id < events.c.id, other.c.action_name != "action_listen")
+        .order_by(other.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.select(
+        events.c.id,
+        events.c.sender_id,
+        events.c.timestamp,
+        events.c.intent_name,
+        events.c.data,
+        next_action.label("next_action"),
+        previous_action.label("previous_action"),
+    ).where(events.c.type_name == "user")
 
 
 def _form_answer(row: Any) -> bool:
     """A form asked, and the same form took the message: an answer (a webshop's name, a
     complaint's description), not a question the assistant misunderstood."""
-    return bool(row.next_action) and row.next_action.endswith("_form") and row.previous_action == row.next_action
+    return (
+        bool(row.next_action) and row.next_action.endswith("_form") and row.previous_action == row.next_action
+    )
 
 
 # --- the inbox --------------------------------------------------------------------------------------
 
+
 class ReviewInbox:
     """Reads the tracker store, records decisions, writes the review file. Engines open on first use."""
 
-    def __init__(self, settings: ReviewSettings, tracker_engine: sa.engine.Engine | None = None,
-                 engine: sa.engine.Engine | None = None) -> None:
+    def __init__(
+        self,
+        settings: ReviewSettings,
+        tracker_engine: sa.engine.Engine | None = None,
+        engine: sa.engine.Engine | None = None,
+    ) -> None:
         self.settings = settings
         self._tracker = tracker_engine
         self._engine = engine
@@ -321,8 +351,12 @@ class ReviewInbox:
         """False while Rasa has stored nothing yet; a missing SQLite file is not created here."""
         if not self._has_events:
             url = self.tracker.url
-            if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
-                    and not Path(url.database).is_file():
+            if (
+                url.get_backend_name() == "sqlite"
+                and url.database
+                and url.database != ":memory:"
+                and not Path(url.database).is_file()
+            ):
                 return False
             with self.tracker.connect() as connection:
                 self._has_events = sa.inspect(connection).has_table("events")
@@ -331,24 +365,35 @@ class ReviewInbox:
     def _confidence(self) -> sa.sql.ColumnElement:
         # SQLite keeps JSON as text and reads it with json_extract; elsewhere the text is cast to JSON.
         data = _events.c.data
-        document = (sa.type_coerce(data, sa.JSON) if self.tracker.dialect.name == "sqlite"
-                    else sa.cast(data, sa.JSON))
+        document = (
+            sa.type_coerce(data, sa.JSON) if self.tracker.dialect.name == "sqlite" else sa.cast(data, sa.JSON)
+        )
         return document[("parse_data", "intent", "confidence")].as_float()
 
     def _query(self, before: int | None, size: int) -> sa.sql.Select:
         events = _events
-        query = (_user_messages()
-                 .where(sa.or_(events.c.intent_name.in_((FALLBACK, OUT_OF_SCOPE)),
-                               self._confidence() < self.settings.threshold))
-                 .order_by(events.c.id.desc()).limit(size))
+        query = (
+            _user_messages()
+            .where(
+                sa.or_(
+                    events.c.intent_name.in_((FALLBACK, OUT_OF_SCOPE)),
+                    self._confidence() < self.settings.threshold,
+                )
+            )
+            .order_by(events.c.id.desc())
+            .limit(size)
+        )
         return query.where(events.c.id < before) if before is not None else query
 
     def _decided(self, keys: list[str]) -> set[str]:
         if not keys:
             return set()
         with sa.orm.Session(self.engine) as session:
-            return set(session.scalars(sa.select(ReviewDecision.message_key)
-                                       .where(ReviewDecision.message_key.in_(keys))))
+            return set(
+                session.scalars(
+                    sa.select(ReviewDecision.message_key).where(ReviewDecision.message_key.in_(keys))
+                )
+            )
 
     def page(self, before: int | None = None, limit: int = PAGE_SIZE) -> InboxPage:
         """Undecided messages older than event `before` (all when None), newest first."""
@@ -384,8 +429,9 @@ class ReviewInbox:
             row = connection.execute(_user_messages().where(_events.c.id == event_id)).first()
         return _message(row) if row else None
 
-    def conversation(self, event_id: int, before: int = CONTEXT_TEXTS, after: int = ANSWER_TEXTS
-                     ) -> list[Turn] | None:
+    def conversation(
+        self, event_id: int, before: int = CONTEXT_TEXTS, after: int = ANSWER_TEXTS
+    ) -> list[Turn] | None:
         """What came before customer message `event_id` in its conversation session, the message
         itself and the answers to it (up to the customer's next message), masked, oldest first:
         the team lead judges a short message by what it answered. None for no customer message."""
@@ -393,21 +439,30 @@ class ReviewInbox:
             return None
         events = _events
         with self.tracker.connect() as connection:
-            sender = connection.execute(sa.select(events.c.sender_id).where(
-                events.c.id == event_id, events.c.type_name == "user")).scalar()
+            sender = connection.execute(
+                sa.select(events.c.sender_id).where(events.c.id == event_id, events.c.type_name == "user")
+            ).scalar()
             if sender is None:
                 return None
             own = events.c.sender_id == sender
-            session_start = connection.execute(sa.select(sa.func.max(events.c.id)).where(
-                own, events.c.type_name == "session_started", events.c.id < event_id)).scalar()
-            next_message = connection.execute(sa.select(sa.func.min(events.c.id)).where(
-                own, events.c.type_name == "user", events.c.id > event_id)).scalar()
-            texts = (sa.select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
-                     .where(own, events.c.type_name.in_(("user", "bot"))))
+            session_start = connection.execute(
+                sa.select(sa.func.max(events.c.id)).where(
+                    own, events.c.type_name == "session_started", events.c.id < event_id
+                )
+            ).scalar()
+            next_message = connection.execute(
+                sa.select(sa.func.min(events.c.id)).where(
+                    own, events.c.type_name == "user", events.c.id > event_id
+                )
+            ).scalar()
+            texts = sa.select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data).where(
+                own, events.c.type_name.in_(("user", "bot"))
+            )
             if session_start is not None:
                 texts = texts.where(events.c.id > session_start)
-            earlier = connection.execute(texts.where(events.c.id <= event_id)
-                                         .order_by(events.c.id.desc()).limit(max(1, before))).all()
+            earlier = connection.execute(
+                texts.where(events.c.id <= event_id).order_by(events.c.id.desc()).limit(max(1, before))
+            ).all()
             answers = texts.where(events.c.id > event_id)
             if next_message is not None:
                 answers = answers.where(events.c.id < next_message)
@@ -423,8 +478,9 @@ class ReviewInbox:
     def _training_files(self) -> list[Path]:
         files = nlu_examples.nlu_files(self.settings.data_dir) if self.settings.data_dir.is_dir() else []
         review = self.settings.review_file
-        return files + ([review] if review.is_file() and review.resolve() not in
-                        {f.resolve() for f in files} else [])
+        return files + (
+            [review] if review.is_file() and review.resolve() not in {f.resolve() for f in files} else []
+        )
 
     def _name(self, path: Path) -> str:
         try:
@@ -437,51 +493,76 @@ class ReviewInbox:
         """The review file as the team lead is told about it (relative to the project)."""
         return self._name(self.settings.review_file)
 
-    def label(self, message: InboxMessage, decision: str, reviewer: str,
-              now: datetime | None = None) -> Outcome:
+    def label(
+        self, message: InboxMessage, decision: str, reviewer: str, now: datetime | None = None
+    ) -> Outcome:
         """Records the decision and, for an intent or out_of_scope, writes the masked example.
         Raises Refused with a Dutch message for an unknown intent, a message decided before, a text
         with nothing left after masking, a duplicate (recorded, not written) and a conflict."""
         decision = (decision or "").strip()
         if decision != NOISE and decision not in self.intents():
-            raise Refused(f"‘{decision}’ is geen intent van de assistent. Kies een intent uit de lijst, "
-                          "‘buiten het onderwerp’ of ‘ruis’.", status=400)
+            raise Refused(
+                f"‘{decision}’ is geen intent van de assistent. Kies een intent uit de lijst, "
+                "‘buiten het onderwerp’ of ‘ruis’.",
+                status=400,
+            )
         example = nlu_examples.example_line(message.masked_text)
         if decision != NOISE and not nlu_examples.normalise(_without_placeholders(example)):
-            raise Refused("Na het afschermen van de persoonsgegevens blijft er geen tekst over om van te "
-                          "leren. Markeer het bericht als ruis.", status=422)
+            raise Refused(
+                "Na het afschermen van de persoonsgegevens blijft er geen tekst over om van te "
+                "leren. Markeer het bericht als ruis.",
+                status=422,
+            )
         with self._lock:
             previous = self.decision_for(message)
             if previous is not None:
-                raise Refused(f"Dit bericht is al beoordeeld door {previous.reviewer} "
-                              f"({_decision_label(previous.decision)}).", recorded=True)
+                raise Refused(
+                    f"Dit bericht is al beoordeeld door {previous.reviewer} "
+                    f"({_decision_label(previous.decision)}).",
+                    recorded=True,
+                )
             record = ReviewDecision(
-                message_key=message.key, event_id=message.event_id,
-                conversation_id=message.conversation_id, message_time=message.time,
-                masked_text=message.masked_text, predicted_intent=message.intent,
-                confidence=message.confidence, decision=decision, written=False, reviewer=reviewer,
-                decided_at=(now or datetime.now(timezone.utc)).astimezone(timezone.utc))
+                message_key=message.key,
+                event_id=message.event_id,
+                conversation_id=message.conversation_id,
+                message_time=message.time,
+                masked_text=message.masked_text,
+                predicted_intent=message.intent,
+                confidence=message.confidence,
+                decision=decision,
+                written=False,
+                reviewer=reviewer,
+                decided_at=(now or datetime.now(timezone.utc)).astimezone(timezone.utc),
+            )
             if decision == NOISE:
                 self._save(record)
-                return Outcome(decision, False, None,
-                               "Gemarkeerd als ruis: het bericht gaat niet naar de trainingsdata.")
+                return Outcome(
+                    decision, False, None, "Gemarkeerd als ruis: het bericht gaat niet naar de trainingsdata."
+                )
             same, other = self._clashes(example, decision)
             if other:
                 intent, path = other[0]
                 raise Refused(
                     f"Niet toegevoegd: “{example}” staat in {self._name(path)} al als voorbeeld bij een "
                     f"andere intent, ‘{intent}’. Eén zin onder twee intents maakt het model onzeker. "
-                    f"Kies ‘{intent}’, of pas eerst {self._name(path)} aan.")
+                    f"Kies ‘{intent}’, of pas eerst {self._name(path)} aan."
+                )
             if same:
                 self._save(record)
-                raise Refused(f"Niet nog een keer toegevoegd: “{example}” staat al bij ‘{decision}’ in "
-                              f"{self._name(same[0][1])}. Het bericht is wel als beoordeeld gemarkeerd.",
-                              recorded=True)
+                raise Refused(
+                    f"Niet nog een keer toegevoegd: “{example}” staat al bij ‘{decision}’ in "
+                    f"{self._name(same[0][1])}. Het bericht is wel als beoordeeld gemarkeerd.",
+                    recorded=True,
+                )
             record.written = True
             self._save(record, write=(decision, example))
-        return Outcome(decision, True, example,
-                       f"Toegevoegd aan {self.review_file_name} bij ‘{decision}’: "
-                       f"“{example}”. Het model leert het bij de volgende training.")
+        return Outcome(
+            decision,
+            True,
+            example,
+            f"Toegevoegd aan {self.review_file_name} bij ‘{decision}’: "
+            f"“{example}”. Het model leert het bij de volgende training.",
+        )
 
     def _clashes(self, example: str, intent: str) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
         """Where the sentence already is: under the same intent, and under other intents."""

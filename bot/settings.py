@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -152,7 +153,7 @@ def load_settings() -> Settings:
     return _load_cached(config_path().resolve())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(path: Path) -> Settings:
     return read_settings(path)
 
@@ -221,10 +222,10 @@ def _reject_unknown(section: Mapping[str, Any], allowed: set[str], where: str) -
 def _parse_time(value: Any, where: str) -> time:
     # PyYAML reads an unquoted 9:00 as the base-60 integer 540; say how to fix that.
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ConfigError(f"{where}: {value!r} was read as a number; write the time quoted, as \"HH:MM\"")
+        raise ConfigError(f'{where}: {value!r} was read as a number; write the time quoted, as "HH:MM"')
     match = _TIME_RE.match(value) if isinstance(value, str) else None
     if not match:
-        raise ConfigError(f"{where}: {value!r} is not a time of the form \"HH:MM\" (00:00-23:59)")
+        raise ConfigError(f'{where}: {value!r} is not a time of the form "HH:MM" (00:00-23:59)')
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -320,7 +321,7 @@ def _parse_special_date(value: Any, where: str) -> tuple[int | None, int, int]:
     elif yearly:
         year, (month, day) = None, (int(g) for g in yearly.groups())
     else:
-        raise ConfigError(f"{where}: {value!r} is not a date of the form \"YYYY-MM-DD\" or \"MM-DD\"")
+        raise ConfigError(f'{where}: {value!r} is not a date of the form "YYYY-MM-DD" or "MM-DD"')
     try:
         date(year or 2000, month, day)  # 2000 is a leap year, so "02-29" is accepted
     except ValueError as exc:
@@ -364,8 +365,10 @@ def _parse_cases(value: Any, where: str) -> Cases:
 def _parse_handoff(value: Any, where: str) -> Handoff:
     section = _mapping(value, where)
     _reject_unknown(section, {"default_handling_minutes", "agent_online_seconds"}, where)
-    numbers = {key: section.get(key, default) for key, default in
-               (("default_handling_minutes", 6), ("agent_online_seconds", 60))}
+    numbers = {
+        key: section.get(key, default)
+        for key, default in (("default_handling_minutes", 6), ("agent_online_seconds", 60))
+    }
     for key, number in numbers.items():
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ConfigError(f"{where}: {key} must be a whole number >= 1, got {number!r}")

@@ -40,18 +40,19 @@ import asyncio
 import json
 import logging
 from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
+from typing import Any
 
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import QueueOutputChannel
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
-
-from channels import delivery
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
+
+from channels import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -78,19 +79,21 @@ class InvalidRequest(Exception):
         self.nl = nl
         self.en = en
 
-    def body(self) -> Dict[str, Dict[str, str]]:
+    def body(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "nl": self.nl, "en": self.en}}
 
 
 NOT_PROCESSED = InvalidRequest(
-    503, "temporarily_unavailable",
+    503,
+    "temporarily_unavailable",
     "Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. Stuur het over een minuut opnieuw.",
     "The message was not processed because of a temporary fault; send it again in a minute.",
 )
 
 
 TOO_MANY_MESSAGES = InvalidRequest(
-    429, "too_many_messages",
+    429,
+    "too_many_messages",
     "Je stuurt veel berichten tegelijk. Wacht even op mijn antwoord en stuur je bericht dan opnieuw.",
     "Too many messages of this conversation at once: wait for the answers, then send it again.",
 )
@@ -101,7 +104,7 @@ class InProcess:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.counts: Dict[str, int] = {}
+        self.counts: dict[str, int] = {}
 
     def admit(self, sender: str) -> bool:
         count = self.counts.get(sender, 0)
@@ -123,80 +126,90 @@ in_process = InProcess(MAX_IN_PROCESS_PER_SENDER)
 class ParsedMessage:
     sender: str
     text: str
-    metadata: Optional[Dict[str, Any]]
-    input_channel: Optional[str]
+    metadata: dict[str, Any] | None
+    input_channel: str | None
 
 
-def _check_size(content_length: Optional[str], body_size: int) -> None:
+def _check_size(content_length: str | None, body_size: int) -> None:
     declared = int(content_length) if content_length and content_length.isdigit() else 0
     if max(declared, body_size) > MAX_BODY_BYTES:
         raise InvalidRequest(
-            413, "body_too_large",
+            413,
+            "body_too_large",
             f"Het verzoek is te groot: maximaal {MAX_BODY_BYTES // 1024} kB.",
             f"The request body is too large: at most {MAX_BODY_BYTES // 1024} kB.",
         )
 
 
-def _sender(payload: Dict[str, Any]) -> str:
+def _sender(payload: dict[str, Any]) -> str:
     if "sender" not in payload or payload["sender"] is None:
         raise InvalidRequest(
-            400, "sender_missing",
+            400,
+            "sender_missing",
             'Het veld "sender" (de id van het gesprek) ontbreekt.',
             'The field "sender" (the conversation id) is missing.',
         )
     sender = payload["sender"]
     if isinstance(sender, bool) or not isinstance(sender, (str, int)):
         raise InvalidRequest(
-            400, "sender_not_text",
+            400,
+            "sender_not_text",
             'Het veld "sender" moet tekst zijn.',
             'The field "sender" must be a string.',
         )
     sender = str(sender).strip()
     if not sender:
         raise InvalidRequest(
-            400, "sender_empty",
+            400,
+            "sender_empty",
             'Het veld "sender" is leeg.',
             'The field "sender" is empty.',
         )
     if len(sender) > MAX_SENDER_CHARS:
         raise InvalidRequest(
-            400, "sender_too_long",
+            400,
+            "sender_too_long",
             f'Het veld "sender" is te lang: maximaal {MAX_SENDER_CHARS} tekens.',
             f'The field "sender" is too long: at most {MAX_SENDER_CHARS} characters.',
         )
     if not sender.isprintable():
         # A NUL makes PostgreSQL (and with it Rasa's SQL tracker store and the server) fail.
         raise InvalidRequest(
-            400, "sender_invalid",
+            400,
+            "sender_invalid",
             'Het veld "sender" bevat ongeldige tekens, zoals stuurtekens.',
             'The field "sender" contains control or other unprintable characters.',
         )
     return sender
 
 
-def _text(payload: Dict[str, Any]) -> str:
+def _text(payload: dict[str, Any]) -> str:
     if "message" not in payload or payload["message"] is None:
         raise InvalidRequest(
-            400, "message_missing",
+            400,
+            "message_missing",
             'Het veld "message" (je bericht) ontbreekt.',
             'The field "message" is missing.',
         )
     text = payload["message"]
     if not isinstance(text, str):
         raise InvalidRequest(
-            400, "message_not_text",
+            400,
+            "message_not_text",
             'Het veld "message" moet tekst zijn.',
             'The field "message" must be a string.',
         )
     if not text.strip():
         raise InvalidRequest(
-            400, "message_empty",
+            400,
+            "message_empty",
             "Je bericht is leeg. Typ je vraag en stuur hem opnieuw.",
             "The message is empty.",
         )
     if len(text) > MAX_MESSAGE_CHARS:
         raise InvalidRequest(
-            413, "message_too_long",
+            413,
+            "message_too_long",
             f"Je bericht is te lang: maximaal {MAX_MESSAGE_CHARS} tekens.",
             f"The message is too long: at most {MAX_MESSAGE_CHARS} characters.",
         )
@@ -215,10 +228,11 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _check_structure(payload: Dict[str, Any]) -> None:
+def _check_structure(payload: dict[str, Any]) -> None:
     if _depth(payload) > MAX_JSON_DEPTH:
         raise InvalidRequest(
-            400, "too_deeply_nested",
+            400,
+            "too_deeply_nested",
             f"Het verzoek is te diep genest: maximaal {MAX_JSON_DEPTH} niveaus.",
             f"The request is nested too deeply: at most {MAX_JSON_DEPTH} levels.",
         )
@@ -228,20 +242,22 @@ def _check_structure(payload: Dict[str, Any]) -> None:
         # A lone surrogate ("\ud800" in JSON): spaCy cannot read it, and in a sender id it makes
         # Rasa's SQL tracker store stop the whole server.
         raise InvalidRequest(
-            400, "invalid_unicode",
+            400,
+            "invalid_unicode",
             "Je bericht bevat tekens die we niet kunnen lezen. Pas het aan en stuur het opnieuw.",
             "The request contains text that is not valid Unicode (a lone surrogate).",
         ) from None
 
 
-def parse_message(body: bytes, content_length: Optional[str] = None) -> ParsedMessage:
+def parse_message(body: bytes, content_length: str | None = None) -> ParsedMessage:
     """The webhook's request body checked and taken apart; raises InvalidRequest."""
     _check_size(content_length, len(body))
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[..."
         raise InvalidRequest(
-            400, "invalid_json",
+            400,
+            "invalid_json",
             'Het verzoek is geen geldige JSON. Stuur bijvoorbeeld {"sender": "klant-1", "message": "hoi"}.',
             'The request body is not valid JSON. Send e.g. {"sender": "klant-1", "message": "hoi"}.',
         ) from None
@@ -253,7 +269,8 @@ def check_payload(payload: Any) -> ParsedMessage:
     taken apart; raises InvalidRequest. The socket.io channel checks its messages with it too."""
     if not isinstance(payload, dict):
         raise InvalidRequest(
-            400, "not_an_object",
+            400,
+            "not_an_object",
             'Het verzoek moet een JSON-object zijn, zoals {"sender": "klant-1", "message": "hoi"}.',
             'The request body must be a JSON object such as {"sender": "klant-1", "message": "hoi"}.',
         )
@@ -263,14 +280,16 @@ def check_payload(payload: Any) -> ParsedMessage:
     metadata = payload.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidRequest(
-            400, "metadata_not_an_object",
+            400,
+            "metadata_not_an_object",
             'Het veld "metadata" moet een JSON-object zijn.',
             'The field "metadata" must be a JSON object.',
         )
     input_channel = payload.get("input_channel")
     if input_channel is not None and not (isinstance(input_channel, str) and input_channel.strip()):
         raise InvalidRequest(
-            400, "input_channel_not_text",
+            400,
+            "input_channel_not_text",
             'Het veld "input_channel" moet tekst zijn.',
             'The field "input_channel" must be a non-empty string.',
         )
@@ -294,7 +313,7 @@ _DONE = object()
 
 async def _streamed(
     on_new_message: Callable[[UserMessage], Awaitable[None]], message: ParsedMessage, input_channel: str
-) -> Union[ResponseStream, HTTPResponse]:
+) -> ResponseStream | HTTPResponse:
     """`?stream=true`, for a message already admitted to `in_process`: one JSON line per bot message.
 
     Rasa's own stream waits forever when processing fails. Here the status waits for the first bot
@@ -308,8 +327,11 @@ async def _streamed(
         try:
             await on_new_message(
                 UserMessage(
-                    message.text, QueueOutputChannel(queue), message.sender,
-                    input_channel=input_channel, metadata=message.metadata,
+                    message.text,
+                    QueueOutputChannel(queue),
+                    message.sender,
+                    input_channel=input_channel,
+                    metadata=message.metadata,
                 )
             )
         finally:
@@ -318,8 +340,11 @@ async def _streamed(
 
     def log_fault(done: asyncio.Future) -> None:
         if done.cancelled() or done.exception() is not None:
-            logger.error("REST webhook: handling the streamed message failed (sender %s)", message.sender,
-                         exc_info=None if done.cancelled() else done.exception())
+            logger.error(
+                "REST webhook: handling the streamed message failed (sender %s)",
+                message.sender,
+                exc_info=None if done.cancelled() else done.exception(),
+            )
 
     task = asyncio.ensure_future(process())
     task.add_done_callback(log_fault)
@@ -349,7 +374,7 @@ class RestInput(RasaRestInput):
     """Rasa's REST webhook, refusing malformed requests with a clear 4xx instead of a 500."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
@@ -361,7 +386,7 @@ class RestInput(RasaRestInput):
 
         # stream=True: the body is read here, so an oversized one is refused before it is buffered.
         @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+        async def receive(request: Request) -> ResponseStream | HTTPResponse:
             try:
                 body = await _read_body(request)
                 message = parse_message(body, request.headers.get("content-length"))
@@ -378,8 +403,11 @@ class RestInput(RasaRestInput):
             try:
                 await on_new_message(
                     UserMessage(
-                        message.text, collector, message.sender,
-                        input_channel=input_channel, metadata=message.metadata,
+                        message.text,
+                        collector,
+                        message.sender,
+                        input_channel=input_channel,
+                        metadata=message.metadata,
                     )
                 )
             except (CancelledError, Exception):
@@ -389,14 +417,17 @@ class RestInput(RasaRestInput):
                 return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
             finally:
                 in_process.release(message.sender)
-            waiting = [{"recipient_id": message.sender, "text": text}
-                       for text in await delivery.take_undelivered(message.sender)]
+            waiting = [
+                {"recipient_id": message.sender, "text": text}
+                for text in await delivery.take_undelivered(message.sender)
+            ]
             return response.json(waiting + collector.messages)
 
         @webhook.route("/webhook", methods=["GET", "PUT", "PATCH", "DELETE"])
         async def wrong_method(request: Request) -> HTTPResponse:
             refused = InvalidRequest(
-                405, "method_not_allowed",
+                405,
+                "method_not_allowed",
                 'Stuur je bericht met POST, als JSON: {"sender": "klant-1", "message": "hoi"}.',
                 'Send the message with POST, as JSON: {"sender": "klant-1", "message": "hoi"}.',
             )

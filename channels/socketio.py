@@ -31,7 +31,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -42,8 +43,9 @@ from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
 
 ORIGINS_KEY = "cors_allowed_origins"
-NOT_PROCESSED_TEXT = ("Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. "
-                      "Stuur het over een minuut opnieuw.")
+NOT_PROCESSED_TEXT = (
+    "Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. Stuur het over een minuut opnieuw."
+)
 # What a chat window hears when its session id is unusable (the widget always sends a good one).
 BAD_SESSION_TEXT = "Deze chat heeft geen geldige sessie. Herlaad de pagina en stel je vraag opnieuw."
 QUEUE_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -52,7 +54,7 @@ NO_QUEUE = ("", "memory")
 logger = logging.getLogger(__name__)
 
 
-def message_queue_url(environ: Optional[Dict[str, str]] = None) -> Optional[str]:
+def message_queue_url(environ: dict[str, str] | None = None) -> str | None:
     """The Redis URL that connects the Rasa servers' socket.io channels, or None for one server.
 
     SOCKETIO_MESSAGE_QUEUE when it is set; otherwise LOCK_STORE_URL when that is Redis, since
@@ -69,12 +71,14 @@ def message_queue_url(environ: Optional[Dict[str, str]] = None) -> Optional[str]
         return None
     if not value.startswith(QUEUE_SCHEMES):
         # The value is not repeated: a URL may hold a password.
-        raise ValueError("SOCKETIO_MESSAGE_QUEUE must be a Redis URL (redis://host:6379/0, rediss://... "
-                         "or unix://...) or empty for a single Rasa server")
+        raise ValueError(
+            "SOCKETIO_MESSAGE_QUEUE must be a Redis URL (redis://host:6379/0, rediss://... "
+            "or unix://...) or empty for a single Rasa server"
+        )
     return value
 
 
-def parse_origins(value: Any) -> List[str]:
+def parse_origins(value: Any) -> list[str]:
     """Origins from a space/comma separated string or a list; trailing slashes dropped."""
     if value is None:
         return []
@@ -85,14 +89,14 @@ def parse_origins(value: Any) -> List[str]:
 class SocketIOInput(RasaSocketIOInput):
     """socket.io for the web widget; only the configured page origins may connect."""
 
-    allowed_origins: List[str] = []
+    allowed_origins: list[str] = []
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = dict(credentials or {})
         configured = credentials.pop(ORIGINS_KEY, None)
         channel = super().from_credentials(credentials)
@@ -137,7 +141,7 @@ class SocketIOInput(RasaSocketIOInput):
         confirm_session, forget_socket = handlers["session_request"], handlers["disconnect"]
         sio, event = self.sio, self.bot_message_evt
 
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: str, data: dict | None) -> None:
             data = data if isinstance(data, dict) else {}
             await confirm_session(sid, data)  # fills in a new session_id when there is none
             session_id = data.get("session_id")
@@ -147,7 +151,7 @@ class SocketIOInput(RasaSocketIOInput):
             for text in await delivery.take_undelivered(session_id):
                 await sio.emit(event, {"text": text}, room=sid)
 
-        async def disconnect(sid: Text) -> None:
+        async def disconnect(sid: str) -> None:
             await forget_socket(sid)
             await delivery.chat_closed(sid)
 
@@ -159,7 +163,7 @@ class SocketIOInput(RasaSocketIOInput):
         handlers = self.sio.handlers[self.namespace or "/"]
         handle_message, sio, event = handlers[self.user_message_evt], self.sio, self.bot_message_evt
 
-        async def user_uttered(sid: Text, data: Dict) -> None:
+        async def user_uttered(sid: str, data: dict) -> None:
             try:
                 await handle_message(sid, data)
             except Exception:
@@ -180,14 +184,14 @@ class SocketIOInput(RasaSocketIOInput):
         confirm_session, handle_message = handlers["session_request"], handlers[self.user_message_evt]
         sio, event, key = self.sio, self.bot_message_evt, self.metadata_key
 
-        async def session_request(sid: Text, data: Any = None) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             data = dict(data) if isinstance(data, dict) else {}
             if data.get("session_id") is not None and not _usable_session_id(data["session_id"]):
                 logger.info("socket.io: a new session instead of an unusable session id")
                 data["session_id"] = None  # Rasa then makes a new one; the widget takes it
             await confirm_session(sid, data)
 
-        async def user_uttered(sid: Text, data: Any = None) -> None:  # None: '42["user_uttered"]'
+        async def user_uttered(sid: str, data: Any = None) -> None:  # None: '42["user_uttered"]'
             try:
                 if not isinstance(data, dict):
                     check_payload(data)  # raises not_an_object
@@ -228,5 +232,5 @@ def _usable_session_id(value: Any) -> bool:
     return True
 
 
-def _no_cors_headers(environ: Dict[str, Any]) -> List[Tuple[str, str]]:
+def _no_cors_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return []

@@ -19,8 +19,10 @@ MESSAGES_IN_PROCESS = 8
 ACTION_TIMEOUT = 4.0
 RETRY_AFTER = 3.0
 ACTION_SERVER_DOWN_RESPONSE = "utter_storing"
-ACTION_SERVER_DOWN_TEXT = ("Sorry, er gaat aan onze kant even iets mis, waardoor ik je vraag nu niet "
-                           "kan afmaken. Probeer het over een paar minuten nog eens.")
+ACTION_SERVER_DOWN_TEXT = (
+    "Sorry, er gaat aan onze kant even iets mis, waardoor ik je vraag nu niet "
+    "kan afmaken. Probeer het over een paar minuten nog eens."
+)
 
 _applied = False
 
@@ -36,7 +38,8 @@ def apply() -> None:
     _match_rules_only_as_far_back_as_they_reach()
     _run_graphs_in_order()
     _answer_when_the_action_server_fails(
-        float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT))
+        float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT)
+    )
     _refuse_messages_when_the_conversation_store_fails()
     from bot import log_privacy
 
@@ -177,7 +180,8 @@ def _run_graphs_in_order() -> None:
         graph = built.get(tuple(run_targets))
         if graph is None:
             graph = built[tuple(run_targets)] = self._build_dask_graph(
-                self._graph_schema.minimal_graph_schema(run_targets))
+                self._graph_schema.minimal_graph_schema(run_targets)
+            )
         run_graph = dict(graph)
         if inputs:
             self._add_inputs_to_graph(inputs, run_graph)
@@ -245,8 +249,11 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
             for sender_id in [key for key, moment in failed_at.items() if now - moment >= RETRY_AFTER]:
                 del failed_at[sender_id]
             failed_at[tracker.sender_id] = now
-            logger.error("Action server failed for %s (%s): answering that something went wrong",
-                         self.name(), error or type(error).__name__)
+            logger.error(
+                "Action server failed for %s (%s): answering that something went wrong",
+                self.name(),
+                error or type(error).__name__,
+            )
             if self.name() == rasa_action.ACTION_SESSION_START_NAME:
                 return await rasa_action.ActionSessionStart().run(output_channel, nlg, tracker, domain)
             message = await nlg.generate(ACTION_SERVER_DOWN_RESPONSE, tracker, output_channel.name())

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Callable, Text, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore, RedisLockStore
-from rasa.core.lock_store import LOCK_LIFETIME
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
@@ -41,7 +41,9 @@ KEY_PREFIX = "klantenservice"
 class _ServedWhenNothingIsAhead:
     """Rasa's wait for a ticket lock, ended by expired tickets ahead as well as by served ones."""
 
-    async def _acquire_lock(self, conversation_id: Text, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
         while True:
             lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]
             if lock is None:  # every ticket expired, this one's too: nobody is ahead
@@ -59,7 +61,9 @@ class MemoryLockStore(_ServedWhenNothingIsAhead, InMemoryLockStore):
 class SharedRedisLockStore(_ServedWhenNothingIsAhead, RedisLockStore):
     """Rasa's RedisLockStore whose every change of a lock is atomic among the servers."""
 
-    def _change(self, conversation_id: Text, change: Callable[[TicketLock], T], create: bool = False) -> T | None:
+    def _change(
+        self, conversation_id: str, change: Callable[[TicketLock], T], create: bool = False
+    ) -> T | None:
         """Applies `change` to the stored lock in one transaction, retried when another server wrote
         the lock in between; a lock left without tickets is deleted."""
         import redis
@@ -85,19 +89,19 @@ class SharedRedisLockStore(_ServedWhenNothingIsAhead, RedisLockStore):
                 except redis.WatchError:
                     continue
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
             return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
         except Exception as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
-    def update_lock(self, conversation_id: Text) -> None:
+    def update_lock(self, conversation_id: str) -> None:
         self._change(conversation_id, TicketLock.remove_expired_tickets)
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         self.finish_serving(conversation_id, ticket_number)  # deletes the lock when nobody waits
 
 
@@ -109,8 +113,12 @@ def from_url(endpoint_config: EndpointConfig) -> LockStore:
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ValueError(f"LOCK_STORE_URL={url!r}: use 'memory' or redis://host:6379/0")
     return SharedRedisLockStore(
-        host=parts.hostname, port=parts.port or 6379, db=int(parts.path.strip("/") or 0),
-        password=parts.password, use_ssl=parts.scheme == "rediss", key_prefix=KEY_PREFIX,
+        host=parts.hostname,
+        port=parts.port or 6379,
+        db=int(parts.path.strip("/") or 0),
+        password=parts.password,
+        use_ssl=parts.scheme == "rediss",
+        key_prefix=KEY_PREFIX,
     )
 
 

@@ -30,7 +30,8 @@ import contextlib
 import itertools
 import json
 from collections import OrderedDict
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core import tracker_store
@@ -84,15 +85,16 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         finally:
             session.close()
 
-    def _remember(self, sender_id: str, count: Optional[int]) -> None:
+    def _remember(self, sender_id: str, count: int | None) -> None:
         self._stored_events.pop(sender_id, None)
         if count is not None:
             self._stored_events[sender_id] = count
             while len(self._stored_events) > REMEMBERED_CONVERSATIONS:
                 self._stored_events.popitem(last=False)
 
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
-                        ) -> Optional[DialogueStateTracker]:
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
         """Rasa's `_retrieve`, which also remembers how many rows the latest session has."""
         query = self._all_sessions_query if fetch_events_from_all_sessions else self._latest_session_query
         with self.session_scope() as session:
@@ -129,8 +131,9 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         """Rasa's `save`: stream the events, then store those not stored yet, in one INSERT."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            rows = [_event_row(tracker.sender_id, event)
-                    for event in self._additional_events(session, tracker)]
+            rows = [
+                _event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)
+            ]
             if rows:
                 session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
@@ -142,9 +145,11 @@ def _event_queries(events: sa.Table) -> tuple[Any, Any]:
     (by id; the latest session starts at the latest `session_started` event, or all rows if none)."""
     sender_id = sa.bindparam("sender_id")
     all_sessions = sa.select(events.c.data).where(events.c.sender_id == sender_id).order_by(events.c.id)
-    session_start = (sa.select(sa.func.max(events.c.timestamp))
-                     .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
-                     .scalar_subquery())
+    session_start = (
+        sa.select(sa.func.max(events.c.timestamp))
+        .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+        .scalar_subquery()
+    )
     latest_session = all_sessions.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
     return all_sessions, latest_session
 

@@ -79,6 +79,7 @@ def free_port() -> int:
 
 # --- memory of a process tree ------------------------------------------------------------------
 
+
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -121,7 +122,7 @@ class MemorySampler:
             self.peak = max(self.peak, self.last)
             await asyncio.sleep(self.interval)
 
-    def __enter__(self) -> "MemorySampler":
+    def __enter__(self) -> MemorySampler:
         self.peak = self.last = tree_rss_mb(self.pid)
         self._task = asyncio.get_running_loop().create_task(self._run())
         return self
@@ -132,6 +133,7 @@ class MemorySampler:
 
 
 # --- the load ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Turn:
@@ -169,8 +171,14 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) 
     return True, text_out, ""
 
 
-async def play(session: aiohttp.ClientSession, url: str, conversation: dict, sender: str, level: Level | None,
-               deadline: float | None) -> bool:
+async def play(
+    session: aiohttp.ClientSession,
+    url: str,
+    conversation: dict,
+    sender: str,
+    level: Level | None,
+    deadline: float | None,
+) -> bool:
     """Plays one conversation; False when the deadline passed before its end."""
     for turn in conversation["turns"]:
         if deadline is not None and time.monotonic() >= deadline:
@@ -182,15 +190,29 @@ async def play(session: aiohttp.ClientSession, url: str, conversation: dict, sen
         if level is not None:
             level.turns.append(Turn(conversation["name"], seconds, ok, expected, error))
             if ok and not expected and len(level.samples) < 5:
-                level.samples.append({"conversation": conversation["name"], "say": turn["say"],
-                                      "expected": turn.get("expect"), "answer": answer[:300]})
+                level.samples.append(
+                    {
+                        "conversation": conversation["name"],
+                        "say": turn["say"],
+                        "expected": turn.get("expect"),
+                        "answer": answer[:300],
+                    }
+                )
         if not ok:
             return True  # the conversation cannot go on meaningfully
     return True
 
 
-async def run_level(url: str, conversations: list[dict], customers: int, duration: float | None,
-                    per_customer: int | None, tag: str, rasa_pid: int, action_pid: int) -> Level:
+async def run_level(
+    url: str,
+    conversations: list[dict],
+    customers: int,
+    duration: float | None,
+    per_customer: int | None,
+    tag: str,
+    rasa_pid: int,
+    action_pid: int,
+) -> Level:
     level = Level(customers)
     deadline = None if per_customer else time.monotonic() + duration
 
@@ -247,7 +269,9 @@ def summarise(level: Level) -> dict:
         "error_kinds": errors,
         "unexpected_answers": sum(1 for t in level.turns if t.ok and not t.expected),
         "unexpected_samples": level.samples,
-        "p50_ms_by_conversation": {name: round(percentile(v, 0.5), 1) for name, v in sorted(by_conversation.items())},
+        "p50_ms_by_conversation": {
+            name: round(percentile(v, 0.5), 1) for name, v in sorted(by_conversation.items())
+        },
         "rasa_rss_peak_mb": level.rss_peak_mb,
         "action_server_rss_peak_mb": level.action_rss_peak_mb,
     }
@@ -255,21 +279,24 @@ def summarise(level: Level) -> dict:
 
 # --- one system --------------------------------------------------------------------------------
 
+
 def system_env(model: Path, workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    env.update({
-        "RASA_PORT": str(rasa_port),
-        "ACTION_PORT": str(action_port),
-        "WEB_PORT": str(web_port),
-        "ACTION_ENDPOINT_URL": f"http://localhost:{action_port}/webhook",
-        "RASA_PUBLIC_URL": f"http://localhost:{rasa_port}",
-        "CORS_ORIGINS": f"http://localhost:{web_port}",
-        "MODEL_PATH": str(model),
-        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
-        "KLANTENSERVICE_DB_URL": f"sqlite:///{workdir / 'klantenservice.db'}",
-        "KLANTENSERVICE_NOW": STAFFED_MOMENT,
-    })
+    env.update(
+        {
+            "RASA_PORT": str(rasa_port),
+            "ACTION_PORT": str(action_port),
+            "WEB_PORT": str(web_port),
+            "ACTION_ENDPOINT_URL": f"http://localhost:{action_port}/webhook",
+            "RASA_PUBLIC_URL": f"http://localhost:{rasa_port}",
+            "CORS_ORIGINS": f"http://localhost:{web_port}",
+            "MODEL_PATH": str(model),
+            "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+            "KLANTENSERVICE_DB_URL": f"sqlite:///{workdir / 'klantenservice.db'}",
+            "KLANTENSERVICE_NOW": STAFFED_MOMENT,
+        }
+    )
     return env
 
 
@@ -279,8 +306,10 @@ async def first_answer(services: Services, url: str, started: float, timeout: fl
         while time.monotonic() - started < timeout:
             for name, process in services.processes.items():
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} stopped with exit code {process.returncode}; "
-                                       f"see {services.log_dir / (name + '.log')}")
+                    raise RuntimeError(
+                        f"{name} stopped with exit code {process.returncode}; "
+                        f"see {services.log_dir / (name + '.log')}"
+                    )
             ok, _answer, _error = await say(session, url, f"bench-start-{uuid.uuid4().hex[:8]}", "hallo")
             if ok:
                 return time.monotonic() - started
@@ -325,8 +354,10 @@ class System:
         env = system_env(self.model, self.workdir)
         log_dir = self.keep_logs / self.name if self.keep_logs else self.workdir / "log"
         self.services = BenchServices(env=env, log_dir=log_dir, endpoints=self.endpoints)
-        log(f"{self.name}: starting the action server and the Rasa server with {rel(self.model)} and "
-            f"{rel(self.endpoints)} (ports {env['ACTION_PORT']}, {env['RASA_PORT']})")
+        log(
+            f"{self.name}: starting the action server and the Rasa server with {rel(self.model)} and "
+            f"{rel(self.endpoints)} (ports {env['ACTION_PORT']}, {env['RASA_PORT']})"
+        )
         started = time.monotonic()
         self.services.start("actions")
         self.services.start("rasa")
@@ -334,42 +365,60 @@ class System:
         self.services.wait_ready("actions", timeout=60)
         idle_rss = tree_rss_mb(self.pids[0])
         log(f"{self.name}: first answer {startup:.1f} s after start; Rasa server {idle_rss:.0f} MB RSS")
-        self.result = {"model": rel(self.model), "endpoints": rel(self.endpoints),
-                       "first_answer_seconds": round(startup, 2), "rasa_rss_idle_mb": idle_rss,
-                       "sanic_workers": int(env.get("SANIC_WORKERS", "1") or 1), "levels": []}
+        self.result = {
+            "model": rel(self.model),
+            "endpoints": rel(self.endpoints),
+            "first_answer_seconds": round(startup, 2),
+            "rasa_rss_idle_mb": idle_rss,
+            "sanic_workers": int(env.get("SANIC_WORKERS", "1") or 1),
+            "levels": [],
+        }
 
     async def warm_up(self, conversations: list[dict]) -> None:
-        warm = summarise(await run_level(self.url, conversations, 1, None, len(conversations),
-                                         f"{self.name}-warmup", *self.pids))
+        warm = summarise(
+            await run_level(
+                self.url, conversations, 1, None, len(conversations), f"{self.name}-warmup", *self.pids
+            )
+        )
         self.result["warmup"] = warm
-        log(f"{self.name}: warm-up, every conversation once: {warm['turns']} turns, p50 {warm['p50_ms']:.0f} ms, "
-            f"errors {warm['errors']}, unexpected answers {warm['unexpected_answers']}")
+        log(
+            f"{self.name}: warm-up, every conversation once: {warm['turns']} turns, p50 {warm['p50_ms']:.0f} ms, "
+            f"errors {warm['errors']}, unexpected answers {warm['unexpected_answers']}"
+        )
 
-    async def load(self, conversations: list[dict], customers: int, duration: float | None,
-                   per_customer: int | None) -> None:
+    async def load(
+        self, conversations: list[dict], customers: int, duration: float | None, per_customer: int | None
+    ) -> None:
         what = f"{per_customer} conversation(s) each" if per_customer else f"{duration:.0f} s"
         log(f"{self.name}: {customers} concurrent customer(s), {what}...")
         load_before = round(os.getloadavg()[0], 2)
-        summary = summarise(await run_level(self.url, conversations, customers, duration, per_customer,
-                                            self.name, *self.pids))
+        summary = summarise(
+            await run_level(self.url, conversations, customers, duration, per_customer, self.name, *self.pids)
+        )
         summary["load_average_before"] = load_before
         self.result["levels"].append(summary)
-        log(f"{self.name}: {customers:>3} customers: {summary['turns']} turns, p50 {summary['p50_ms']:.1f} ms, "
+        log(
+            f"{self.name}: {customers:>3} customers: {summary['turns']} turns, p50 {summary['p50_ms']:.1f} ms, "
             f"p95 {summary['p95_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms, "
             f"{summary['messages_per_second']:.1f} msg/s, errors {summary['errors']}, "
-            f"unexpected {summary['unexpected_answers']}, RSS peak {summary['rasa_rss_peak_mb']:.0f} MB")
+            f"unexpected {summary['unexpected_answers']}, RSS peak {summary['rasa_rss_peak_mb']:.0f} MB"
+        )
 
     def stop(self) -> None:
         if self.services:
             self.services.stop_all()
         levels = self.result.get("levels", [])
         if self.result:
-            self.result["rasa_rss_peak_mb"] = max([self.result["rasa_rss_idle_mb"]]
-                                                  + [r["rasa_rss_peak_mb"] for r in levels])
-            self.result["action_server_rss_peak_mb"] = max([0.0] + [r["action_server_rss_peak_mb"] for r in levels])
+            self.result["rasa_rss_peak_mb"] = max(
+                [self.result["rasa_rss_idle_mb"]] + [r["rasa_rss_peak_mb"] for r in levels]
+            )
+            self.result["action_server_rss_peak_mb"] = max(
+                [0.0] + [r["action_server_rss_peak_mb"] for r in levels]
+            )
 
 
 # --- comparison, targets, report -----------------------------------------------------------------
+
 
 def ratios(project: dict, peer: dict) -> dict:
     out: dict[str, Any] = {"levels": []}
@@ -378,9 +427,15 @@ def ratios(project: dict, peer: dict) -> dict:
         other = peer_levels.get(level["customers"])
         if not other:
             continue
-        out["levels"].append({"customers": level["customers"], **{
-            key: round(level[key] / other[key], 3) if other[key] else None
-            for key in ("p50_ms", "p95_ms", "p99_ms", "messages_per_second")}})
+        out["levels"].append(
+            {
+                "customers": level["customers"],
+                **{
+                    key: round(level[key] / other[key], 3) if other[key] else None
+                    for key in ("p50_ms", "p95_ms", "p99_ms", "messages_per_second")
+                },
+            }
+        )
     for key in ("first_answer_seconds", "rasa_rss_peak_mb"):
         out[key] = round(project[key] / peer[key], 3) if peer[key] else None
     return out
@@ -391,25 +446,53 @@ def targets(results: dict) -> list[dict]:
     levels = {level["customers"]: level for level in project["levels"]}
     rows = []
     if 1 in levels:
-        rows.append({"target": "single-customer p50 <= 15 ms per turn", "value": levels[1]["p50_ms"],
-                     "met": levels[1]["p50_ms"] <= 15})
+        rows.append(
+            {
+                "target": "single-customer p50 <= 15 ms per turn",
+                "value": levels[1]["p50_ms"],
+                "met": levels[1]["p50_ms"] <= 15,
+            }
+        )
     top = max(levels)
     peer = results["systems"].get("peer")
     if peer:
         peer_top = {level["customers"]: level for level in peer["levels"]}.get(top)
         if peer_top:
             ratio = levels[top]["messages_per_second"] / peer_top["messages_per_second"]
-            rows.append({"target": f"throughput at {top} customers >= 3 x the peer's", "value": round(ratio, 2),
-                         "met": ratio >= 3,
-                         "detail": f"{levels[top]['messages_per_second']:.1f} vs {peer_top['messages_per_second']:.1f} msg/s"})
-    rows.append({"target": f"p99 at {top} customers < 1 s", "value": levels[top]["p99_ms"],
-                 "met": levels[top]["p99_ms"] < 1000, "detail": "ms"})
+            rows.append(
+                {
+                    "target": f"throughput at {top} customers >= 3 x the peer's",
+                    "value": round(ratio, 2),
+                    "met": ratio >= 3,
+                    "detail": f"{levels[top]['messages_per_second']:.1f} vs {peer_top['messages_per_second']:.1f} msg/s",
+                }
+            )
+    rows.append(
+        {
+            "target": f"p99 at {top} customers < 1 s",
+            "value": levels[top]["p99_ms"],
+            "met": levels[top]["p99_ms"] < 1000,
+            "detail": "ms",
+        }
+    )
     errors = sum(level["errors"] for level in project["levels"])
     rows.append({"target": "no errors", "value": errors, "met": errors == 0})
-    rows.append({"target": "Rasa server under 1 GB RSS", "value": project["rasa_rss_peak_mb"],
-                 "met": project["rasa_rss_peak_mb"] < 1024, "detail": "MB, peak"})
-    rows.append({"target": "first answer within 20 s of start", "value": project["first_answer_seconds"],
-                 "met": project["first_answer_seconds"] <= 20, "detail": "s"})
+    rows.append(
+        {
+            "target": "Rasa server under 1 GB RSS",
+            "value": project["rasa_rss_peak_mb"],
+            "met": project["rasa_rss_peak_mb"] < 1024,
+            "detail": "MB, peak",
+        }
+    )
+    rows.append(
+        {
+            "target": "first answer within 20 s of start",
+            "value": project["first_answer_seconds"],
+            "met": project["first_answer_seconds"] <= 20,
+            "detail": "s",
+        }
+    )
     return rows
 
 
@@ -417,26 +500,34 @@ def print_summary(results: dict) -> None:
     systems = results["systems"]
     print("\n" + "=" * 110)
     print("Load benchmark over the REST webhook (latency per turn)")
-    header = f"{'system':<22}{'customers':>10}{'turns':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'msg/s':>9}" \
-             f"{'errors':>8}{'unexp.':>8}{'RSS MB':>9}"
+    header = (
+        f"{'system':<22}{'customers':>10}{'turns':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'msg/s':>9}"
+        f"{'errors':>8}{'unexp.':>8}{'RSS MB':>9}"
+    )
     print(header)
     for name, system in systems.items():
         for level in system["levels"]:
-            print(f"{name:<22}{level['customers']:>10}{level['turns']:>8}{level['p50_ms']:>9.1f}{level['p95_ms']:>9.1f}"
-                  f"{level['p99_ms']:>9.1f}{level['messages_per_second']:>9.1f}{level['errors']:>8}"
-                  f"{level['unexpected_answers']:>8}{level['rasa_rss_peak_mb']:>9.0f}")
+            print(
+                f"{name:<22}{level['customers']:>10}{level['turns']:>8}{level['p50_ms']:>9.1f}{level['p95_ms']:>9.1f}"
+                f"{level['p99_ms']:>9.1f}{level['messages_per_second']:>9.1f}{level['errors']:>8}"
+                f"{level['unexpected_answers']:>8}{level['rasa_rss_peak_mb']:>9.0f}"
+            )
     for name, system in systems.items():
-        print(f"{name}: first answer {system['first_answer_seconds']:.1f} s after start, Rasa server RSS "
-              f"{system['rasa_rss_idle_mb']:.0f} MB idle, {system['rasa_rss_peak_mb']:.0f} MB peak "
-              f"(action server {system['action_server_rss_peak_mb']:.0f} MB)")
+        print(
+            f"{name}: first answer {system['first_answer_seconds']:.1f} s after start, Rasa server RSS "
+            f"{system['rasa_rss_idle_mb']:.0f} MB idle, {system['rasa_rss_peak_mb']:.0f} MB peak "
+            f"(action server {system['action_server_rss_peak_mb']:.0f} MB)"
+        )
     for key, other in (("ratios", "peer"), ("ratios_peer-project-runtime", "peer-project-runtime")):
         if not results.get(key):
             continue
         r = results[key]
         print(f"\nRatios project / {other} (latency: lower is better; throughput: higher is better):")
         for level in r["levels"]:
-            print(f"  {level['customers']:>3} customers: p50 {level['p50_ms']}, p95 {level['p95_ms']}, "
-                  f"p99 {level['p99_ms']}, msg/s {level['messages_per_second']}")
+            print(
+                f"  {level['customers']:>3} customers: p50 {level['p50_ms']}, p95 {level['p95_ms']}, "
+                f"p99 {level['p99_ms']}, msg/s {level['messages_per_second']}"
+            )
         print(f"  first answer {r['first_answer_seconds']}, RSS peak {r['rasa_rss_peak_mb']}")
     print("\nTargets for the project:")
     for row in results["targets"]:
@@ -447,8 +538,11 @@ def print_summary(results: dict) -> None:
 
 def markdown(results: dict) -> str:
     settings, machine = results["settings"], results["machine"]
-    load = (f"{settings['duration_seconds']:.0f} s per level" if settings["duration_seconds"]
-            else f"{settings['conversations_per_customer']} conversation(s) per customer")
+    load = (
+        f"{settings['duration_seconds']:.0f} s per level"
+        if settings["duration_seconds"]
+        else f"{settings['conversations_per_customer']} conversation(s) per customer"
+    )
     lines = [
         "# Load benchmark: project vs peer",
         "",
@@ -465,8 +559,10 @@ def markdown(results: dict) -> str:
         "same data and domain) on a stock Rasa server: `benchmarks/peer_endpoints.yml`, Rasa's own SQL tracker store.",
     ]
     if "peer-project-runtime" in results["systems"]:
-        lines.append("- **peer-project-runtime**: the peer's model on the project's runtime, to tell what the "
-                     "config costs from what the runtime costs.")
+        lines.append(
+            "- **peer-project-runtime**: the peer's model on the project's runtime, to tell what the "
+            "config costs from what the runtime costs."
+        )
     lines += [
         f"- Both: the same action server (`actions/`), REST channel and a new temporary SQLite tracker store "
         f"and case database, the action server's clock at {settings['pinned_clock']}; scripted conversations "
@@ -484,39 +580,67 @@ def markdown(results: dict) -> str:
     ]
     for name, system in results["systems"].items():
         for level in system["levels"]:
-            lines.append(f"| {name} | {level['customers']} | {level['turns']} | {level['p50_ms']:.1f} | "
-                         f"{level['p95_ms']:.1f} | {level['p99_ms']:.1f} | {level['messages_per_second']:.1f} | "
-                         f"{level['errors']} | {level['unexpected_answers']} | {level['rasa_rss_peak_mb']:.0f} |")
-    lines += ["", "| system | first answer after start | Rasa server RSS idle / peak | action server RSS peak |",
-              "|---|---:|---:|---:|"]
+            lines.append(
+                f"| {name} | {level['customers']} | {level['turns']} | {level['p50_ms']:.1f} | "
+                f"{level['p95_ms']:.1f} | {level['p99_ms']:.1f} | {level['messages_per_second']:.1f} | "
+                f"{level['errors']} | {level['unexpected_answers']} | {level['rasa_rss_peak_mb']:.0f} |"
+            )
+    lines += [
+        "",
+        "| system | first answer after start | Rasa server RSS idle / peak | action server RSS peak |",
+        "|---|---:|---:|---:|",
+    ]
     for name, system in results["systems"].items():
-        lines.append(f"| {name} | {system['first_answer_seconds']:.1f} s | {system['rasa_rss_idle_mb']:.0f} / "
-                     f"{system['rasa_rss_peak_mb']:.0f} MB | {system['action_server_rss_peak_mb']:.0f} MB |")
+        lines.append(
+            f"| {name} | {system['first_answer_seconds']:.1f} s | {system['rasa_rss_idle_mb']:.0f} / "
+            f"{system['rasa_rss_peak_mb']:.0f} MB | {system['action_server_rss_peak_mb']:.0f} MB |"
+        )
     for key, other in (("ratios", "peer"), ("ratios_peer-project-runtime", "peer-project-runtime")):
         if not results.get(key):
             continue
         r = results[key]
-        lines += ["", f"## Ratios project / {other}", "",
-                  "Latency: below 1 is better; throughput: above 1 is better.", "",
-                  "| customers | p50 | p95 | p99 | msg/s |", "|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"## Ratios project / {other}",
+            "",
+            "Latency: below 1 is better; throughput: above 1 is better.",
+            "",
+            "| customers | p50 | p95 | p99 | msg/s |",
+            "|---:|---:|---:|---:|---:|",
+        ]
         for level in r["levels"]:
-            lines.append(f"| {level['customers']} | {level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | "
-                         f"{level['messages_per_second']} |")
-        lines.append(f"\nFirst answer after start: {r['first_answer_seconds']}; Rasa server RSS peak: "
-                     f"{r['rasa_rss_peak_mb']}.")
+            lines.append(
+                f"| {level['customers']} | {level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | "
+                f"{level['messages_per_second']} |"
+            )
+        lines.append(
+            f"\nFirst answer after start: {r['first_answer_seconds']}; Rasa server RSS peak: "
+            f"{r['rasa_rss_peak_mb']}."
+        )
     lines += ["", "## Targets (project)", "", "| target | value | met |", "|---|---:|---|"]
     for row in results["targets"]:
         detail = f" {row['detail']}" if row.get("detail") else ""
         lines.append(f"| {row['target']} | {row['value']}{detail} | {'yes' if row['met'] else '**no**'} |")
-    samples = [(name, level["customers"], sample) for name, system in results["systems"].items()
-               for level in system["levels"] for sample in level["unexpected_samples"]]
+    samples = [
+        (name, level["customers"], sample)
+        for name, system in results["systems"].items()
+        for level in system["levels"]
+        for sample in level["unexpected_samples"]
+    ]
     if samples:
         lines += ["", "## Unexpected answers (examples)", ""]
         for name, customers, sample in samples[:10]:
-            lines.append(f"- {name}, {customers} customers, {sample['conversation']}: \"{sample['say']}\" expected "
-                         f"\"{sample['expected']}\", got \"{sample['answer'][:160]}\"")
-    lines += ["", f"Total time of the run: {results['total_seconds'] / 60:.1f} min.", "",
-              "![latency and throughput against concurrency](bench_latency.png)", ""]
+            lines.append(
+                f'- {name}, {customers} customers, {sample["conversation"]}: "{sample["say"]}" expected '
+                f'"{sample["expected"]}", got "{sample["answer"][:160]}"'
+            )
+    lines += [
+        "",
+        f"Total time of the run: {results['total_seconds'] / 60:.1f} min.",
+        "",
+        "![latency and throughput against concurrency](bench_latency.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -533,9 +657,25 @@ def plot(results: dict, path: Path) -> None:
         x = [level["customers"] for level in system["levels"]]
         colour = colours.get(name, "tab:gray")
         left.plot(x, [level["p50_ms"] for level in system["levels"]], "o-", color=colour, label=f"{name} p50")
-        left.plot(x, [level["p95_ms"] for level in system["levels"]], "s--", color=colour, alpha=0.7, label=f"{name} p95")
-        left.plot(x, [level["p99_ms"] for level in system["levels"]], "^:", color=colour, alpha=0.7, label=f"{name} p99")
-        right.plot(x, [level["messages_per_second"] for level in system["levels"]], "o-", color=colour, label=name)
+        left.plot(
+            x,
+            [level["p95_ms"] for level in system["levels"]],
+            "s--",
+            color=colour,
+            alpha=0.7,
+            label=f"{name} p95",
+        )
+        left.plot(
+            x,
+            [level["p99_ms"] for level in system["levels"]],
+            "^:",
+            color=colour,
+            alpha=0.7,
+            label=f"{name} p99",
+        )
+        right.plot(
+            x, [level["messages_per_second"] for level in system["levels"]], "o-", color=colour, label=name
+        )
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("concurrent customers")
@@ -567,24 +707,37 @@ async def main_async(args: argparse.Namespace) -> dict:
         from scripts.peer_model import ensure_peer_model
 
         models["peer"] = models["peer-project-runtime"] = (
-            Path(args.peer_model).resolve() if args.peer_model else ensure_peer_model(dict(os.environ), log=log))
+            Path(args.peer_model).resolve()
+            if args.peer_model
+            else ensure_peer_model(dict(os.environ), log=log)
+        )
     if not models["project"].exists():
         sys.exit(f"{models['project']} is missing: run `make train` first")
     duration = None if args.conversations else args.duration
     results: dict[str, Any] = {
         "command": " ".join(["scripts/bench.py", *sys.argv[1:]]),
         "started_at": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "rasa": metadata.version("rasa"), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
-        "settings": {"concurrency": args.concurrency, "duration_seconds": duration,
-                     "conversations_per_customer": args.conversations, "request_timeout_seconds": REQUEST_TIMEOUT,
-                     "conversations": [c["name"] for c in conversations],
-                     "pinned_clock": STAFFED_MOMENT},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "rasa": metadata.version("rasa"),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
+        "settings": {
+            "concurrency": args.concurrency,
+            "duration_seconds": duration,
+            "conversations_per_customer": args.conversations,
+            "request_timeout_seconds": REQUEST_TIMEOUT,
+            "conversations": [c["name"] for c in conversations],
+            "pinned_clock": STAFFED_MOMENT,
+        },
         "systems": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        systems = [System(name, models[name], SYSTEM_ENDPOINTS[name], Path(tmp) / name, args.keep_logs)
-                   for name in args.systems]
+        systems = [
+            System(name, models[name], SYSTEM_ENDPOINTS[name], Path(tmp) / name, args.keep_logs)
+            for name in args.systems
+        ]
         try:
             # One at a time, so that the start-up times do not disturb each other.
             for system in systems:
@@ -603,7 +756,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     for other in ("peer", "peer-project-runtime"):
         if "project" in results["systems"] and other in results["systems"]:
             results["ratios" if other == "peer" else f"ratios_{other}"] = ratios(
-                results["systems"]["project"], results["systems"][other])
+                results["systems"]["project"], results["systems"][other]
+            )
     if "project" in results["systems"]:
         results["targets"] = targets(results)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -612,27 +766,44 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--systems", nargs="+", choices=list(SYSTEM_ENDPOINTS), default=["project", "peer"],
-                        help="peer-project-runtime: the peer's model on the project's runtime (endpoints.yml)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        choices=list(SYSTEM_ENDPOINTS),
+        default=["project", "peer"],
+        help="peer-project-runtime: the peer's model on the project's runtime (endpoints.yml)",
+    )
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 10, 50])
     parser.add_argument("--duration", type=float, default=30, help="seconds of load per level")
-    parser.add_argument("--conversations", type=int, default=None,
-                        help="conversations per customer instead of a fixed duration")
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=None,
+        help="conversations per customer instead of a fixed duration",
+    )
     parser.add_argument("--project-model", default=os.environ.get("MODEL_PATH", str(PROJECT_MODEL)))
-    parser.add_argument("--peer-model", default=None, help="instead of models/peer.tar.gz (trained when needed)")
+    parser.add_argument(
+        "--peer-model", default=None, help="instead of models/peer.tar.gz (trained when needed)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument("--keep-logs", type=Path, default=None, help="keep the servers' logs in this folder")
     args = parser.parse_args()
 
     results = asyncio.run(main_async(args))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out / "bench.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     plot(results, args.out / "bench_latency.png")
     if "targets" in results:
         (args.out / "bench.md").write_text(markdown(results), encoding="utf-8")
         print_summary(results)
-    log(f"Figures: {args.out / 'bench.json'}, {args.out / 'bench.md'}; plot: {args.out / 'bench_latency.png'}")
+    log(
+        f"Figures: {args.out / 'bench.json'}, {args.out / 'bench.md'}; plot: {args.out / 'bench_latency.png'}"
+    )
 
 
 if __name__ == "__main__":

@@ -36,13 +36,23 @@ sys.path.insert(0, str(ROOT))
 from bot import insight  # noqa: E402
 from bot.database import create_engine  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
-from tests.insight_data import (Conversation, Traffic, create_tracker_schema, expected,  # noqa: E402
-                                write_store, write_tracker)
+from tests.insight_data import (
+    Conversation,
+    Traffic,
+    create_tracker_schema,
+    expected,
+    write_store,
+    write_tracker,
+)
 
 FIRST_DAY, LAST_DAY = date(2026, 11, 2), date(2026, 12, 1)  # 30 days
 # The timed columns of the report's table, as the plot shows them (medians, in milliseconds).
-PLOTTED = (("30 days", "30 dagen"), ("7 days", "7 dagen"), ("30 days, no index", "30 dagen, geen index"),
-           ("7 days, no index", "7 dagen, geen index"))
+PLOTTED = (
+    ("30 days", "30 dagen"),
+    ("7 days", "7 dagen"),
+    ("30 days, no index", "30 dagen, geen index"),
+    ("7 days, no index", "7 dagen, geen index"),
+)
 WEEK_FIRST, WEEK_LAST = date(2026, 11, 16), date(2026, 11, 22)
 RUNS = 5
 
@@ -87,8 +97,14 @@ def _count_rows(tracker: sa.engine.Engine, store: sa.engine.Engine) -> tuple[int
     return int(events), int(entries)
 
 
-def bench(name: str, tracker_url: str, store_url: str, conversations: list[Conversation],
-          truth: insight.Figures, settings: Settings) -> Result:
+def bench(
+    name: str,
+    tracker_url: str,
+    store_url: str,
+    conversations: list[Conversation],
+    truth: insight.Figures,
+    settings: Settings,
+) -> Result:
     result = Result(name)
     tracker = sa.create_engine(tracker_url, future=True)
     store = create_engine(store_url)
@@ -101,14 +117,20 @@ def bench(name: str, tracker_url: str, store_url: str, conversations: list[Conve
     _vacuum(store)
     result.load_seconds = time.perf_counter() - began
     result.events, result.entries = _count_rows(tracker, store)
-    progress(f"{name}: {result.events:,} events, {result.entries:,} queue entries in {result.load_seconds:.0f} s")
+    progress(
+        f"{name}: {result.events:,} events, {result.entries:,} queue entries in {result.load_seconds:.0f} s"
+    )
     month = insight.period_of_days(FIRST_DAY, LAST_DAY, settings.tz)
     week = insight.period_of_days(WEEK_FIRST, WEEK_LAST, settings.tz)
     unindexed, _ = timed(insight.figures, tracker, store, *month, settings)  # warms the caches
     result.without_index = [timed(insight.figures, tracker, store, *month, settings)[1] for _ in range(RUNS)]
-    result.week_without_index = [timed(insight.figures, tracker, store, *week, settings)[1] for _ in range(RUNS)]
-    progress(f"{name}: without the index: 30 days {statistics.median(result.without_index):.2f} s, "
-             f"7 days {statistics.median(result.week_without_index):.2f} s")
+    result.week_without_index = [
+        timed(insight.figures, tracker, store, *week, settings)[1] for _ in range(RUNS)
+    ]
+    progress(
+        f"{name}: without the index: 30 days {statistics.median(result.without_index):.2f} s, "
+        f"7 days {statistics.median(result.week_without_index):.2f} s"
+    )
     began = time.perf_counter()
     insight.prepare_tracker(tracker)
     insight.prepare_store(store)
@@ -118,15 +140,18 @@ def bench(name: str, tracker_url: str, store_url: str, conversations: list[Conve
     result.warm = [timed(insight.figures, tracker, store, *month, settings)[1] for _ in range(RUNS)]
     result.week = [timed(insight.figures, tracker, store, *week, settings)[1] for _ in range(RUNS)]
     result.correct = found == truth and unindexed == truth
-    progress(f"{name}: 30 days {statistics.median(result.warm):.2f} s, "
-             f"7 days {statistics.median(result.week):.2f} s, figures {'right' if result.correct else 'WRONG'}")
+    progress(
+        f"{name}: 30 days {statistics.median(result.warm):.2f} s, "
+        f"7 days {statistics.median(result.week):.2f} s, figures {'right' if result.correct else 'WRONG'}"
+    )
     tracker.dispose()
     store.dispose()
     return result
 
 
-def bench_postgres(conversations: list[Conversation], truth: insight.Figures,
-                   settings: Settings) -> Result | None:
+def bench_postgres(
+    conversations: list[Conversation], truth: insight.Figures, settings: Settings
+) -> Result | None:
     if not glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"):
         progress("PostgreSQL is not installed (scripts/install_db_servers.sh): skipped")
         return None
@@ -135,8 +160,14 @@ def bench_postgres(conversations: list[Conversation], truth: insight.Figures,
     progress("PostgreSQL: starting a private server")
     server = Postgres().start()
     try:
-        return bench("PostgreSQL", fresh_database(server.url, "bench_tracker"),
-                     fresh_database(server.url, "bench_store"), conversations, truth, settings)
+        return bench(
+            "PostgreSQL",
+            fresh_database(server.url, "bench_tracker"),
+            fresh_database(server.url, "bench_store"),
+            conversations,
+            truth,
+            settings,
+        )
     finally:
         server.remove()
 
@@ -174,9 +205,11 @@ def report(results: list[Result], conversations: int, truth: insight.Figures, to
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
-        lines.append(f"| {r.database} | {r.events:,} | {r.load_seconds:.0f} s | {r.index_seconds:.1f} s | "
-                     f"{_spread(r.warm)} | {_ms(r.first)} | {_spread(r.week)} | {_spread(r.without_index)} | "
-                     f"{_spread(r.week_without_index)} | {'yes' if r.correct else 'NO'} |")
+        lines.append(
+            f"| {r.database} | {r.events:,} | {r.load_seconds:.0f} s | {r.index_seconds:.1f} s | "
+            f"{_spread(r.warm)} | {_ms(r.first)} | {_spread(r.week)} | {_spread(r.without_index)} | "
+            f"{_spread(r.week_without_index)} | {'yes' if r.correct else 'NO'} |"
+        )
     lines += [
         "",
         "The indexes on Rasa's `events` table are `ix_events_insight`: `(type_name, timestamp, sender_id, "
@@ -228,8 +261,12 @@ def plot(medians: dict[str, dict[str, float]], conversations: str, path: Path) -
     for n, (database, values) in enumerate(medians.items()):
         positions = [index + (n - (len(medians) - 1) / 2) * width for index in range(len(PLOTTED))]
         bars = axes.bar(positions, [values[column] / 1000 for column, _ in PLOTTED], width, label=database)
-        axes.bar_label(bars, labels=[f"{values[column] / 1000:.2f}".replace(".", ",") for column, _ in PLOTTED],
-                       padding=2, fontsize=8)
+        axes.bar_label(
+            bars,
+            labels=[f"{values[column] / 1000:.2f}".replace(".", ",") for column, _ in PLOTTED],
+            padding=2,
+            fontsize=8,
+        )
     axes.set_xticks(range(len(PLOTTED)), [label for _, label in PLOTTED])
     axes.set_ylabel("seconden (mediaan)")
     axes.set_title(f"Dashboardcijfers berekenen, {conversations} gesprekken")
@@ -243,8 +280,11 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "insight_bench.md")
-    parser.add_argument("--plot-only", action="store_true",
-                        help="only draw the plot beside --out from the table already in it")
+    parser.add_argument(
+        "--plot-only",
+        action="store_true",
+        help="only draw the plot beside --out from the table already in it",
+    )
     args = parser.parse_args()
     chart = args.out.with_suffix(".png")
     if args.plot_only:
@@ -261,12 +301,22 @@ def main() -> int:
     settings = load_settings()
     start, end = insight.period_of_days(FIRST_DAY, LAST_DAY, settings.tz)
     progress(f"Generating {args.conversations:,} conversations")
-    conversations = Traffic(start, end, seed=2026, margin=timedelta(hours=2)).conversations(args.conversations)
+    conversations = Traffic(start, end, seed=2026, margin=timedelta(hours=2)).conversations(
+        args.conversations
+    )
     truth = expected(conversations, start, end, settings)
     results = []
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as folder:
-        results.append(bench("SQLite", f"sqlite:///{folder}/tracker.db", f"sqlite:///{folder}/klantenservice.db",
-                             conversations, truth, settings))
+        results.append(
+            bench(
+                "SQLite",
+                f"sqlite:///{folder}/tracker.db",
+                f"sqlite:///{folder}/klantenservice.db",
+                conversations,
+                truth,
+                settings,
+            )
+        )
     if not args.no_postgres and (postgres := bench_postgres(conversations, truth, settings)):
         results.append(postgres)
     text = report(results, args.conversations, truth, time.perf_counter() - began)

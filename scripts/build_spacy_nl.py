@@ -23,18 +23,66 @@ from bot.webshops import read_webshops  # noqa: E402
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-    "september", "oktober", "november", "december",
-    "jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mrt",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "okt",
+    "nov",
+    "dec",
 )
 DAY_WORDS = ("vandaag", "morgen", "overmorgen", "weekend", "zaterdagochtend", "zondagochtend")
 HOLIDAYS = (
-    "nieuwjaarsdag", "nieuwjaar", "goede vrijdag", "pasen", "paasmaandag", "paaszondag",
-    "eerste paasdag", "tweede paasdag", "1e paasdag", "2e paasdag", "koningsdag",
-    "bevrijdingsdag", "hemelvaart", "hemelvaartsdag", "pinksteren", "eerste pinksterdag",
-    "tweede pinksterdag", "1e pinksterdag", "2e pinksterdag", "pinkstermaandag", "kerst",
-    "kerstmis", "kerstavond", "eerste kerstdag", "tweede kerstdag", "1e kerstdag", "2e kerstdag",
-    "oudejaarsdag", "oudjaarsdag", "oudejaarsavond", "oud en nieuw", "kerstdagen", "feestdagen",
+    "nieuwjaarsdag",
+    "nieuwjaar",
+    "goede vrijdag",
+    "pasen",
+    "paasmaandag",
+    "paaszondag",
+    "eerste paasdag",
+    "tweede paasdag",
+    "1e paasdag",
+    "2e paasdag",
+    "koningsdag",
+    "bevrijdingsdag",
+    "hemelvaart",
+    "hemelvaartsdag",
+    "pinksteren",
+    "eerste pinksterdag",
+    "tweede pinksterdag",
+    "1e pinksterdag",
+    "2e pinksterdag",
+    "pinkstermaandag",
+    "kerst",
+    "kerstmis",
+    "kerstavond",
+    "eerste kerstdag",
+    "tweede kerstdag",
+    "1e kerstdag",
+    "2e kerstdag",
+    "oudejaarsdag",
+    "oudjaarsdag",
+    "oudejaarsavond",
+    "oud en nieuw",
+    "kerstdagen",
+    "feestdagen",
 )
 ENTITY_LABELS = ("webshop", "bestelnummer", "trackingnummer", "dag")
 
@@ -51,8 +99,9 @@ def entity_patterns(nlp: spacy.Language, webshops: list[str]) -> list[dict[str, 
     patterns: list[dict[str, Any]] = []
     for shop in webshops:
         patterns.append({"label": "webshop", "pattern": _phrase(nlp, shop)})
-    patterns.append({"label": "trackingnummer",
-                     "pattern": [_regex_token(entity_shapes.DISTINCTIVE_TRACKING_NUMBER)]})
+    patterns.append(
+        {"label": "trackingnummer", "pattern": [_regex_token(entity_shapes.DISTINCTIVE_TRACKING_NUMBER)]}
+    )
     patterns.append({"label": "bestelnummer", "pattern": [_regex_token(entity_shapes.ORDER_NUMBER)]})
     for phrase in (*WEEKDAYS, *DAY_WORDS, *HOLIDAYS):
         patterns.append({"label": "dag", "pattern": _phrase(nlp, phrase)})
@@ -60,11 +109,18 @@ def entity_patterns(nlp: spacy.Language, webshops: list[str]) -> list[dict[str, 
         patterns.append({"label": "dag", "pattern": _phrase(nlp, f"volgende week {weekday}")})
         patterns.append({"label": "dag", "pattern": _phrase(nlp, f"volgende {weekday}")})
         patterns.append({"label": "dag", "pattern": _phrase(nlp, f"aanstaande {weekday}")})
-    patterns.append({"label": "dag", "pattern": [
-        {"TEXT": {"REGEX": r"^(?:[1-9]|[12]\d|3[01])$"}},
-        {"LOWER": {"IN": list(MONTHS)}},
-    ]})
-    patterns.append({"label": "dag", "pattern": [_regex_token(r"(?:0?[1-9]|[12]\d|3[01])[-/](?:0?[1-9]|1[0-2])")]})
+    patterns.append(
+        {
+            "label": "dag",
+            "pattern": [
+                {"TEXT": {"REGEX": r"^(?:[1-9]|[12]\d|3[01])$"}},
+                {"LOWER": {"IN": list(MONTHS)}},
+            ],
+        }
+    )
+    patterns.append(
+        {"label": "dag", "pattern": [_regex_token(r"(?:0?[1-9]|[12]\d|3[01])[-/](?:0?[1-9]|1[0-2])")]}
+    )
     return patterns
 
 

@@ -59,7 +59,9 @@ class Postgres:
     def _run(self, *command: str) -> None:
         done = subprocess.run([*self.as_user, *command], capture_output=True, text=True, cwd="/")
         if done.returncode:
-            raise RuntimeError(f"{Path(command[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
+            raise RuntimeError(
+                f"{Path(command[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}"
+            )
 
     def start(self) -> Postgres:
         data, sockets = self.folder / "data", self.folder / "sockets"
@@ -69,10 +71,29 @@ class Postgres:
             if self.as_user:
                 shutil.chown(self.folder, "postgres")
                 shutil.chown(sockets, "postgres")
-            self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                      "--no-sync", "-E", "UTF8", "--locale=C")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "server.log"), "-w",
-                  "-o", f"-p {self.port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         _wait_for_port(self.port, "PostgreSQL")
         self._create_database()
         return self
@@ -91,8 +112,11 @@ class Postgres:
     def stop(self, mode: str = "fast") -> None:
         data = self.folder / "data"
         if data.exists():
-            subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"],
-                           capture_output=True, cwd="/")
+            subprocess.run(
+                [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop"],
+                capture_output=True,
+                cwd="/",
+            )
 
     def remove(self) -> None:
         self.stop("immediate")
@@ -117,9 +141,22 @@ class Redis:
             raise RuntimeError("Redis is not installed: run scripts/install_db_servers.sh")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)],
-            stdout=open(self.folder / "redis.log", "wb"), stderr=subprocess.STDOUT)
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=open(self.folder / "redis.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
         _wait_for_port(self.port, "Redis")
         return self
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -66,6 +65,7 @@ def log(message: str) -> None:
 
 # --- predictions -------------------------------------------------------------------------------
 
+
 async def predict(processor: Any, texts: list[str]) -> list[dict]:
     """The model's reading of each text: top intent (fallback undone), final intent, entities."""
     from rasa.core.channels.channel import UserMessage
@@ -78,19 +78,32 @@ async def predict(processor: Any, texts: list[str]) -> list[dict]:
         top = ranking[0] if ranking else result["intent"]
         entities = sorted({(e["start"], e["end"], e["entity"]) for e in result.get("entities", [])})
         second = float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0
-        predictions.append({"text": text, "intent": top["name"], "confidence": round(float(top["confidence"]), 4),
-                            "second_confidence": round(second, 4), "final": final,
-                            "entities": [list(e) for e in entities]})
+        predictions.append(
+            {
+                "text": text,
+                "intent": top["name"],
+                "confidence": round(float(top["confidence"]), 4),
+                "second_confidence": round(second, 4),
+                "final": final,
+                "entities": [list(e) for e in entities],
+            }
+        )
     return predictions
 
 
 def gold_of(examples: list[Any]) -> list[dict]:
-    return [{"text": ex.get("text"), "intent": ex.get("intent"),
-             "entities": sorted([e["start"], e["end"], e["entity"]] for e in ex.get("entities") or [])}
-            for ex in examples]
+    return [
+        {
+            "text": ex.get("text"),
+            "intent": ex.get("intent"),
+            "entities": sorted([e["start"], e["end"], e["entity"]] for e in ex.get("entities") or []),
+        }
+        for ex in examples
+    ]
 
 
 # --- metrics -----------------------------------------------------------------------------------
+
 
 def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
     from sklearn.metrics import precision_recall_fscore_support
@@ -99,12 +112,21 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
     outputs = [p["intent"] for p in predicted]
     labels = sorted(set(targets))
     precision, recall, f1, support = precision_recall_fscore_support(
-        targets, outputs, labels=labels, zero_division=0)
-    per_intent = {label: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-                          "support": int(s)}
-                  for label, p, r, f, s in zip(labels, precision, recall, f1, support)}
+        targets, outputs, labels=labels, zero_division=0
+    )
+    per_intent = {
+        label: {
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+            "support": int(s),
+        }
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+    }
     correct = sum(t == o for t, o in zip(targets, outputs))
-    declined = [g["text"] for g, p in zip(gold, predicted) if g["intent"] not in DECLINED and p["final"] in DECLINED]
+    declined = [
+        g["text"] for g, p in zip(gold, predicted) if g["intent"] not in DECLINED and p["final"] in DECLINED
+    ]
     return {
         "examples": len(targets),
         "accuracy": round(correct / len(targets), 4),
@@ -113,8 +135,16 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
         "per_intent": per_intent,
         "in_scope_declined": len(declined),
         "in_scope_examples": sum(g["intent"] not in DECLINED for g in gold),
-        "errors": [{"text": g["text"], "intent": g["intent"], "predicted": p["intent"], "confidence": p["confidence"]}
-                   for g, p in zip(gold, predicted) if g["intent"] != p["intent"]],
+        "errors": [
+            {
+                "text": g["text"],
+                "intent": g["intent"],
+                "predicted": p["intent"],
+                "confidence": p["confidence"],
+            }
+            for g, p in zip(gold, predicted)
+            if g["intent"] != p["intent"]
+        ],
     }
 
 
@@ -134,7 +164,12 @@ def entity_metrics(gold: list[dict], predicted: list[dict]) -> dict:
         p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
         r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": c["tp"] + c["fn"]}
+        return {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "support": c["tp"] + c["fn"],
+        }
 
     total = sum(counts.values(), Counter())
     return {"micro": prf(total), "per_entity": {name: prf(c) for name, c in sorted(counts.items())}}
@@ -143,8 +178,16 @@ def entity_metrics(gold: list[dict], predicted: list[dict]) -> dict:
 def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[dict]]) -> dict:
     result = {}
     for kind, texts in messages.items():
-        wrong = [{"text": p["text"], "answered_as": p["final"]} for p in predicted[kind] if p["final"] not in DECLINED]
-        result[kind] = {"messages": len(texts), "declined": len(texts) - len(wrong), "wrongly_answered": wrong}
+        wrong = [
+            {"text": p["text"], "answered_as": p["final"]}
+            for p in predicted[kind]
+            if p["final"] not in DECLINED
+        ]
+        result[kind] = {
+            "messages": len(texts),
+            "declined": len(texts) - len(wrong),
+            "wrongly_answered": wrong,
+        }
     total = sum(r["messages"] for r in result.values())
     declined = sum(r["declined"] for r in result.values())
     result["all"] = {"messages": total, "declined": declined, "rate": round(declined / total, 4)}
@@ -153,14 +196,20 @@ def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[di
 
 # --- the steps ---------------------------------------------------------------------------------
 
+
 def training_texts(folder: Path = ROOT / "data") -> set[str]:
     """Every intent example of data/, normalised as the review inbox compares sentences."""
-    return {normalise(text) for path in nlu_files(folder)
-            for texts in read_examples(path).values() for text in texts}
+    return {
+        normalise(text)
+        for path in nlu_files(folder)
+        for texts in read_examples(path).values()
+        for text in texts
+    }
 
 
-def unseen_only(test_examples: list[Any], oos: dict[str, list[str]], seen: set[str]
-                ) -> tuple[list[Any], dict[str, list[str]], dict[str, list[str]]]:
+def unseen_only(
+    test_examples: list[Any], oos: dict[str, list[str]], seen: set[str]
+) -> tuple[list[Any], dict[str, list[str]], dict[str, list[str]]]:
     """The held-out and out-of-scope messages that are not training examples, and those left out:
     a message the model was trained on measures memory, not understanding."""
     kept, held_out_repeats = _split(test_examples, lambda example: example.get("text"), seen)
@@ -196,8 +245,10 @@ async def held_out(system: str, model: Path, test_examples: list[Any], oos: dict
     predicted = await predict(processor, [g["text"] for g in gold])
     oos_predicted = {kind: await predict(processor, texts) for kind, texts in oos.items()}
     seconds = time.monotonic() - started
-    log(f"{system}: held-out set and out-of-scope messages parsed ({len(gold)} + "
-        f"{sum(map(len, oos.values()))} messages in {seconds:.1f} s)")
+    log(
+        f"{system}: held-out set and out-of-scope messages parsed ({len(gold)} + "
+        f"{sum(map(len, oos.values()))} messages in {seconds:.1f} s)"
+    )
     return {
         "intents": intent_metrics(gold, predicted),
         "entities": entity_metrics(gold, predicted),
@@ -211,23 +262,25 @@ def fallback_settings(model: Path) -> dict:
     """The FallbackClassifier's threshold and ambiguity threshold of the config the model was trained with."""
     import tarfile
 
-    import yaml
 
     with tarfile.open(model) as archive:
         metadata_file = next(m for m in archive.getmembers() if m.name.lstrip("./") == "metadata.json")
         config = json.load(archive.extractfile(metadata_file))["predict_schema"]["nodes"]
     for node in config.values():
         if node["uses"].endswith("FallbackClassifier"):
-            return {"threshold": node["config"].get("threshold", 0.3),
-                    "ambiguity_threshold": node["config"].get("ambiguity_threshold", 0.1)}
+            return {
+                "threshold": node["config"].get("threshold", 0.3),
+                "ambiguity_threshold": node["config"].get("ambiguity_threshold", 0.1),
+            }
     return {"threshold": 0.0, "ambiguity_threshold": 0.0}
 
 
 SWEEP = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
-def threshold_sweep(gold: list[dict], predicted: list[dict], oos_predicted: dict[str, list[dict]],
-                    settings: dict) -> dict:
+def threshold_sweep(
+    gold: list[dict], predicted: list[dict], oos_predicted: dict[str, list[dict]], settings: dict
+) -> dict:
     """What other FallbackClassifier thresholds would decline: out-of-scope messages, in-scope test messages.
 
     A message falls back when its top confidence is below the threshold or the top two are closer
@@ -236,22 +289,29 @@ def threshold_sweep(gold: list[dict], predicted: list[dict], oos_predicted: dict
     ambiguity = settings["ambiguity_threshold"]
 
     def declined(p: dict, threshold: float) -> bool:
-        return (p["intent"] in DECLINED or p["confidence"] < threshold
-                or p["confidence"] - p.get("second_confidence", 0.0) < ambiguity)
+        return (
+            p["intent"] in DECLINED
+            or p["confidence"] < threshold
+            or p["confidence"] - p.get("second_confidence", 0.0) < ambiguity
+        )
 
     oos_all = [p for kind in oos_predicted.values() for p in kind]
     in_scope = [(g, p) for g, p in zip(gold, predicted) if g["intent"] not in DECLINED]
     rows = []
     for threshold in sorted(set(SWEEP) | {settings["threshold"]}):
         answered = [(g, p) for g, p in in_scope if not declined(p, threshold)]
-        rows.append({
-            "threshold": threshold,
-            "configured": threshold == settings["threshold"],
-            "out_of_scope_declined_rate": round(sum(declined(p, threshold) for p in oos_all) / len(oos_all), 4),
-            "in_scope_declined": len(in_scope) - len(answered),
-            "in_scope_answered_correctly": sum(g["intent"] == p["intent"] for g, p in answered),
-            "in_scope_messages": len(in_scope),
-        })
+        rows.append(
+            {
+                "threshold": threshold,
+                "configured": threshold == settings["threshold"],
+                "out_of_scope_declined_rate": round(
+                    sum(declined(p, threshold) for p in oos_all) / len(oos_all), 4
+                ),
+                "in_scope_declined": len(in_scope) - len(answered),
+                "in_scope_answered_correctly": sum(g["intent"] == p["intent"] for g, p in answered),
+                "in_scope_messages": len(in_scope),
+            }
+        )
     return {"ambiguity_threshold": ambiguity, "rows": rows}
 
 
@@ -284,16 +344,22 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         cache_file = CACHE_DIR / f"cv-{system}-{key}-k{n_folds}-s{seed}-f{index}.json"
         if cache_file.exists():
             fold_results.append(json.loads(cache_file.read_text(encoding="utf-8")))
-            log(f"{system}: fold {index}/{n_folds} from the cache ({fold_results[-1]['seconds']:.0f} s when run)")
+            log(
+                f"{system}: fold {index}/{n_folds} from the cache ({fold_results[-1]['seconds']:.0f} s when run)"
+            )
             continue
-        log(f"{system}: fold {index}/{n_folds}: training on {len(train_index)} examples, "
-            f"testing on {len(test_index)}")
+        log(
+            f"{system}: fold {index}/{n_folds}: training on {len(train_index)} examples, "
+            f"testing on {len(test_index)}"
+        )
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix=f"eval-{system}-") as tmp:
-            train = TrainingData(training_examples=[examples[i] for i in train_index],
-                                 entity_synonyms=training_data.entity_synonyms,
-                                 regex_features=training_data.regex_features,
-                                 lookup_tables=training_data.lookup_tables)
+            train = TrainingData(
+                training_examples=[examples[i] for i in train_index],
+                entity_synonyms=training_data.entity_synonyms,
+                regex_features=training_data.regex_features,
+                lookup_tables=training_data.lookup_tables,
+            )
             train_file = Path(tmp) / "nlu.yml"
             RasaYAMLWriter().dump(train_file, train)
             model = rasa.model_training.train_nlu(str(config), str(train_file), tmp, fixed_model_name="fold")
@@ -307,8 +373,10 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         cache_file.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         fold_results.append(result)
         metrics = intent_metrics(gold, predicted)
-        log(f"{system}: fold {index}/{n_folds} done in {seconds:.0f} s: accuracy {metrics['accuracy']:.3f}, "
-            f"macro-F1 {metrics['macro_f1']:.3f}")
+        log(
+            f"{system}: fold {index}/{n_folds} done in {seconds:.0f} s: accuracy {metrics['accuracy']:.3f}, "
+            f"macro-F1 {metrics['macro_f1']:.3f}"
+        )
     gold = [g for fold in fold_results for g in fold["gold"]]
     predicted = [p for fold in fold_results for p in fold["predicted"]]
     per_fold = [intent_metrics(fold["gold"], fold["predicted"]) for fold in fold_results]
@@ -319,8 +387,10 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         "seed": seed,
         "intents": pooled,
         "entities": entity_metrics(gold, predicted),
-        "per_fold": [{"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "seconds": f["seconds"]}
-                     for m, f in zip(per_fold, fold_results)],
+        "per_fold": [
+            {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "seconds": f["seconds"]}
+            for m, f in zip(per_fold, fold_results)
+        ],
         "accuracy_mean": round(statistics.mean(m["accuracy"] for m in per_fold), 4),
         "accuracy_std": round(statistics.pstdev(m["accuracy"] for m in per_fold), 4),
         "macro_f1_mean": round(statistics.mean(m["macro_f1"] for m in per_fold), 4),
@@ -357,8 +427,13 @@ def figures_of(result: dict) -> dict:
     }
     if result.get("cross_validation"):
         cv = result["cross_validation"]
-        figures.update({"cv_accuracy": cv["intents"]["accuracy"], "cv_macro_f1": cv["intents"]["macro_f1"],
-                        "cv_entity_f1": cv["entities"]["micro"]["f1"]})
+        figures.update(
+            {
+                "cv_accuracy": cv["intents"]["accuracy"],
+                "cv_macro_f1": cv["intents"]["macro_f1"],
+                "cv_entity_f1": cv["entities"]["micro"]["f1"],
+            }
+        )
     return figures
 
 
@@ -366,7 +441,9 @@ def verdict(project: float, peer: float, higher_is_better: bool) -> str:
     if abs(project - peer) < 0.0005:
         return "tie"
     project_wins = (project > peer) == higher_is_better
-    return f"{'project' if project_wins else 'peer'} better by {abs(project - peer):.3f}".rstrip("0").rstrip(".")
+    return f"{'project' if project_wins else 'peer'} better by {abs(project - peer):.3f}".rstrip("0").rstrip(
+        "."
+    )
 
 
 def fmt(value: float) -> str:
@@ -390,23 +467,51 @@ def targets(results: dict) -> list[dict]:
     held = results["project"]["held_out"]
     intents = held["intents"]
     rows = [
-        {"target": "held-out intent accuracy >= 0.95", "value": intents["accuracy"], "met": intents["accuracy"] >= 0.95},
-        {"target": "held-out intent macro-F1 >= 0.95", "value": intents["macro_f1"], "met": intents["macro_f1"] >= 0.95},
-        {"target": "every intent's held-out F1 >= 0.90", "value": intents["min_intent_f1"],
-         "met": intents["min_intent_f1"] >= 0.90,
-         "detail": ", ".join(f"{name} {v['f1']:.2f}" for name, v in intents["per_intent"].items() if v["f1"] < 0.90)},
-        {"target": ">= 90% of out-of-scope and nonsense messages declined", "value": held["out_of_scope"]["all"]["rate"],
-         "met": held["out_of_scope"]["all"]["rate"] >= 0.90},
+        {
+            "target": "held-out intent accuracy >= 0.95",
+            "value": intents["accuracy"],
+            "met": intents["accuracy"] >= 0.95,
+        },
+        {
+            "target": "held-out intent macro-F1 >= 0.95",
+            "value": intents["macro_f1"],
+            "met": intents["macro_f1"] >= 0.95,
+        },
+        {
+            "target": "every intent's held-out F1 >= 0.90",
+            "value": intents["min_intent_f1"],
+            "met": intents["min_intent_f1"] >= 0.90,
+            "detail": ", ".join(
+                f"{name} {v['f1']:.2f}" for name, v in intents["per_intent"].items() if v["f1"] < 0.90
+            ),
+        },
+        {
+            "target": ">= 90% of out-of-scope and nonsense messages declined",
+            "value": held["out_of_scope"]["all"]["rate"],
+            "met": held["out_of_scope"]["all"]["rate"] >= 0.90,
+        },
     ]
     if "peer" in results:
         peer_f1 = results["peer"]["held_out"]["intents"]["macro_f1"]
-        rows.append({"target": "held-out macro-F1 better than the peer's", "value": intents["macro_f1"],
-                     "met": intents["macro_f1"] > peer_f1, "detail": f"peer {peer_f1:.3f}"})
+        rows.append(
+            {
+                "target": "held-out macro-F1 better than the peer's",
+                "value": intents["macro_f1"],
+                "met": intents["macro_f1"] > peer_f1,
+                "detail": f"peer {peer_f1:.3f}",
+            }
+        )
         if results["project"].get("cross_validation") and results["peer"].get("cross_validation"):
             mine = results["project"]["cross_validation"]["intents"]["macro_f1"]
             theirs = results["peer"]["cross_validation"]["intents"]["macro_f1"]
-            rows.append({"target": "cross-validation macro-F1 better than the peer's", "value": mine,
-                         "met": mine > theirs, "detail": f"peer {theirs:.3f}"})
+            rows.append(
+                {
+                    "target": "cross-validation macro-F1 better than the peer's",
+                    "value": mine,
+                    "met": mine > theirs,
+                    "detail": f"peer {theirs:.3f}",
+                }
+            )
     return rows
 
 
@@ -416,7 +521,9 @@ def print_summary(results: dict) -> None:
     print(f"NLU evaluation (spaCy base of the project: {results['spacy_base']})")
     print(f"{'figure':<50}{'project':>10}{'peer':>10}   verdict")
     for row in rows:
-        print(f"{row['label']:<50}{fmt(row['project']):>10}{fmt(row.get('peer', '-')):>10}   {row.get('verdict', '')}")
+        print(
+            f"{row['label']:<50}{fmt(row['project']):>10}{fmt(row.get('peer', '-')):>10}   {row.get('verdict', '')}"
+        )
     print("\nTargets for the project's config:")
     for row in results["targets"]:
         detail = f" ({row['detail']})" if row.get("detail") else ""
@@ -443,14 +550,23 @@ def plot(results: dict, out: Path) -> list[str]:
         for i in range(matrix.shape[0]):
             for j in range(matrix.shape[1]):
                 if matrix[i, j]:
-                    ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
-                            color="white" if i == j else "crimson")
+                    ax.text(
+                        j,
+                        i,
+                        matrix[i, j],
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if i == j else "crimson",
+                    )
         ax.set_xticks(range(len(all_labels)), all_labels, rotation=90, fontsize=8)
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_xlabel("predicted intent")
         ax.set_ylabel("true intent")
         intents = results[system]["held_out"]["intents"]
-        ax.set_title(f"{system}: held-out accuracy {intents['accuracy']:.3f}, macro-F1 {intents['macro_f1']:.3f}")
+        ax.set_title(
+            f"{system}: held-out accuracy {intents['accuracy']:.3f}, macro-F1 {intents['macro_f1']:.3f}"
+        )
     fig.tight_layout()
     confusion_png = out / "eval_confusion.png"
     fig.savefig(confusion_png, dpi=110)
@@ -458,19 +574,27 @@ def plot(results: dict, out: Path) -> list[str]:
 
     panels = [("held_out", "held-out test set")]
     if all(results[s].get("cross_validation") for s in systems):
-        panels.append(("cross_validation", f"{results['project']['cross_validation']['folds']}-fold cross-validation"))
+        panels.append(
+            ("cross_validation", f"{results['project']['cross_validation']['folds']}-fold cross-validation")
+        )
     fig, axes = plt.subplots(len(panels), 1, figsize=(13, 4.6 * len(panels)), squeeze=False)
     width = 0.8 / len(systems)
     for ax, (key, title) in zip(axes[:, 0], panels):
         x = np.arange(len(labels))
         for k, system in enumerate(systems):
             per_intent = results[system][key]["intents"]["per_intent"]
-            ax.bar(x + (k - (len(systems) - 1) / 2) * width, [per_intent[label]["f1"] for label in labels], width,
-                   label=f"{system} (macro-F1 {results[system][key]['intents']['macro_f1']:.3f})",
-                   color=["tab:blue", "tab:orange"][k])
+            ax.bar(
+                x + (k - (len(systems) - 1) / 2) * width,
+                [per_intent[label]["f1"] for label in labels],
+                width,
+                label=f"{system} (macro-F1 {results[system][key]['intents']['macro_f1']:.3f})",
+                color=["tab:blue", "tab:orange"][k],
+            )
         ax.axhline(0.9, color="crimson", linestyle="--", linewidth=1, label="target 0.90")
         ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
-        lowest = min(results[s][key]["intents"]["per_intent"][label]["f1"] for s in systems for label in labels)
+        lowest = min(
+            results[s][key]["intents"]["per_intent"][label]["f1"] for s in systems for label in labels
+        )
         ax.set_ylim(min(0.5, int(lowest * 10) / 10), 1.02)
         ax.set_ylabel("F1")
         ax.set_title(f"F1 per intent, {title}")
@@ -510,23 +634,34 @@ def markdown(results: dict, images: list[str]) -> str:
     ]
     if results["project"].get("cross_validation"):
         cv = results["project"]["cross_validation"]
-        lines.append(f"- Cross-validation: {cv['folds']} stratified folds of `data/nlu.yml` (seed {cv['seed']}), "
-                     "the same folds for both configs; figures pooled over the folds' test parts.")
+        lines.append(
+            f"- Cross-validation: {cv['folds']} stratified folds of `data/nlu.yml` (seed {cv['seed']}), "
+            "the same folds for both configs; figures pooled over the folds' test parts."
+        )
     lines += ["", "## Side by side", "", "| figure | project | peer | verdict |", "|---|---:|---:|---|"]
     for row in comparison(results):
-        lines.append(f"| {row['label']} | {fmt(row['project'])} | {fmt(row.get('peer', '-'))} | {row.get('verdict', '')} |")
+        lines.append(
+            f"| {row['label']} | {fmt(row['project'])} | {fmt(row.get('peer', '-'))} | {row.get('verdict', '')} |"
+        )
     lines += ["", "## Targets (project's config)", "", "| target | value | met |", "|---|---:|---|"]
     for row in results["targets"]:
         detail = f" ({row['detail']})" if row.get("detail") else ""
-        lines.append(f"| {row['target']} | {fmt(row['value'])}{detail} | {'yes' if row['met'] else '**no**'} |")
+        lines.append(
+            f"| {row['target']} | {fmt(row['value'])}{detail} | {'yes' if row['met'] else '**no**'} |"
+        )
     if "peer" in results:
         mine = results["project"]["held_out"]["intents"]["macro_f1"]
         theirs = results["peer"]["held_out"]["intents"]["macro_f1"]
-        lines += ["", "**Verdict:** " + (
-            f"the project's spaCy pipeline wins on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}); keep it."
-            if mine > theirs else
-            f"the project's spaCy pipeline LOSES to the peer on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}): "
-            "the peer's pipeline is what wins on these figures.")]
+        lines += [
+            "",
+            "**Verdict:** "
+            + (
+                f"the project's spaCy pipeline wins on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}); keep it."
+                if mine > theirs
+                else f"the project's spaCy pipeline LOSES to the peer on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}): "
+                "the peer's pipeline is what wins on these figures."
+            ),
+        ]
 
     lines += ["", "## Per intent (F1)", ""]
     header = "| intent | support |" + "".join(f" {s} held-out |" for s in systems)
@@ -542,8 +677,13 @@ def markdown(results: dict, images: list[str]) -> str:
             row += f" {results[s]['cross_validation']['intents']['per_intent'][label]['f1']:.3f} |"
         lines.append(row)
 
-    lines += ["", "## Entities (held-out, strict span match)", "", "| entity | support |"
-              + "".join(f" {s} P / R / F1 |" for s in systems), "|---|---:|" + "---|" * len(systems)]
+    lines += [
+        "",
+        "## Entities (held-out, strict span match)",
+        "",
+        "| entity | support |" + "".join(f" {s} P / R / F1 |" for s in systems),
+        "|---|---:|" + "---|" * len(systems),
+    ]
     names = sorted(set().union(*(results[s]["held_out"]["entities"]["per_entity"] for s in systems)))
     for name in names + ["micro"]:
         cells, support = [], 0
@@ -557,61 +697,99 @@ def markdown(results: dict, images: list[str]) -> str:
             cells.append(f" {v['precision']:.2f} / {v['recall']:.2f} / {v['f1']:.3f} |")
         lines.append(f"| {'**all**' if name == 'micro' else name} | {support} |" + "".join(cells))
 
-    lines += ["", "## Out-of-scope and nonsense messages", "", "| system | kind | messages | declined | wrongly answered |",
-              "|---|---|---:|---:|---|"]
+    lines += [
+        "",
+        "## Out-of-scope and nonsense messages",
+        "",
+        "| system | kind | messages | declined | wrongly answered |",
+        "|---|---|---:|---:|---|",
+    ]
     for s in systems:
         oos = results[s]["held_out"]["out_of_scope"]
         for kind in ("out_of_scope", "nonsense"):
-            wrong = ", ".join(f"\"{w['text']}\" → {w['answered_as']}" for w in oos[kind]["wrongly_answered"])
-            lines.append(f"| {s} | {kind} | {oos[kind]['messages']} | {oos[kind]['declined']} | {wrong or '-'} |")
-        lines.append(f"| {s} | **all** | {oos['all']['messages']} | {oos['all']['declined']} "
-                     f"({oos['all']['rate']:.0%}) | |")
+            wrong = ", ".join(f'"{w["text"]}" → {w["answered_as"]}' for w in oos[kind]["wrongly_answered"])
+            lines.append(
+                f"| {s} | {kind} | {oos[kind]['messages']} | {oos[kind]['declined']} | {wrong or '-'} |"
+            )
+        lines.append(
+            f"| {s} | **all** | {oos['all']['messages']} | {oos['all']['declined']} "
+            f"({oos['all']['rate']:.0%}) | |"
+        )
 
-    lines += ["", "## FallbackClassifier threshold (held-out and out-of-scope messages)", "",
-              "What another threshold would do, the ambiguity threshold kept as configured: out-of-scope and "
-              "nonsense messages declined, in-scope test messages declined (the customer hears \"I did not "
-              "understand\"), in-scope test messages answered with the right intent.", ""]
+    lines += [
+        "",
+        "## FallbackClassifier threshold (held-out and out-of-scope messages)",
+        "",
+        "What another threshold would do, the ambiguity threshold kept as configured: out-of-scope and "
+        'nonsense messages declined, in-scope test messages declined (the customer hears "I did not '
+        'understand"), in-scope test messages answered with the right intent.',
+        "",
+    ]
     for s in systems:
         sweep = results[s]["held_out"].get("fallback_thresholds")
         if not sweep:
             continue
-        lines += [f"**{s}** (ambiguity threshold {sweep['ambiguity_threshold']}):", "",
-                  "| threshold | out-of-scope declined | in-scope declined | in-scope answered right |",
-                  "|---:|---:|---:|---:|"]
+        lines += [
+            f"**{s}** (ambiguity threshold {sweep['ambiguity_threshold']}):",
+            "",
+            "| threshold | out-of-scope declined | in-scope declined | in-scope answered right |",
+            "|---:|---:|---:|---:|",
+        ]
         for row in sweep["rows"]:
             mark = " (configured)" if row["configured"] else ""
-            lines.append(f"| {row['threshold']}{mark} | {row['out_of_scope_declined_rate']:.0%} | "
-                         f"{row['in_scope_declined']} of {row['in_scope_messages']} | "
-                         f"{row['in_scope_answered_correctly']} |")
+            lines.append(
+                f"| {row['threshold']}{mark} | {row['out_of_scope_declined_rate']:.0%} | "
+                f"{row['in_scope_declined']} of {row['in_scope_messages']} | "
+                f"{row['in_scope_answered_correctly']} |"
+            )
         lines.append("")
 
     lines += ["", "## Held-out errors", ""]
     for s in systems:
         errors = results[s]["held_out"]["intents"]["errors"]
-        lines.append(f"**{s}** ({len(errors)}): " + ("; ".join(
-            f"\"{e['text']}\" {e['intent']} → {e['predicted']} ({e['confidence']:.2f})" for e in errors) or "none"))
+        lines.append(
+            f"**{s}** ({len(errors)}): "
+            + (
+                "; ".join(
+                    f'"{e["text"]}" {e["intent"]} → {e["predicted"]} ({e["confidence"]:.2f})' for e in errors
+                )
+                or "none"
+            )
+        )
         lines.append("")
 
     if cv_systems:
-        lines += ["## Cross-validation per fold", "", "| system | fold | accuracy | macro-F1 | time (train + test) |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [
+            "## Cross-validation per fold",
+            "",
+            "| system | fold | accuracy | macro-F1 | time (train + test) |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for s in cv_systems:
             cv = results[s]["cross_validation"]
             for i, fold in enumerate(cv["per_fold"], start=1):
-                lines.append(f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | {fold['seconds']:.0f} s |")
-            lines.append(f"| {s} | mean ± sd | {cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f} | "
-                         f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | {cv['training_seconds'] / 60:.1f} min |")
+                lines.append(
+                    f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | {fold['seconds']:.0f} s |"
+                )
+            lines.append(
+                f"| {s} | mean ± sd | {cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f} | "
+                f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | {cv['training_seconds'] / 60:.1f} min |"
+            )
 
     lines += ["", "## Time", ""]
     timing = results["timing"]
     peer = results.get("peer_training") or {}
     if peer.get("training_seconds"):
-        lines.append(f"- Training the peer model (`rasa train`, NLU and dialogue): {peer['training_seconds'] / 60:.1f} min "
-                     f"(on {peer.get('trained_at', '?')}; reused while its inputs are unchanged).")
+        lines.append(
+            f"- Training the peer model (`rasa train`, NLU and dialogue): {peer['training_seconds'] / 60:.1f} min "
+            f"(on {peer.get('trained_at', '?')}; reused while its inputs are unchanged)."
+        )
     for s in cv_systems:
-        lines.append(f"- Cross-validation, {s}: {results[s]['cross_validation']['training_seconds'] / 60:.1f} min "
-                     f"for {results[s]['cross_validation']['folds']} folds (time when the folds were computed; "
-                     "cached in `var/eval-cache/`).")
+        lines.append(
+            f"- Cross-validation, {s}: {results[s]['cross_validation']['training_seconds'] / 60:.1f} min "
+            f"for {results[s]['cross_validation']['folds']} folds (time when the folds were computed; "
+            "cached in `var/eval-cache/`)."
+        )
     lines.append(f"- This run: {timing['total_seconds'] / 60:.1f} min in total.")
     lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images] + [""]
     return "\n".join(lines)
@@ -652,15 +830,22 @@ async def main_async(args: argparse.Namespace) -> dict:
         sys.exit(f"{args.project_model} is missing: run `make train` first")
 
     test_examples, oos, results["left_out"] = unseen_only(
-        load_data(str(TEST_DATA)).intent_examples, yaml.safe_load(OUT_OF_SCOPE.read_text(encoding="utf-8")),
-        training_texts())
+        load_data(str(TEST_DATA)).intent_examples,
+        yaml.safe_load(OUT_OF_SCOPE.read_text(encoding="utf-8")),
+        training_texts(),
+    )
     if any(results["left_out"].values()):
-        log(f"Left out because they are also training examples: {len(results['left_out']['held_out'])} held-out "
-            f"and {len(results['left_out']['out_of_scope'])} out-of-scope messages (listed in eval.json)")
+        log(
+            f"Left out because they are also training examples: {len(results['left_out']['held_out'])} held-out "
+            f"and {len(results['left_out']['out_of_scope'])} out-of-scope messages (listed in eval.json)"
+        )
     for system, (config, model) in systems.items():
         started = time.monotonic()
-        results[system] = {"config": rel(config), "model": rel(model),
-                           "held_out": await held_out(system, model, test_examples, oos)}
+        results[system] = {
+            "config": rel(config),
+            "model": rel(model),
+            "held_out": await held_out(system, model, test_examples, oos),
+        }
         results["timing"][f"{system}_held_out_seconds"] = round(time.monotonic() - started, 1)
 
     if args.folds > 1:
@@ -670,7 +855,8 @@ async def main_async(args: argparse.Namespace) -> dict:
             log(f"{system}: {args.folds}-fold cross-validation with {rel(config)}")
             started = time.monotonic()
             results[system]["cross_validation"] = await cross_validation(
-                system, config, training_data, args.folds, args.seed)
+                system, config, training_data, args.folds, args.seed
+            )
             results["timing"][f"{system}_cross_validation_seconds"] = round(time.monotonic() - started, 1)
     results["targets"] = targets(results)
     results["comparison"] = comparison(results)
@@ -680,8 +866,12 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: no cross-validation)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--folds", type=int, default=5, help="cross-validation folds (0: no cross-validation)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="seed of the stratified folds")
     parser.add_argument("--no-peer", action="store_true", help="the project's config only")
     parser.add_argument("--out", type=Path, default=ROOT / "results", help="where the report and plots go")
@@ -689,8 +879,12 @@ def main() -> None:
     experiments.add_argument("--project-config", type=Path, default=PROJECT_CONFIG)
     experiments.add_argument("--project-model", type=Path, default=PROJECT_MODEL)
     experiments.add_argument("--peer-config", type=Path, default=PEER_CONFIG)
-    experiments.add_argument("--peer-model", type=Path, default=None,
-                             help="instead of models/peer.tar.gz (trained when its inputs changed)")
+    experiments.add_argument(
+        "--peer-model",
+        type=Path,
+        default=None,
+        help="instead of models/peer.tar.gz (trained when its inputs changed)",
+    )
     args = parser.parse_args()
     from rasa.utils.log_utils import configure_structlog
 
@@ -702,11 +896,15 @@ def main() -> None:
     images = plot(results, args.out)
     for system in SYSTEMS:
         results.get(system, {}).get("held_out", {}).pop("confusion", None)
-    (args.out / "eval.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out / "eval.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (args.out / "eval.md").write_text(markdown(results, images), encoding="utf-8")
     print_summary(results)
-    log(f"Report: {args.out / 'eval.md'}; figures: {args.out / 'eval.json'}; plots: "
-        + ", ".join(str(args.out / name) for name in images))
+    log(
+        f"Report: {args.out / 'eval.md'}; figures: {args.out / 'eval.json'}; plots: "
+        + ", ".join(str(args.out / name) for name in images)
+    )
 
 
 if __name__ == "__main__":

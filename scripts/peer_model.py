@@ -53,16 +53,29 @@ def ensure_peer_model(env: dict[str, str], log=print) -> Path:
     if PEER_MODEL.exists() and peer_record().get("fingerprint") == expected:
         log(f"Peer model: reusing {PEER_MODEL.relative_to(ROOT)} (inputs unchanged)")
         return PEER_MODEL
-    log("Peer model: training models/peer.tar.gz with benchmarks/peer_config.yml "
-        "(rasa init's defaults; about 30 minutes on 2 busy cores, progress below)")
+    log(
+        "Peer model: training models/peer.tar.gz with benchmarks/peer_config.yml "
+        "(rasa init's defaults; about 30 minutes on 2 busy cores, progress below)"
+    )
     started = time.monotonic()
     subprocess.run(
         [RASA, "train", "--config", str(PEER_CONFIG), "--fixed-model-name", "peer", "--out", "models"],
-        cwd=ROOT, env=env, check=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     seconds = time.monotonic() - started
-    PEER_FINGERPRINT.write_text(json.dumps({"fingerprint": expected, "training_seconds": round(seconds, 1),
-                                            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2) + "\n",
-                                encoding="utf-8")
+    PEER_FINGERPRINT.write_text(
+        json.dumps(
+            {
+                "fingerprint": expected,
+                "training_seconds": round(seconds, 1),
+                "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     log(f"Peer model trained in {seconds / 60:.1f} min")
     return PEER_MODEL

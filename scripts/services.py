@@ -57,11 +57,21 @@ class Services:
         return {
             "actions": [RASA, "run", "actions", "--actions", "actions", "--port", env["ACTION_PORT"]],
             "rasa": [
-                RASA, "run", "--model", env["MODEL_PATH"], "--port", env["RASA_PORT"],
-                "--enable-api", "--auth-token", env["RASA_TOKEN"],
-                "--credentials", str(ROOT / "credentials.yml"),
-                "--endpoints", str(ROOT / "endpoints.yml"),
-                "--cors", *env["CORS_ORIGINS"].split(),
+                RASA,
+                "run",
+                "--model",
+                env["MODEL_PATH"],
+                "--port",
+                env["RASA_PORT"],
+                "--enable-api",
+                "--auth-token",
+                env["RASA_TOKEN"],
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+                "--endpoints",
+                str(ROOT / "endpoints.yml"),
+                "--cors",
+                *env["CORS_ORIGINS"].split(),
             ],
             "web": [PYTHON, "-m", "bot.webapp"],
         }
@@ -70,7 +80,11 @@ class Services:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            self.commands()[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.commands()[name],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -87,7 +101,9 @@ class Services:
         while time.monotonic() < deadline:
             process = self.processes[name]
             if process.poll() is not None:
-                raise RuntimeError(f"{name} stopped with exit code {process.returncode}; see {self.log_dir / (name + '.log')}")
+                raise RuntimeError(
+                    f"{name} stopped with exit code {process.returncode}; see {self.log_dir / (name + '.log')}"
+                )
             if self.ready(name):
                 return
             time.sleep(0.3)
@@ -127,7 +143,7 @@ The assistant is running. Stop it with Ctrl-C.
   socket.io       {services.rasa_url}/socket.io
   HTTP API        {services.rasa_url}  (token in var/rasa_token or $RASA_TOKEN)
   action server   {services.action_url}/webhook
-  conversations   {env['TRACKER_STORE_URL']}
+  conversations   {env["TRACKER_STORE_URL"]}
 
 Try it:
   curl -s -X POST {services.rasa_url}/webhooks/rest/webhook \\
@@ -155,7 +171,9 @@ def run_foreground() -> None:
         while not stopping:
             for name, process in services.processes.items():
                 if process.poll() is not None:
-                    print(f"{name} stopped unexpectedly (exit code {process.returncode}); see var/log/{name}.log")
+                    print(
+                        f"{name} stopped unexpectedly (exit code {process.returncode}); see var/log/{name}.log"
+                    )
                     stopping = True
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as error:

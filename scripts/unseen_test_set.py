@@ -17,7 +17,9 @@ from scripts.evaluate import training_texts, unseen_only  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("test_set", type=Path)
     parser.add_argument("out", type=Path)
     args = parser.parse_args()

@@ -18,7 +18,9 @@ def _env_defaults() -> dict[str, str]:
     """scripts/test_env.sh's variables, so that `pytest` alone behaves like `make test`."""
     output = subprocess.run(
         ["bash", "-c", f"source '{ROOT}/scripts/test_env.sh' && env -0"],
-        check=True, capture_output=True, env=os.environ.copy(),
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
     ).stdout
     pairs = (item.split("=", 1) for item in output.decode().split("\0") if "=" in item)
     return dict(pairs)

@@ -13,9 +13,9 @@ import json
 import random
 import uuid
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,17 +23,38 @@ import sqlalchemy as sa
 from bot.cases import CaseRecord
 from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING, WITH_AGENT, EntryRecord
 from bot.hours import Calendar
-from bot.insight import (CASE_TYPES, FALLBACK_INTENT, HANDOFF_ACTION, OUT_OF_SCOPE_INTENT, TOP_INTENTS,
-                         Figures, spread, staffed_grid)
+from bot.insight import (
+    CASE_TYPES,
+    FALLBACK_INTENT,
+    HANDOFF_ACTION,
+    OUT_OF_SCOPE_INTENT,
+    TOP_INTENTS,
+    Figures,
+    spread,
+    staffed_grid,
+)
 from bot.settings import Settings, load_settings
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 2 November 2026 up to and including Sunday 8 November (CET, UTC+1).
 START = datetime(2026, 11, 2, tzinfo=AMSTERDAM)
 END = datetime(2026, 11, 9, tzinfo=AMSTERDAM)
-INTENTS = ("factuur_vraag", "betaling_status", "terugbetaling", "retour", "klacht", "openingstijden",
-           "telefoonnummer", "medewerker_spreken", "begroeten", "bedanken", "afscheid", "wat_is_klarna",
-           OUT_OF_SCOPE_INTENT, FALLBACK_INTENT)
+INTENTS = (
+    "factuur_vraag",
+    "betaling_status",
+    "terugbetaling",
+    "retour",
+    "klacht",
+    "openingstijden",
+    "telefoonnummer",
+    "medewerker_spreken",
+    "begroeten",
+    "bedanken",
+    "afscheid",
+    "wat_is_klarna",
+    OUT_OF_SCOPE_INTENT,
+    FALLBACK_INTENT,
+)
 INTENT_WEIGHTS = (14, 10, 7, 9, 5, 8, 4, 6, 12, 6, 5, 3, 4, 7)
 
 
@@ -73,6 +94,7 @@ class Conversation:
 
 # --- writing ----------------------------------------------------------------------------------------
 
+
 def create_tracker_schema(engine: sa.engine.Engine) -> None:
     """Exactly the table Rasa's SQLTrackerStore creates (imported here, never in bot/)."""
     from rasa.core.tracker_store import SQLTrackerStore
@@ -87,9 +109,14 @@ def _event(kind: str, at: float, **data: object) -> dict:
 
 def _user(turn: Turn) -> dict:
     ranking = [{"name": turn.intent, "confidence": 0.91}, {"name": "out_of_scope", "confidence": 0.05}]
-    parse = {"intent": {"name": turn.intent, "confidence": 0.91} if turn.intent else {},
-             "entities": [], "text": turn.text, "message_id": uuid.uuid4().hex, "metadata": {},
-             "intent_ranking": ranking if turn.intent else []}
+    parse = {
+        "intent": {"name": turn.intent, "confidence": 0.91} if turn.intent else {},
+        "entities": [],
+        "text": turn.text,
+        "message_id": uuid.uuid4().hex,
+        "metadata": {},
+        "intent_ranking": ranking if turn.intent else [],
+    }
     return _event("user", turn.at.timestamp(), text=turn.text, parse_data=parse, input_channel="socketio")
 
 
@@ -97,8 +124,9 @@ def _answer(turn: Turn) -> Iterator[dict]:
     at = turn.at.timestamp()
     yield _user(turn)
     if turn.intent != "medewerker_spreken":  # a request is answered by action_medewerker
-        yield _event("action", at + 0.1, name=f"utter_{turn.intent or 'default'}", policy="RulePolicy",
-                     confidence=1.0)
+        yield _event(
+            "action", at + 0.1, name=f"utter_{turn.intent or 'default'}", policy="RulePolicy", confidence=1.0
+        )
         yield _event("bot", at + 0.1, text="Een antwoord van de assistent.", data={})
         yield _event("action", at + 0.2, name="action_listen", policy="RulePolicy", confidence=1.0)
 
@@ -130,9 +158,14 @@ def tracker_rows(conversations: Iterable[Conversation]) -> Iterator[dict]:
     """Rows as Rasa's SQLTrackerStore.save writes them, conversation after conversation."""
     for conversation in conversations:
         for data in tracker_events(conversation):
-            yield {"sender_id": conversation.sender, "type_name": data["event"], "timestamp": data["timestamp"],
-                   "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
-                   "action_name": data.get("name"), "data": json.dumps(data)}
+            yield {
+                "sender_id": conversation.sender,
+                "type_name": data["event"],
+                "timestamp": data["timestamp"],
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
 
 
 def _batches(rows: Iterable[dict], size: int = 5000) -> Iterator[list[dict]]:
@@ -165,15 +198,32 @@ def store_rows(conversations: Iterable[Conversation]) -> tuple[list[dict], list[
         for handoff in conversation.handoffs:
             if handoff.queued_at is None:
                 continue
-            entries.append({
-                "reference": f"MW-{uuid.uuid4().hex[:12]}", "conversation_id": conversation.sender,
-                "channel": "socketio", "mode": handoff.mode, "reason": "medewerker_spreken", "details": {},
-                "status": _status(handoff), "agent": "anna" if handoff.claimed_at else None,
-                "queued_at": handoff.queued_at, "claimed_at": handoff.claimed_at,
-                "closed_at": handoff.closed_at})
+            entries.append(
+                {
+                    "reference": f"MW-{uuid.uuid4().hex[:12]}",
+                    "conversation_id": conversation.sender,
+                    "channel": "socketio",
+                    "mode": handoff.mode,
+                    "reason": "medewerker_spreken",
+                    "details": {},
+                    "status": _status(handoff),
+                    "agent": "anna" if handoff.claimed_at else None,
+                    "queued_at": handoff.queued_at,
+                    "claimed_at": handoff.claimed_at,
+                    "closed_at": handoff.closed_at,
+                }
+            )
         for kind, filed in conversation.cases:
-            cases.append({"reference": f"C-{uuid.uuid4().hex[:12]}", "case_type": kind, "fields": {},
-                          "conversation_id": conversation.sender, "status": "open", "created_at": filed})
+            cases.append(
+                {
+                    "reference": f"C-{uuid.uuid4().hex[:12]}",
+                    "case_type": kind,
+                    "fields": {},
+                    "conversation_id": conversation.sender,
+                    "status": "open",
+                    "created_at": filed,
+                }
+            )
     return entries, cases
 
 
@@ -187,11 +237,14 @@ def write_store(engine: sa.engine.Engine, conversations: Iterable[Conversation])
 
 
 def _utc_values(row: dict) -> dict:
-    return {key: value.astimezone(timezone.utc) if isinstance(value, datetime) else value
-            for key, value in row.items()}
+    return {
+        key: value.astimezone(timezone.utc) if isinstance(value, datetime) else value
+        for key, value in row.items()
+    }
 
 
 # --- the truth ---------------------------------------------------------------------------------------
+
 
 def _inside(moment: datetime, start: datetime, end: datetime) -> bool:
     return start <= moment < end
@@ -202,15 +255,20 @@ def _seconds(earlier: datetime, later: datetime) -> float:
     return (later.astimezone(timezone.utc) - earlier.astimezone(timezone.utc)).total_seconds()
 
 
-def expected(conversations: list[Conversation], start: datetime, end: datetime,
-             settings: Settings, top: int = TOP_INTENTS) -> Figures:
+def expected(
+    conversations: list[Conversation],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    top: int = TOP_INTENTS,
+) -> Figures:
     """The figures by their definitions (bot/insight.py's docstring), counted one by one. Whether a
     request came in staffed hours is the mode its description gives (what the assistant decided)."""
     intents: Counter = Counter()
     talking, understood_at_end, escalated = set(), set(), set()
     requests: Counter = Counter()
     queued: Counter = Counter()
-    cases: Counter = Counter({kind: 0 for kind in CASE_TYPES})
+    cases: Counter = Counter(dict.fromkeys(CASE_TYPES, 0))
     waits, handlings, abandoned = [], [], 0
     demand = [[0] * 24 for _ in range(7)]
     for conversation in conversations:
@@ -242,16 +300,28 @@ def expected(conversations: list[Conversation], start: datetime, end: datetime,
                 cases[kind] += 1
     named = sorted(((name, count) for name, count in intents.items() if name), key=lambda i: (-i[1], i[0]))
     return Figures(
-        start=start, end=end, conversations=len(talking), messages=sum(intents.values()),
-        contained=len(understood_at_end - escalated), fallback_messages=intents[FALLBACK_INTENT],
-        out_of_scope_messages=intents[OUT_OF_SCOPE_INTENT], handoffs_live=requests[LIVE],
-        handoffs_offline=requests[OFFLINE], offline_questions=queued[OFFLINE], abandoned=abandoned,
-        cases=tuple(sorted(cases.items())), top_intents=tuple(named[:top]),
-        wait=spread(waits), handling=spread(handlings), demand=tuple(tuple(day) for day in demand),
-        staffed_minutes=staffed_grid(settings.weekly_hours))
+        start=start,
+        end=end,
+        conversations=len(talking),
+        messages=sum(intents.values()),
+        contained=len(understood_at_end - escalated),
+        fallback_messages=intents[FALLBACK_INTENT],
+        out_of_scope_messages=intents[OUT_OF_SCOPE_INTENT],
+        handoffs_live=requests[LIVE],
+        handoffs_offline=requests[OFFLINE],
+        offline_questions=queued[OFFLINE],
+        abandoned=abandoned,
+        cases=tuple(sorted(cases.items())),
+        top_intents=tuple(named[:top]),
+        wait=spread(waits),
+        handling=spread(handlings),
+        demand=tuple(tuple(day) for day in demand),
+        staffed_minutes=staffed_grid(settings.weekly_hours),
+    )
 
 
 # --- random traffic ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Traffic:
@@ -319,14 +389,19 @@ class Traffic:
 
 # --- a week written by hand (its figures are counted by hand in tests/unit/test_insight.py) ------
 
+
 def local(day: int, clock: str, second: int = 0) -> datetime:
     """A moment in November 2026, Amsterdam time."""
     hour, minute = map(int, clock.split(":"))
     return datetime(2026, 11, day, hour, minute, second, tzinfo=AMSTERDAM)
 
 
-def talk(sender: str, *turns: tuple[datetime, str | None], handoffs: tuple[Handoff, ...] = (),
-         cases: tuple[tuple[str, datetime], ...] = ()) -> Conversation:
+def talk(
+    sender: str,
+    *turns: tuple[datetime, str | None],
+    handoffs: tuple[Handoff, ...] = (),
+    cases: tuple[tuple[str, datetime], ...] = (),
+) -> Conversation:
     return Conversation(sender, tuple(Turn(at, intent) for at, intent in turns), handoffs, cases)
 
 
@@ -334,31 +409,58 @@ WEEK = [
     talk("a", (local(2, "10:00"), "begroeten"), (local(2, "10:01"), "factuur_vraag")),
     talk("b", (local(2, "11:00"), "nlu_fallback"), (local(2, "11:01"), "factuur_vraag")),
     talk("c", (local(3, "12:00"), "factuur_vraag"), (local(3, "12:01"), "nlu_fallback")),
-    talk("d", (local(3, "14:00"), "medewerker_spreken"),
-         handoffs=(Handoff(LIVE, local(3, "14:00", 10), local(3, "14:02", 10), local(3, "14:12", 10)),)),
+    talk(
+        "d",
+        (local(3, "14:00"), "medewerker_spreken"),
+        handoffs=(Handoff(LIVE, local(3, "14:00", 10), local(3, "14:02", 10), local(3, "14:12", 10)),),
+    ),
     talk("e", (local(4, "20:00"), "medewerker_spreken"), handoffs=(Handoff(OFFLINE, local(4, "20:00", 30)),)),
     talk("f", (local(5, "09:00"), "retour"), cases=(("retour", local(5, "09:05")),)),
     talk("g", (local(6, "16:00"), "out_of_scope")),
     talk("h", (local(1, "23:30"), "begroeten"), (START, "factuur_vraag")),  # the start counts
     talk("i", (local(8, "23:59"), "nlu_fallback"), (END, "factuur_vraag")),  # the end does not
-    talk("j", (local(1, "12:00"), "begroeten"),
-         handoffs=(Handoff(LIVE, local(1, "12:01"), local(1, "12:02")),)),
-    talk("k", (local(7, "10:00"), "klacht"), cases=(("klacht", local(7, "10:02")),),
-         handoffs=(Handoff(LIVE, local(7, "10:03"), local(7, "10:13")),)),
+    talk(
+        "j", (local(1, "12:00"), "begroeten"), handoffs=(Handoff(LIVE, local(1, "12:01"), local(1, "12:02")),)
+    ),
+    talk(
+        "k",
+        (local(7, "10:00"), "klacht"),
+        cases=(("klacht", local(7, "10:02")),),
+        handoffs=(Handoff(LIVE, local(7, "10:03"), local(7, "10:13")),),
+    ),
     talk("l", (local(9, "10:00"), "retour"), cases=(("retour", local(9, "10:05")),)),
     # The customer gives up before anyone takes the conversation.
-    talk("m", (local(6, "16:59"), "medewerker_spreken"),
-         handoffs=(Handoff(LIVE, local(6, "17:00"), None, local(6, "17:04")),)),
+    talk(
+        "m",
+        (local(6, "16:59"), "medewerker_spreken"),
+        handoffs=(Handoff(LIVE, local(6, "17:00"), None, local(6, "17:04")),),
+    ),
     # Asked on Sunday night, before the period; the question typed after midnight is in it.
-    talk("n", (local(1, "23:50"), "medewerker_spreken"),
-         handoffs=(Handoff(OFFLINE, local(2, "00:10"), requested_at=local(1, "23:50", 1)),)),
+    talk(
+        "n",
+        (local(1, "23:50"), "medewerker_spreken"),
+        handoffs=(Handoff(OFFLINE, local(2, "00:10"), requested_at=local(1, "23:50", 1)),),
+    ),
     # Off-hours requests abandoned before a question was typed: no queue entry, still demand.
-    talk("o", (local(3, "21:00"), "medewerker_spreken"), (local(3, "21:02"), "bedanken"),
-         handoffs=(Handoff(OFFLINE, None, requested_at=local(3, "21:00", 1)),)),
-    talk("p", (local(7, "15:30"), "medewerker_spreken"),
-         handoffs=(Handoff(OFFLINE, None, requested_at=local(7, "15:30", 1)),)),
+    talk(
+        "o",
+        (local(3, "21:00"), "medewerker_spreken"),
+        (local(3, "21:02"), "bedanken"),
+        handoffs=(Handoff(OFFLINE, None, requested_at=local(3, "21:00", 1)),),
+    ),
+    talk(
+        "p",
+        (local(7, "15:30"), "medewerker_spreken"),
+        handoffs=(Handoff(OFFLINE, None, requested_at=local(7, "15:30", 1)),),
+    ),
     # Asked twice in one evening, the second time leaving a question.
-    talk("q", (local(4, "22:00"), "medewerker_spreken"), (local(4, "22:03"), "medewerker_spreken"),
-         handoffs=(Handoff(OFFLINE, None, requested_at=local(4, "22:00", 1)),
-                   Handoff(OFFLINE, local(4, "22:05"), requested_at=local(4, "22:03", 1)))),
+    talk(
+        "q",
+        (local(4, "22:00"), "medewerker_spreken"),
+        (local(4, "22:03"), "medewerker_spreken"),
+        handoffs=(
+            Handoff(OFFLINE, None, requested_at=local(4, "22:00", 1)),
+            Handoff(OFFLINE, local(4, "22:05"), requested_at=local(4, "22:03", 1)),
+        ),
+    ),
 ]

@@ -42,8 +42,19 @@ from bot.agent_sessions import SESSION_LIFETIME, AgentSession, SessionStore
 from bot.agents import TEAM_LEAD, Agent, AgentStore
 from bot.cases import Case, CaseStore, parse_reference
 from bot.database import create_engine
-from bot.handoff import (ANSWERED, CLOSED, LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING, WITH_AGENT,
-                         Entry, HandoffQueue, Message, QueueError)
+from bot.handoff import (
+    ANSWERED,
+    CLOSED,
+    LIVE,
+    MAX_MESSAGE_LENGTH,
+    OFFLINE,
+    WAITING,
+    WITH_AGENT,
+    Entry,
+    HandoffQueue,
+    Message,
+    QueueError,
+)
 from bot.rasa_api import RasaClient, RasaUnavailable
 from bot.settings import load_settings
 
@@ -69,25 +80,47 @@ MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
 MODE_LABELS = {LIVE: "live", OFFLINE: "buiten openingstijden"}
 STATUS_LABELS = {WAITING: "wacht", WITH_AGENT: "in behandeling", ANSWERED: "beantwoord", CLOSED: "afgesloten"}
 REASON_LABELS = {
-    "factuur_vraag": "Factuur", "betaling_status": "Betaling", "terugbetaling": "Terugbetaling",
-    "retour": "Retour", "klacht": "Klacht", "klacht_escaleren": "Klacht (escalatie)",
-    "openingstijden": "Openingstijden", "telefoonnummer": "Telefoonnummer", "email_contact": "E-mail",
-    "medewerker_spreken": "Medewerker gevraagd", "social_media": "Social media",
-    "vacatures": "Vacatures", "wat_is_klarna": "Over Klarna", "out_of_scope": "Overige vraag",
+    "factuur_vraag": "Factuur",
+    "betaling_status": "Betaling",
+    "terugbetaling": "Terugbetaling",
+    "retour": "Retour",
+    "klacht": "Klacht",
+    "klacht_escaleren": "Klacht (escalatie)",
+    "openingstijden": "Openingstijden",
+    "telefoonnummer": "Telefoonnummer",
+    "email_contact": "E-mail",
+    "medewerker_spreken": "Medewerker gevraagd",
+    "social_media": "Social media",
+    "vacatures": "Vacatures",
+    "wat_is_klarna": "Over Klarna",
+    "out_of_scope": "Overige vraag",
 }
 FIELD_LABELS = {
-    "vraag": "Vraag van de klant", "webshop": "Webshop", "bestelnummer": "Bestelnummer",
-    "trackingnummer": "Trackingnummer", "klacht_betreft": "Klacht betreft",
-    "klacht_omschrijving": "Omschrijving", "case_referentie": "Zaaknummer",
+    "vraag": "Vraag van de klant",
+    "webshop": "Webshop",
+    "bestelnummer": "Bestelnummer",
+    "trackingnummer": "Trackingnummer",
+    "klacht_betreft": "Klacht betreft",
+    "klacht_omschrijving": "Omschrijving",
+    "case_referentie": "Zaaknummer",
 }
 CASE_TYPE_LABELS = {"retour": "Retour", "klacht": "Klacht"}
 
 # Stricter than the chat page's policy: no inline styles (there is no widget here) and no Rasa.
-CONSOLE_POLICY = "; ".join((
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
-    "form-action 'self'", "frame-ancestors 'none'",
-))
+CONSOLE_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 NOT_LOGGED_IN = "Je bent niet (meer) ingelogd. Log opnieuw in."
 CSRF_REFUSED = "Deze actie is geweigerd: de beveiligingscode ontbreekt of klopt niet. Herlaad de pagina."
@@ -98,6 +131,7 @@ TRANSCRIPT_UNAVAILABLE = "Het gesprek kan nu niet worden geladen: de assistent i
 
 
 # --- the stores -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Stores:
@@ -121,8 +155,12 @@ class Console:
         with self._lock:
             if self._stores is None:
                 engine = create_engine(self.db_url)
-                self._stores = Stores(HandoffQueue(engine=engine), AgentStore(engine=engine),
-                                      SessionStore(engine=engine), CaseStore(self.db_url))
+                self._stores = Stores(
+                    HandoffQueue(engine=engine),
+                    AgentStore(engine=engine),
+                    SessionStore(engine=engine),
+                    CaseStore(self.db_url),
+                )
             return self._stores
 
     async def stores(self) -> Stores:
@@ -147,6 +185,7 @@ async def blocking(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 # --- guard: sessions and CSRF -----------------------------------------------------------------------
+
 
 def is_console_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
@@ -202,20 +241,27 @@ def _redirect(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
-def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-                max_age: int) -> None:
-    response.set_cookie(name, value, path=PREFIX, max_age=max_age, httponly=True, samesite="Strict",
-                        secure=request.secure)
+def _set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int
+) -> None:
+    response.set_cookie(
+        name, value, path=PREFIX, max_age=max_age, httponly=True, samesite="Strict", secure=request.secure
+    )
 
 
 # --- login and logout -------------------------------------------------------------------------------
 
-def _login_page(request: web.Request, error: str | None = None, username: str = "",
-                status: int = 200) -> web.Response:
+
+def _login_page(
+    request: web.Request, error: str | None = None, username: str = "", status: int = 200
+) -> web.Response:
     """The form with a fresh double-submit token: the same value in a cookie and a hidden field."""
     token = secrets.token_urlsafe(32)
-    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_login.html").render(
-        csrf=token, error=error, username=username, action=LOGIN_PATH)
+    html = (
+        request.app[CONSOLE_TEMPLATES_KEY]
+        .get_template("agent_login.html")
+        .render(csrf=token, error=error, username=username, action=LOGIN_PATH)
+    )
     response = web.Response(text=html, content_type="text/html", status=status)
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
@@ -245,8 +291,9 @@ async def login(request: web.Request) -> web.Response:
     if agent is None:
         locked = await blocking(stores.sessions.login_failed, username)
         logger.info("Agent console: failed login for %r", username)
-        return _login_page(request, LOCKED_OUT if locked else WRONG_LOGIN, username,
-                           status=429 if locked else 401)
+        return _login_page(
+            request, LOCKED_OUT if locked else WRONG_LOGIN, username, status=429 if locked else 401
+        )
     await blocking(stores.sessions.login_succeeded, username)
     await blocking(stores.sessions.delete, request.cookies.get(SESSION_COOKIE))
     session = await blocking(stores.sessions.create, agent.username)
@@ -267,12 +314,21 @@ async def logout(request: web.Request) -> web.Response:
 
 # --- the page ---------------------------------------------------------------------------------------
 
+
 async def console_page(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
     session: AgentSession = request[SESSION]
-    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_console.html").render(
-        agent=agent, role_label="teamleider" if agent.role == TEAM_LEAD else "medewerker",
-        csrf=session.csrf_token, max_length=MAX_MESSAGE_LENGTH, logout_action=LOGOUT_PATH)
+    html = (
+        request.app[CONSOLE_TEMPLATES_KEY]
+        .get_template("agent_console.html")
+        .render(
+            agent=agent,
+            role_label="teamleider" if agent.role == TEAM_LEAD else "medewerker",
+            csrf=session.csrf_token,
+            max_length=MAX_MESSAGE_LENGTH,
+            logout_action=LOGOUT_PATH,
+        )
+    )
     return web.Response(text=html, content_type="text/html")
 
 
@@ -281,6 +337,7 @@ async def console_slash(request: web.Request) -> web.Response:
 
 
 # --- JSON shapes ------------------------------------------------------------------------------------
+
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat() if moment else None
@@ -291,8 +348,15 @@ def _text(value: Any) -> str:
 
 
 def _fields(values: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"name": name, "label": FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
-             "value": _text(value)} for name, value in values.items() if value not in (None, "")]
+    return [
+        {
+            "name": name,
+            "label": FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
+            "value": _text(value),
+        }
+        for name, value in values.items()
+        if value not in (None, "")
+    ]
 
 
 def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
@@ -317,14 +381,24 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
 
 
 def case_json(case: Case) -> dict[str, Any]:
-    return {"reference": case.reference, "type": case.case_type,
-            "type_label": CASE_TYPE_LABELS.get(case.case_type, case.case_type),
-            "status": case.status, "created_at": _iso(case.created_at), "fields": _fields(case.fields)}
+    return {
+        "reference": case.reference,
+        "type": case.case_type,
+        "type_label": CASE_TYPE_LABELS.get(case.case_type, case.case_type),
+        "status": case.status,
+        "created_at": _iso(case.created_at),
+        "fields": _fields(case.fields),
+    }
 
 
 def message_json(message: Message) -> dict[str, Any]:
-    return {"id": message.id, "author": message.author, "text": message.text,
-            "time": _iso(message.created_at), "delivered": message.delivered_at is not None}
+    return {
+        "id": message.id,
+        "author": message.author,
+        "text": message.text,
+        "time": _iso(message.created_at),
+        "delivered": message.delivered_at is not None,
+    }
 
 
 def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
@@ -338,8 +412,11 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(text, str) or not text.strip():
             continue
         stamp = event.get("timestamp")
-        time = (datetime.fromtimestamp(stamp, timezone.utc).isoformat()
-                if isinstance(stamp, (int, float)) else None)
+        time = (
+            datetime.fromtimestamp(stamp, timezone.utc).isoformat()
+            if isinstance(stamp, (int, float))
+            else None
+        )
         line: dict[str, Any] = {"who": "klant", "text": text, "time": time}
         if event["event"] == "bot":
             metadata = event.get("metadata")
@@ -357,17 +434,20 @@ def _now() -> datetime:
 
 # --- the API ----------------------------------------------------------------------------------------
 
+
 async def api_queue(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
     stores = await request.app[CONSOLE_KEY].stores()
     await blocking(stores.agents.seen, agent.username)
     entries = await blocking(stores.queue.open_entries)
     now = _now()
-    return web.json_response({
-        "agent": {"username": agent.username, "display_name": agent.display_name, "role": agent.role},
-        "now": _iso(now),
-        "entries": [entry_json(entry, agent.username, now) for entry in entries],
-    })
+    return web.json_response(
+        {
+            "agent": {"username": agent.username, "display_name": agent.display_name, "role": agent.role},
+            "now": _iso(now),
+            "entries": [entry_json(entry, agent.username, now) for entry in entries],
+        }
+    )
 
 
 def _entry_id(request: web.Request) -> int:
@@ -396,13 +476,15 @@ async def api_entry(request: web.Request) -> web.Response:
         lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
     except RasaUnavailable:
         lines, note = None, TRANSCRIPT_UNAVAILABLE
-    return web.json_response({
-        "entry": {**entry_json(entry, agent.username, _now()), "details": _fields(entry.details)},
-        "cases": [case_json(case) for case in cases],
-        "transcript": lines,
-        "transcript_error": note,
-        "messages": [message_json(message) for message in messages],
-    })
+    return web.json_response(
+        {
+            "entry": {**entry_json(entry, agent.username, _now()), "details": _fields(entry.details)},
+            "cases": [case_json(case) for case in cases],
+            "transcript": lines,
+            "transcript_error": note,
+            "messages": [message_json(message) for message in messages],
+        }
+    )
 
 
 async def api_claim(request: web.Request) -> web.Response:
@@ -416,22 +498,27 @@ async def api_claim(request: web.Request) -> web.Response:
     return web.json_response({"entry": entry_json(entry, agent.username, _now())})
 
 
-async def _deliver(console: Console, stores: Stores, entry: Entry, message: Message,
-                   agent: Agent) -> bool:
+async def _deliver(console: Console, stores: Stores, entry: Entry, message: Message, agent: Agent) -> bool:
     """Adds the message to the conversation; pushes it when the customer's chat window is
     connected (then it is delivered). Returns whether it was pushed."""
     online = entry.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, entry.conversation_id)
-    await console.rasa.add_bot_message(entry.conversation_id, message.text,
-                                       {"medewerker": agent.display_name},
-                                       push_to=PUSH_CHANNEL if online else None)
+    await console.rasa.add_bot_message(
+        entry.conversation_id,
+        message.text,
+        {"medewerker": agent.display_name},
+        push_to=PUSH_CHANNEL if online else None,
+    )
     if online:
         await blocking(stores.queue.mark_delivered, [message.id])
     return online
 
 
 def _delivery_note(pushed: bool) -> str:
-    return ("Afgeleverd in de chat van de klant." if pushed
-            else "Bewaard: de klant krijgt het bericht zodra die weer in de chat is.")
+    return (
+        "Afgeleverd in de chat van de klant."
+        if pushed
+        else "Bewaard: de klant krijgt het bericht zodra die weer in de chat is."
+    )
 
 
 async def api_message(request: web.Request) -> web.Response:
@@ -448,8 +535,11 @@ async def api_message(request: web.Request) -> web.Response:
         return web.json_response({"error": "Een leeg bericht wordt niet verstuurd."}, status=400)
     if len(text) > MAX_MESSAGE_LENGTH:
         return web.json_response(
-            {"error": f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben; dit heeft er {len(text)}."},
-            status=400)
+            {
+                "error": f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben; dit heeft er {len(text)}."
+            },
+            status=400,
+        )
     console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
@@ -460,13 +550,24 @@ async def api_message(request: web.Request) -> web.Response:
     try:
         pushed = await _deliver(console, stores, entry, message, agent)
     except RasaUnavailable:
-        return web.json_response({
-            "error": "Je bericht is bewaard, maar de assistent is nu niet bereikbaar: de klant krijgt "
-                     "het zodra de chat weer verbonden is.",
-            "stored": True, "message": message_json(message)}, status=502)
-    return web.json_response({"message": {**message_json(message), "delivered": pushed},
-                              "stored": True, "recorded": True, "delivered": pushed,
-                              "note": _delivery_note(pushed)})
+        return web.json_response(
+            {
+                "error": "Je bericht is bewaard, maar de assistent is nu niet bereikbaar: de klant krijgt "
+                "het zodra de chat weer verbonden is.",
+                "stored": True,
+                "message": message_json(message),
+            },
+            status=502,
+        )
+    return web.json_response(
+        {
+            "message": {**message_json(message), "delivered": pushed},
+            "stored": True,
+            "recorded": True,
+            "delivered": pushed,
+            "note": _delivery_note(pushed),
+        }
+    )
 
 
 async def api_close(request: web.Request) -> web.Response:
@@ -484,24 +585,35 @@ async def api_close(request: web.Request) -> web.Response:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s closed %s", agent.username, entry.reference)
     handed_over = await blocking(stores.cases.close_handed_over, entry.conversation_id, entry.queued_at)
-    result: dict[str, Any] = {"entry": entry_json(closed, agent.username, _now()), "cases_closed": handed_over,
-                              "recorded": False, "delivered": False}
+    result: dict[str, Any] = {
+        "entry": entry_json(closed, agent.username, _now()),
+        "cases_closed": handed_over,
+        "recorded": False,
+        "delivered": False,
+    }
     if closed.mode != LIVE:
         return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
     online = closed.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, closed.conversation_id)
     try:
-        said = await console.rasa.execute_action(closed.conversation_id, END_ACTION,
-                                                 push_to=PUSH_CHANNEL if online else None)
+        said = await console.rasa.execute_action(
+            closed.conversation_id, END_ACTION, push_to=PUSH_CHANNEL if online else None
+        )
     except RasaUnavailable:
         # The handoff form ends on the customer's next message, now that the entry is closed.
-        return web.json_response({**result, "note": "Afgesloten. De assistent is nu niet bereikbaar: de klant "
-                                                    "hoort bij het volgende bericht dat het gesprek voorbij is."})
+        return web.json_response(
+            {
+                **result,
+                "note": "Afgesloten. De assistent is nu niet bereikbaar: de klant "
+                "hoort bij het volgende bericht dat het gesprek voorbij is.",
+            }
+        )
     if not online and not said:  # the chat was already back with the bot (the customer wrote on)
         return web.json_response({**result, "note": "Afgesloten."})
     if said:
         await blocking(stores.queue.hold_for_delivery, closed.id, said)
-    return web.json_response({**result, "recorded": True, "delivered": online,
-                              "note": "Afgesloten. " + _delivery_note(online)})
+    return web.json_response(
+        {**result, "recorded": True, "delivered": online, "note": "Afgesloten. " + _delivery_note(online)}
+    )
 
 
 # --- case lookup -----------------------------------------------------------------------------------
@@ -521,27 +633,48 @@ async def cases_page(request: web.Request) -> web.Response:
     if typed.strip():
         reference = parse_reference(typed)
         if reference is None:
-            error, status = ("Dat is geen zaaknummer. Een zaaknummer ziet eruit als RET-7QX4KD (retour) of "
-                             "KL-7QX4KD (klacht)."), 400
+            error, status = (
+                (
+                    "Dat is geen zaaknummer. Een zaaknummer ziet eruit als RET-7QX4KD (retour) of "
+                    "KL-7QX4KD (klacht)."
+                ),
+                400,
+            )
         else:
             stores = await request.app[CONSOLE_KEY].stores()
             case = await blocking(stores.cases.get, reference)
             if case is None:
                 error, status = f"Er is geen zaak met nummer {reference}. Controleer het nummer.", 404
     view = case and {
-        **case_json(case), "status_label": CASE_STATUS_LABELS.get(case.status, case.status),
-        "conversation_id": case.conversation_id, "created": _local(case.created_at),
-        "closed": _local(case.closed_at)}
-    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_cases.html").render(
-        agent=request[AGENT], csrf=request[SESSION].csrf_token, logout_action=LOGOUT_PATH,
-        console_path=PREFIX, page_path=CASES_PATH, typed=typed.strip(), case=view, error=error)
+        **case_json(case),
+        "status_label": CASE_STATUS_LABELS.get(case.status, case.status),
+        "conversation_id": case.conversation_id,
+        "created": _local(case.created_at),
+        "closed": _local(case.closed_at),
+    }
+    html = (
+        request.app[CONSOLE_TEMPLATES_KEY]
+        .get_template("agent_cases.html")
+        .render(
+            agent=request[AGENT],
+            csrf=request[SESSION].csrf_token,
+            logout_action=LOGOUT_PATH,
+            console_path=PREFIX,
+            page_path=CASES_PATH,
+            typed=typed.strip(),
+            case=view,
+            error=error,
+        )
+    )
     return web.Response(text=html, content_type="text/html", status=status)
 
 
 # --- wiring -----------------------------------------------------------------------------------------
 
-def setup_agent_console(app: web.Application, config: WebConfig, templates: jinja2.Environment,
-                        rasa: RasaClient | None = None) -> Console:
+
+def setup_agent_console(
+    app: web.Application, config: WebConfig, templates: jinja2.Environment, rasa: RasaClient | None = None
+) -> Console:
     """Adds the console's routes, guard and headers to the web app."""
     console = Console(config.db_url, rasa or RasaClient(config.rasa_url, config.rasa_token))
     app[CONSOLE_KEY] = console

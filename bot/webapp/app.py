@@ -85,7 +85,9 @@ class WebConfig:
         public_url = env.get("RASA_PUBLIC_URL") or f"http://localhost:{rasa_port}"
         parts = urlsplit(public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"RASA_PUBLIC_URL={public_url!r} is not an http(s) URL such as http://localhost:5005")
+            raise ValueError(
+                f"RASA_PUBLIC_URL={public_url!r} is not an http(s) URL such as http://localhost:5005"
+            )
         rasa_url = env.get("RASA_URL") or f"http://localhost:{rasa_port}"
         if urlsplit(rasa_url).scheme not in ("http", "https") or not urlsplit(rasa_url).netloc:
             raise ValueError(f"RASA_URL={rasa_url!r} is not an http(s) URL such as http://localhost:5005")
@@ -163,14 +165,18 @@ async def index(request: web.Request) -> web.Response:
     config = request.app[CONFIG_KEY]
     now = request.app[CLOCK_KEY]()
     calendar = default_calendar()
-    html = request.app[TEMPLATES_KEY].get_template("index.html").render(
-        availability=availability_sentence(now),
-        staffed=calendar.is_staffed(now),
-        quick_questions=QUICK_QUESTIONS,
-        socket_url=config.socket_url,
-        socket_path=config.socket_path,
-        bundle_url=BUNDLE_ROUTE,
-        contact=load_settings().contact,
+    html = (
+        request.app[TEMPLATES_KEY]
+        .get_template("index.html")
+        .render(
+            availability=availability_sentence(now),
+            staffed=calendar.is_staffed(now),
+            quick_questions=QUICK_QUESTIONS,
+            socket_url=config.socket_url,
+            socket_path=config.socket_path,
+            bundle_url=BUNDLE_ROUTE,
+            contact=load_settings().contact,
+        )
     )
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
@@ -191,8 +197,11 @@ async def dutch_errors(request: web.Request, handler: Callable) -> web.StreamRes
     except web.HTTPNotFound:
         return web.Response(status=404, text="Deze pagina bestaat niet.\n")
     except web.HTTPMethodNotAllowed as error:
-        return web.Response(status=405, text="Dat kan op deze pagina niet.\n",
-                            headers={"Allow": ", ".join(sorted(error.allowed_methods))})
+        return web.Response(
+            status=405,
+            text="Dat kan op deze pagina niet.\n",
+            headers={"Allow": ", ".join(sorted(error.allowed_methods))},
+        )
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -29,9 +29,8 @@ from bot.agents import Agent
 from bot.insight import Figures, Insight, amount
 from bot.settings import WEEKDAY_KEYS, load_settings
 from bot.webapp import dashboard_charts
+from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
 from bot.webapp.intent_labels import INTENT_LABELS, intent_label
-from bot.webapp.agent import (AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, SESSION, PREFIX,
-                              blocking)
 
 PAGE_PATH = "/agent/dashboard"
 CSV_PATH = "/agent/dashboard.csv"
@@ -40,10 +39,12 @@ CHARTS = ("intents", "demand")
 CACHE_SECONDS = 60
 MAX_DAYS = 366
 
-TEAM_LEADS_ONLY = ("Het dashboard is alleen voor teamleiders. "
-                   "Vraag je teamleider als je de cijfers nodig hebt.")
+TEAM_LEADS_ONLY = (
+    "Het dashboard is alleen voor teamleiders. Vraag je teamleider als je de cijfers nodig hebt."
+)
 
 # --- the period -------------------------------------------------------------------------------------
+
 
 class PeriodError(ValueError):
     """A period that cannot be shown; the message says why, in Dutch."""
@@ -79,9 +80,11 @@ def parse_period(query: Any, today: date) -> Period:
 
 # --- the figures, shared by a page and its images -----------------------------------------------------
 
+
 class Dashboard:
-    def __init__(self, app: web.Application, tracker_url: str,
-                 today: Callable[[], date] = lambda: clock.now().date()) -> None:
+    def __init__(
+        self, app: web.Application, tracker_url: str, today: Callable[[], date] = lambda: clock.now().date()
+    ) -> None:
         self.app = app
         self.tracker_url = tracker_url
         self.today = today
@@ -98,8 +101,9 @@ class Dashboard:
     async def _count(self, period: Period) -> Figures:
         source = await self._source()
         settings = load_settings()
-        return await blocking(source.figures, *insight.period_of_days(period.first, period.last, settings.tz),
-                              settings)
+        return await blocking(
+            source.figures, *insight.period_of_days(period.first, period.last, settings.tz), settings
+        )
 
     async def figures(self, period: Period) -> Figures:
         """Counted once per minute and period; a failed count is not kept."""
@@ -122,6 +126,7 @@ DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)
 
 
 # --- Dutch numbers ----------------------------------------------------------------------------------
+
 
 def number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
@@ -152,42 +157,68 @@ def summary(f: Figures) -> list[tuple[str, str, str]]:
     conversations = counted(f.conversations, "gesprek", "gesprekken")
     return [
         ("Gesprekken", number(f.conversations), f"{counted(f.messages, 'bericht', 'berichten')} van klanten"),
-        ("Zelf opgelost", percent(f.containment),
-         f"{number(f.contained)} van {conversations}: geen medewerker gevraagd, geen zaak, "
-         "laatste bericht begrepen"),
+        (
+            "Zelf opgelost",
+            percent(f.containment),
+            f"{number(f.contained)} van {conversations}: geen medewerker gevraagd, geen zaak, "
+            "laatste bericht begrepen",
+        ),
         ("Niet begrepen", percent(f.fallback_rate), counted(f.fallback_messages, "bericht", "berichten")),
-        ("Buiten het onderwerp", percent(f.out_of_scope_rate),
-         counted(f.out_of_scope_messages, "bericht", "berichten")),
+        (
+            "Buiten het onderwerp",
+            percent(f.out_of_scope_rate),
+            counted(f.out_of_scope_messages, "bericht", "berichten"),
+        ),
         ("Medewerker gevraagd", number(f.handoffs_live), "tijdens openingstijden"),
-        ("Buiten openingstijden", number(f.handoffs_offline),
-         f"keer om een medewerker gevraagd; {counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten"),
+        (
+            "Buiten openingstijden",
+            number(f.handoffs_offline),
+            f"keer om een medewerker gevraagd; {counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten",
+        ),
         ("Zaken", number(sum(count for _, count in f.cases)), cases),
-        ("Wachttijd op een medewerker", duration(f.wait.average),
-         f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({counted(f.wait.count, 'gesprek', 'gesprekken')})"),
-        ("Afgehaakt in de wachtrij", number(f.abandoned),
-         "weggegaan voordat een medewerker het gesprek oppakte (niet in de wachttijd)"),
-        ("Behandeltijd", duration(f.handling.average),
-         f"gemiddeld; 90% binnen {duration(f.handling.p90)} "
-         f"({counted(f.handling.count, 'gesprek', 'gesprekken')})"),
+        (
+            "Wachttijd op een medewerker",
+            duration(f.wait.average),
+            f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({counted(f.wait.count, 'gesprek', 'gesprekken')})",
+        ),
+        (
+            "Afgehaakt in de wachtrij",
+            number(f.abandoned),
+            "weggegaan voordat een medewerker het gesprek oppakte (niet in de wachttijd)",
+        ),
+        (
+            "Behandeltijd",
+            duration(f.handling.average),
+            f"gemiddeld; 90% binnen {duration(f.handling.p90)} "
+            f"({counted(f.handling.count, 'gesprek', 'gesprekken')})",
+        ),
     ]
 
 
 def intent_rows(f: Figures) -> list[tuple[str, str, str, str]]:
-    return [(intent_label(intent), intent, number(count),
-             percent(count / f.messages if f.messages else None)) for intent, count in f.top_intents]
+    return [
+        (intent_label(intent), intent, number(count), percent(count / f.messages if f.messages else None))
+        for intent, count in f.top_intents
+    ]
 
 
 def demand_rows(f: Figures) -> list[tuple[str, list[tuple[int, str]]]]:
     """Per weekday the requests per hour, each with how staffed that hour is (a CSS class)."""
+
     def staffed(minutes: int) -> str:
         return "staffed" if minutes >= 60 else "partly" if minutes else "closed"
 
-    return [(WEEKDAY_KEYS[day].capitalize(),
-             [(count, staffed(f.staffed_minutes[day][hour])) for hour, count in enumerate(f.demand[day])])
-            for day in range(7)]
+    return [
+        (
+            WEEKDAY_KEYS[day].capitalize(),
+            [(count, staffed(f.staffed_minutes[day][hour])) for hour, count in enumerate(f.demand[day])],
+        )
+        for day in range(7)
+    ]
 
 
 # --- the routes -------------------------------------------------------------------------------------
+
 
 def _refusal(request: web.Request) -> web.Response | None:
     agent: Agent = request[AGENT]
@@ -210,13 +241,26 @@ async def dashboard_page(request: web.Request) -> web.Response:
     except PeriodError as problem:
         period, error = parse_period({}, dashboard.today()), str(problem)
     figures = await dashboard.figures(period)
-    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_dashboard.html").render(
-        agent=request[AGENT], csrf=request[SESSION].csrf_token, logout_action=LOGOUT_PATH,
-        console_path=PREFIX, page_path=PAGE_PATH, period=period, error=error, hours=range(24),
-        summary=summary(figures), intents=intent_rows(figures), demand=demand_rows(figures),
-        chart_intents=f"{CHART_PATH.format(name='intents')}?{period.query}",
-        chart_demand=f"{CHART_PATH.format(name='demand')}?{period.query}",
-        csv_url=f"{CSV_PATH}?{period.query}")
+    html = (
+        request.app[CONSOLE_TEMPLATES_KEY]
+        .get_template("agent_dashboard.html")
+        .render(
+            agent=request[AGENT],
+            csrf=request[SESSION].csrf_token,
+            logout_action=LOGOUT_PATH,
+            console_path=PREFIX,
+            page_path=PAGE_PATH,
+            period=period,
+            error=error,
+            hours=range(24),
+            summary=summary(figures),
+            intents=intent_rows(figures),
+            demand=demand_rows(figures),
+            chart_intents=f"{CHART_PATH.format(name='intents')}?{period.query}",
+            chart_demand=f"{CHART_PATH.format(name='demand')}?{period.query}",
+            csv_url=f"{CSV_PATH}?{period.query}",
+        )
+    )
     return web.Response(text=html, content_type="text/html", status=400 if error else 200)
 
 
@@ -247,8 +291,12 @@ async def dashboard_csv(request: web.Request) -> web.Response:
     text = io.StringIO()
     insight.write_csv(f.to_rows(), text)
     name = f"klantenservice-cijfers-{period.first.isoformat()}-tm-{period.last.isoformat()}.csv"
-    return web.Response(text=text.getvalue(), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return web.Response(
+        text=text.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def setup_dashboard(app: web.Application, tracker_url: str | None = None) -> Dashboard:

@@ -13,8 +13,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # before anything can pick a GUI backend
 
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
 
 INK, ACCENT, STAFFED = "#17120f", "#d64f7a", "#1d7a46"
 DAY_ABBREVIATIONS = ("ma", "di", "wo", "do", "vr", "za", "zo")
@@ -76,15 +76,30 @@ def demand_chart(demand: Sequence[Sequence[int]], staffed: Sequence[Sequence[int
     for day, counts in enumerate(demand):
         for hour, count in enumerate(counts):
             if count:
-                axes.text(hour, day, str(count), ha="center", va="center", fontsize=7,
-                          color="white" if count > peak * 0.6 else INK)
+                axes.text(
+                    hour,
+                    day,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if count > peak * 0.6 else INK,
+                )
         for start, end in staffed_blocks(staffed[day]):
-            axes.add_patch(Rectangle((start - 0.5, day - 0.5), end - start, 1, fill=False,
-                                     edgecolor=STAFFED, linewidth=2))
+            axes.add_patch(
+                Rectangle(
+                    (start - 0.5, day - 0.5), end - start, 1, fill=False, edgecolor=STAFFED, linewidth=2
+                )
+            )
     axes.set_yticks(range(7), DAY_ABBREVIATIONS)
     axes.set_xticks(range(0, 24, 2), [f"{hour:02d}" for hour in range(0, 24, 2)])
     axes.set_xlabel("Uur van de dag (Nederlandse tijd)")
     figure.colorbar(image, ax=axes, label="Vragen om een medewerker", fraction=0.03)
-    axes.legend(handles=[Patch(fill=False, edgecolor=STAFFED, linewidth=2, label="Bemand (weekrooster)")],
-                loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize=9)
+    axes.legend(
+        handles=[Patch(fill=False, edgecolor=STAFFED, linewidth=2, label="Bemand (weekrooster)")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        frameon=False,
+        fontsize=9,
+    )
     return _png(figure)

@@ -35,14 +35,19 @@ logger = logging.getLogger(__name__)
 
 PAGE_PATH = "/agent/review"
 API_PATH = "/agent/api/review"
-TEAM_LEADS_ONLY = ("De review-inbox is alleen voor teamleiders. Vraag je teamleider als je een bericht "
-                   "ziet dat de assistent beter moet leren begrijpen.")
+TEAM_LEADS_ONLY = (
+    "De review-inbox is alleen voor teamleiders. Vraag je teamleider als je een bericht "
+    "ziet dat de assistent beter moet leren begrijpen."
+)
 NOT_FOUND = "Dit klantbericht bestaat niet (meer)."
 NO_DECISION = "Kies een intent, ‘buiten het onderwerp’ of ‘ruis’."
 FILES_BROKEN = "De trainingsbestanden kunnen nu niet worden gelezen of geschreven: {}"
 
-REASON_TEXT = {"fallback": "Niet begrepen", "out_of_scope": "Buiten het onderwerp",
-               "low_confidence": "Twijfel"}
+REASON_TEXT = {
+    "fallback": "Niet begrepen",
+    "out_of_scope": "Buiten het onderwerp",
+    "low_confidence": "Twijfel",
+}
 
 SPEAKER_TEXT = {"user": "Klant", "bot": "Assistent"}
 
@@ -76,8 +81,14 @@ def message_json(message: InboxMessage) -> dict[str, Any]:
 
 
 def turn_json(turn: Turn, event_id: int) -> dict[str, Any]:
-    return {"id": turn.event_id, "speaker": turn.speaker,
-            "speaker_label": SPEAKER_TEXT.get(turn.speaker, turn.speaker), "time": turn.time.isoformat(), "text": turn.text, "current": turn.event_id == event_id}
+    return {
+        "id": turn.event_id,
+        "speaker": turn.speaker,
+        "speaker_label": SPEAKER_TEXT.get(turn.speaker, turn.speaker),
+        "time": turn.time.isoformat(),
+        "text": turn.text,
+        "current": turn.event_id == event_id,
+    }
 
 
 def _int(value: str | None) -> int | None:
@@ -88,10 +99,18 @@ async def review_page(request: web.Request) -> web.Response:
     if (refused := _team_lead_only(request)) is not None:
         return refused
     inbox = request.app[REVIEW_KEY]
-    html = request.app[CONSOLE_TEMPLATES_KEY].get_template("agent_review.html").render(
-        agent=request[AGENT], csrf=request[SESSION].csrf_token, logout_action=LOGOUT_PATH,
-        console_path=PREFIX, threshold=round(inbox.settings.threshold * 100),
-        review_file=inbox.review_file_name)
+    html = (
+        request.app[CONSOLE_TEMPLATES_KEY]
+        .get_template("agent_review.html")
+        .render(
+            agent=request[AGENT],
+            csrf=request[SESSION].csrf_token,
+            logout_action=LOGOUT_PATH,
+            console_path=PREFIX,
+            threshold=round(inbox.settings.threshold * 100),
+            review_file=inbox.review_file_name,
+        )
+    )
     return web.Response(text=html, content_type="text/html")
 
 
@@ -99,15 +118,21 @@ async def api_list(request: web.Request) -> web.Response:
     if (refused := _team_lead_only(request)) is not None:
         return refused
     inbox = request.app[REVIEW_KEY]
-    page = await blocking(inbox.page, _int(request.query.get("before")), _int(request.query.get("limit")) or 25)
+    page = await blocking(
+        inbox.page, _int(request.query.get("before")), _int(request.query.get("limit")) or 25
+    )
     intents = await blocking(inbox.intents)
-    return web.json_response({
-        "messages": [message_json(message) for message in page.messages],
-        "next_before": page.next_before,
-        "threshold": inbox.settings.threshold,
-        "review_file": inbox.review_file_name,
-        "intents": [{"name": name, "label": intent_label(name)} for name in intents if name != OUT_OF_SCOPE],
-    })
+    return web.json_response(
+        {
+            "messages": [message_json(message) for message in page.messages],
+            "next_before": page.next_before,
+            "threshold": inbox.settings.threshold,
+            "review_file": inbox.review_file_name,
+            "intents": [
+                {"name": name, "label": intent_label(name)} for name in intents if name != OUT_OF_SCOPE
+            ],
+        }
+    )
 
 
 async def api_conversation(request: web.Request) -> web.Response:
@@ -139,14 +164,28 @@ async def api_decide(request: web.Request) -> web.Response:
     try:
         outcome = await blocking(inbox.label, message, decision[:255], agent.username)
     except Refused as refusal:
-        return web.json_response({"error": refusal.message, "reviewed": refusal.recorded}, status=refusal.status)
+        return web.json_response(
+            {"error": refusal.message, "reviewed": refusal.recorded}, status=refusal.status
+        )
     except NluFileError as error:
         logger.error("Review inbox: %s", error)
         return web.json_response({"error": FILES_BROKEN.format(error)}, status=500)
-    logger.info("Review inbox: %s decided %s on message %s (written: %s)", agent.username,
-                outcome.decision, message.event_id, outcome.written)
-    return web.json_response({"decision": outcome.decision, "written": outcome.written,
-                              "example": outcome.example, "note": outcome.note, "reviewed": True})
+    logger.info(
+        "Review inbox: %s decided %s on message %s (written: %s)",
+        agent.username,
+        outcome.decision,
+        message.event_id,
+        outcome.written,
+    )
+    return web.json_response(
+        {
+            "decision": outcome.decision,
+            "written": outcome.written,
+            "example": outcome.example,
+            "note": outcome.note,
+            "reviewed": True,
+        }
+    )
 
 
 def setup_review(app: web.Application, settings: ReviewSettings | None = None) -> ReviewInbox:
@@ -165,4 +204,3 @@ def setup_review(app: web.Application, settings: ReviewSettings | None = None) -
     app.router.add_get(API_PATH + r"/{event_id:\d{1,12}}/conversation", api_conversation)
     app.router.add_post(API_PATH + r"/{event_id:\d{1,12}}", api_decide)
     return inbox
-

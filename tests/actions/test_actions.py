@@ -77,7 +77,10 @@ def test_ombudsman_deadline_skips_christmas(monkeypatch):
 
 def test_a_malformed_pinned_clock_stops_the_action_package_at_import():
     result = subprocess.run(
-        [sys.executable, "-c", "import actions"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", "import actions"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={"KLANTENSERVICE_NOW": "morgen", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode != 0

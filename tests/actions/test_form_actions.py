@@ -20,8 +20,16 @@ DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 
 
 def tracker(slots: dict, text: str = "", intent: str = "retour", loop: str = "retour_form") -> Tracker:
-    return Tracker("klant-form", slots, {"text": text, "intent": {"name": intent}, "entities": []},
-                   [], False, None, {"name": loop} if loop else {}, "action_listen")
+    return Tracker(
+        "klant-form",
+        slots,
+        {"text": text, "intent": {"name": intent}, "entities": []},
+        [],
+        False,
+        None,
+        {"name": loop} if loop else {},
+        "action_listen",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +54,10 @@ def test_first_miss_reasks_second_miss_offers_a_way_out():
     assert first == {"bestelnummer": None, "missers": 1}
     second = ValidateRetourForm().validate_bestelnummer("xyz", dispatcher, tracker({"missers": 1}), {})
     assert second == {"bestelnummer": None, "missers": 0}
-    assert [m["response"] for m in dispatcher.messages] == ["utter_ongeldig_bestelnummer", "utter_twee_missers"]
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_ongeldig_bestelnummer",
+        "utter_twee_missers",
+    ]
 
 
 def test_skipping_is_accepted():
@@ -57,20 +68,33 @@ def test_skipping_is_accepted():
 def test_a_short_opening_message_is_no_complaint_description_and_no_miss():
     dispatcher = CollectingDispatcher()
     opening = tracker({"requested_slot": None}, intent="klacht", loop="klacht_form")
-    result = ValidateKlachtForm().validate_klacht_omschrijving("ik wil een klacht indienen", dispatcher, opening, {})
+    result = ValidateKlachtForm().validate_klacht_omschrijving(
+        "ik wil een klacht indienen", dispatcher, opening, {}
+    )
     assert result == {"klacht_omschrijving": None}
     assert dispatcher.messages == []
 
 
 def test_the_form_validation_runs_as_rasa_calls_it():
     """The whole FormValidationAction.run: only slots set in the last user turn are validated."""
-    events = [{"event": "user", "text": "zalando", "parse_data": {"intent": {"name": "retour"}, "entities": []}},
-              {"event": "slot", "name": "webshop", "value": "zalando"}]
-    state = Tracker("klant-form", {"webshop": "zalando", "requested_slot": "webshop", "missers": 0},
-                    {"text": "zalando", "intent": {"name": "retour"}, "entities": []},
-                    events, False, None, {"name": "retour_form"}, "action_listen")
-    domain = {"forms": {"retour_form": {"required_slots": ["webshop", "bestelnummer", "trackingnummer"]}},
-              "slots": {"webshop": {}, "bestelnummer": {}, "trackingnummer": {}, "missers": {}}}
+    events = [
+        {"event": "user", "text": "zalando", "parse_data": {"intent": {"name": "retour"}, "entities": []}},
+        {"event": "slot", "name": "webshop", "value": "zalando"},
+    ]
+    state = Tracker(
+        "klant-form",
+        {"webshop": "zalando", "requested_slot": "webshop", "missers": 0},
+        {"text": "zalando", "intent": {"name": "retour"}, "entities": []},
+        events,
+        False,
+        None,
+        {"name": "retour_form"},
+        "action_listen",
+    )
+    domain = {
+        "forms": {"retour_form": {"required_slots": ["webshop", "bestelnummer", "trackingnummer"]}},
+        "slots": {"webshop": {}, "bestelnummer": {}, "trackingnummer": {}, "missers": {}},
+    }
     result = asyncio.run(ValidateRetourForm().run(CollectingDispatcher(), state, domain))
     slots = {event["name"]: event["value"] for event in result if event["event"] == "slot"}
     assert slots["webshop"] == "Zalando"
@@ -85,8 +109,12 @@ def test_filing_a_return_stores_the_case_and_clears_the_form(store):
     assert re.fullmatch(r"RET-[2-9A-Z]{6}", message["referentie"])
     assert store.get(message["referentie"]).fields == slots
     cleared = {event["name"]: event["value"] for event in events}
-    assert cleared == {"webshop": None, "bestelnummer": None, "trackingnummer": None,
-                       "case_referentie": message["referentie"]}
+    assert cleared == {
+        "webshop": None,
+        "bestelnummer": None,
+        "trackingnummer": None,
+        "case_referentie": message["referentie"],
+    }
 
 
 def test_filing_a_complaint_names_the_ombudsman_date_and_offers_a_person_when_staffed(store):
@@ -107,25 +135,43 @@ def test_no_offer_of_a_person_on_sunday(store, monkeypatch):
 
 
 def test_a_skipped_complaint_description_is_accepted():
-    asked = tracker({"requested_slot": "klacht_omschrijving", "missers": 1}, intent="overslaan", loop="klacht_form")
+    asked = tracker(
+        {"requested_slot": "klacht_omschrijving", "missers": 1}, intent="overslaan", loop="klacht_form"
+    )
     result = ValidateKlachtForm().validate_klacht_omschrijving("onbekend", CollectingDispatcher(), asked, {})
     assert result == {"klacht_omschrijving": "onbekend", "missers": 0}
 
 
 def test_a_cancelled_form_forgets_what_it_collected():
-    collected = {"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": None,
-                 "klacht_omschrijving": "kapot", "klacht_betreft": "12345678", "missers": 1}
+    collected = {
+        "webshop": "Zalando",
+        "bestelnummer": "12345678",
+        "trackingnummer": None,
+        "klacht_omschrijving": "kapot",
+        "klacht_betreft": "12345678",
+        "missers": 1,
+    }
     events = ActionFormulierWissen().run(CollectingDispatcher(), tracker(collected, intent="annuleren"), {})
     assert {event["name"]: event["value"] for event in events} == {
-        "webshop": None, "bestelnummer": None, "trackingnummer": None,
-        "klacht_omschrijving": None, "klacht_betreft": None, "missers": 0}
+        "webshop": None,
+        "bestelnummer": None,
+        "trackingnummer": None,
+        "klacht_omschrijving": None,
+        "klacht_betreft": None,
+        "missers": 0,
+    }
 
 
 @pytest.mark.parametrize(
     ("slots", "response"),
-    [({}, "utter_retour_start_3"),
-     ({"webshop": "Zalando", "trackingnummer": "3SABCD1234567"}, "utter_retour_start_1"),
-     ({"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"}, "utter_retour_start_0")],
+    [
+        ({}, "utter_retour_start_3"),
+        ({"webshop": "Zalando", "trackingnummer": "3SABCD1234567"}, "utter_retour_start_1"),
+        (
+            {"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"},
+            "utter_retour_start_0",
+        ),
+    ],
 )
 def test_the_return_form_opens_with_what_is_still_needed(slots, response):
     dispatcher = CollectingDispatcher()

@@ -10,9 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handoff as handoff_actions
 from actions.fallback import ActionNietBegrepen
-from actions.handoff import (LEFT_AT_CLOSING, ActionAskHandoffBericht, ActionHandoffBeeindigen,
-                             ActionHandoffVastleggen, ActionHandoffVerlaten, ActionMedewerker,
-                             ValidateHandoffForm)
+from actions.handoff import (
+    LEFT_AT_CLOSING,
+    ActionAskHandoffBericht,
+    ActionHandoffBeeindigen,
+    ActionHandoffVastleggen,
+    ActionHandoffVerlaten,
+    ActionMedewerker,
+    ValidateHandoffForm,
+)
 from actions.session import ActionSessionStart
 from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING
 
@@ -26,13 +32,27 @@ def user(intent: str, text: str = "...") -> dict:
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
 
 
-def tracker(sender: str = "klant-1", slots: dict | None = None, events: list | None = None,
-            intent: str = "medewerker_spreken", text: str = "ik wil een mens", loop: str | None = None,
-            channel: str = "socketio") -> Tracker:
+def tracker(
+    sender: str = "klant-1",
+    slots: dict | None = None,
+    events: list | None = None,
+    intent: str = "medewerker_spreken",
+    text: str = "ik wil een mens",
+    loop: str | None = None,
+    channel: str = "socketio",
+) -> Tracker:
     events = events if events is not None else [user(intent, text)]
     events = [{**event, "input_channel": channel} if event["event"] == "user" else event for event in events]
-    return Tracker(sender, slots or {}, {"text": text, "intent": {"name": intent}, "entities": []},
-                   events, False, None, {"name": loop} if loop else {}, "action_listen")
+    return Tracker(
+        sender,
+        slots or {},
+        {"text": text, "intent": {"name": intent}, "entities": []},
+        events,
+        False,
+        None,
+        {"name": loop} if loop else {},
+        "action_listen",
+    )
 
 
 def names(events: list) -> list:
@@ -53,7 +73,9 @@ def queue(tmp_path, monkeypatch):
 def test_while_staffed_the_customer_joins_the_live_queue_with_place_and_wait(queue):
     queue.enqueue("iemand-anders", "rest", "klacht", {}, LIVE)
     dispatcher = CollectingDispatcher()
-    events = ActionMedewerker().run(dispatcher, tracker(events=[user("factuur_vraag"), user("bevestigen")]), {})
+    events = ActionMedewerker().run(
+        dispatcher, tracker(events=[user("factuur_vraag"), user("bevestigen")]), {}
+    )
     [message] = dispatcher.messages
     assert message["response"] == "utter_medewerker_wachtrij"
     assert message["positie"] == 2
@@ -62,7 +84,8 @@ def test_while_staffed_the_customer_joins_the_live_queue_with_place_and_wait(que
     entry = queue.live_entry("klant-1")
     assert (entry.status, entry.channel, entry.reason) == (WAITING, "socketio", "factuur_vraag")
     assert {"event": "slot", "name": "handoff_modus", "value": LIVE} in [
-        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
     assert ("followup", "handoff_form") in names(events)
 
 
@@ -87,8 +110,9 @@ def test_live_messages_are_for_the_agent_while_the_entry_is_open(queue):
     queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
     live = tracker(slots={"handoff_modus": LIVE}, intent="factuur_vraag", text="waar blijft mijn factuur")
     dispatcher = CollectingDispatcher()
-    assert ValidateHandoffForm().validate_handoff_bericht("waar blijft mijn factuur", dispatcher, live, {}) \
-        == {"handoff_bericht": None}
+    assert ValidateHandoffForm().validate_handoff_bericht(
+        "waar blijft mijn factuur", dispatcher, live, {}
+    ) == {"handoff_bericht": None}
     ActionAskHandoffBericht().run(dispatcher, live, {})
     assert dispatcher.messages == []  # the bot stays silent
 
@@ -112,10 +136,13 @@ def test_offline_the_question_is_queued_with_a_reference_and_the_return_moment(q
     ActionAskHandoffBericht().run(dispatcher, tracker(slots=offline), {})
     assert dispatcher.messages[0]["response"] == "utter_ask_handoff_bericht"
     question = "mijn factuur van zalando klopt niet, ik heb maar 2 van de 3 items gehouden"
-    assert ValidateHandoffForm().validate_handoff_bericht(question, dispatcher, tracker(slots=offline), {}) \
-        == {"handoff_bericht": question}
-    done = tracker(slots={**offline, "handoff_bericht": question},
-                   events=[user("factuur_vraag"), user("medewerker_spreken"), user("nlu_fallback", question)])
+    assert ValidateHandoffForm().validate_handoff_bericht(
+        question, dispatcher, tracker(slots=offline), {}
+    ) == {"handoff_bericht": question}
+    done = tracker(
+        slots={**offline, "handoff_bericht": question},
+        events=[user("factuur_vraag"), user("medewerker_spreken"), user("nlu_fallback", question)],
+    )
     dispatcher = CollectingDispatcher()
     events = ActionHandoffVastleggen().run(dispatcher, done, {})
     [entry] = queue.open_entries()
@@ -128,14 +155,17 @@ def test_offline_the_question_is_queued_with_a_reference_and_the_return_moment(q
 
 def test_offline_a_bare_yes_is_no_question(queue):
     offline = tracker(slots={"handoff_modus": OFFLINE}, intent="bevestigen", text="ja graag")
-    assert ValidateHandoffForm().validate_handoff_bericht("ja graag", CollectingDispatcher(), offline, {}) \
-        == {"handoff_bericht": None}
+    assert ValidateHandoffForm().validate_handoff_bericht(
+        "ja graag", CollectingDispatcher(), offline, {}
+    ) == {"handoff_bericht": None}
 
 
 def test_leaving_the_queue_closes_the_entry_and_brings_the_bot_back(queue):
     queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
     dispatcher = CollectingDispatcher()
-    events = ActionHandoffVerlaten().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, intent="annuleren"), {})
+    events = ActionHandoffVerlaten().run(
+        dispatcher, tracker(slots={"handoff_modus": LIVE}, intent="annuleren"), {}
+    )
     assert dispatcher.messages[0]["response"] == "utter_handoff_verlaten"
     [entry] = queue.for_conversation("klant-1")
     assert (entry.status, entry.closed_by) == (CLOSED, "klant")
@@ -147,7 +177,9 @@ def test_the_end_action_hands_a_closed_live_handoff_back_to_the_bot_and_says_so(
     queue.claim(entry.id, "anna")
     queue.close(entry.id, "anna")
     dispatcher = CollectingDispatcher()
-    events = ActionHandoffBeeindigen().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {})
+    events = ActionHandoffBeeindigen().run(
+        dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {}
+    )
     assert [message["response"] for message in dispatcher.messages] == ["utter_handoff_voorbij"]
     assert names(events)[0] == ("active_loop", None)
     assert names(events)[-1] == ("action", "action_listen")
@@ -160,7 +192,9 @@ def test_the_end_action_leaves_a_live_handoff_whose_entry_is_still_open(queue):
     queue.close(older.id, "anna")
     queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
     dispatcher = CollectingDispatcher()
-    events = ActionHandoffBeeindigen().run(dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {})
+    events = ActionHandoffBeeindigen().run(
+        dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {}
+    )
     assert dispatcher.messages == []
     assert names(events) == [("action", "action_listen")]
 
@@ -185,7 +219,8 @@ def test_a_new_session_keeps_an_open_live_handoff(queue):
     assert names(events)[0] == ("session_started", None)
     assert ("active_loop", "handoff_form") in names(events)
     assert {"event": "slot", "name": "webshop", "value": "bol.com"} in [
-        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
     assert names(events)[-1] == ("action", "action_listen")
 
 
@@ -199,8 +234,10 @@ def test_the_second_misunderstanding_in_a_row_offers_a_person():
     dispatcher = CollectingDispatcher()
     assert ActionNietBegrepen().run(dispatcher, once, {}) == []
     assert dispatcher.messages[0]["response"] == "utter_niet_begrepen"
-    twice = tracker(events=[user("nlu_fallback"), {"event": "bot", "text": "Sorry"}, user("nlu_fallback")],
-                    intent="nlu_fallback")
+    twice = tracker(
+        events=[user("nlu_fallback"), {"event": "bot", "text": "Sorry"}, user("nlu_fallback")],
+        intent="nlu_fallback",
+    )
     dispatcher = CollectingDispatcher()
     events = ActionNietBegrepen().run(dispatcher, twice, {})
     assert dispatcher.messages[0]["response"] == "utter_nog_steeds_niet_begrepen"
@@ -210,7 +247,9 @@ def test_the_second_misunderstanding_in_a_row_offers_a_person():
 def test_the_wait_uses_recent_handling_times_and_agents_online(queue):
     now = datetime.now(timezone.utc)
     for minutes in (2, 4):
-        entry = queue.enqueue(f"klant-oud-{minutes}", "rest", "klacht", {}, LIVE, now=now - timedelta(hours=1))
+        entry = queue.enqueue(
+            f"klant-oud-{minutes}", "rest", "klacht", {}, LIVE, now=now - timedelta(hours=1)
+        )
         queue.claim(entry.id, "anna", now=now - timedelta(minutes=30))
         queue.close(entry.id, "anna", now=now - timedelta(minutes=30 - minutes))
     store = handoff_actions.agent_store()
@@ -230,44 +269,78 @@ def waiting_since_before_closing(queue, monkeypatch, events_after: list) -> tupl
     events = [user("factuur_vraag", "vraag over mijn factuur"), user("medewerker_spreken", "een mens graag")]
     started = ActionMedewerker().run(CollectingDispatcher(), tracker(events=events), {})
     reference = next(e["value"] for e in started if e.get("name") == "handoff_referentie")
-    events += [{"event": "action", "name": "action_medewerker"}, {"event": "bot", "text": "nummer 1"},
-               *events_after]
+    events += [
+        {"event": "action", "name": "action_medewerker"},
+        {"event": "bot", "text": "nummer 1"},
+        *events_after,
+    ]
     monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTER_CLOSING)
     last = events_after[-1]
-    waiting = tracker(slots={"handoff_modus": LIVE, "handoff_referentie": reference}, events=events,
-                      intent=last["parse_data"]["intent"]["name"], text=last["text"], loop="handoff_form")
+    waiting = tracker(
+        slots={"handoff_modus": LIVE, "handoff_referentie": reference},
+        events=events,
+        intent=last["parse_data"]["intent"]["name"],
+        text=last["text"],
+        loop="handoff_form",
+    )
     return reference, waiting
 
 
 def test_a_customer_still_waiting_at_closing_time_gets_a_question_in_the_queue_and_the_return_moment(
-        queue, monkeypatch):
-    reference, waiting = waiting_since_before_closing(queue, monkeypatch, [
-        user("factuur_vraag", "Mijn factuur van Zalando klopt niet"), user("begroeten", "hallo, is daar iemand?")])
-    result = ValidateHandoffForm().validate_handoff_bericht("hallo, is daar iemand?", CollectingDispatcher(),
-                                                            waiting, {})
+    queue, monkeypatch
+):
+    reference, waiting = waiting_since_before_closing(
+        queue,
+        monkeypatch,
+        [
+            user("factuur_vraag", "Mijn factuur van Zalando klopt niet"),
+            user("begroeten", "hallo, is daar iemand?"),
+        ],
+    )
+    result = ValidateHandoffForm().validate_handoff_bericht(
+        "hallo, is daar iemand?", CollectingDispatcher(), waiting, {}
+    )
     question = "Mijn factuur van Zalando klopt niet\nhallo, is daar iemand?"
-    assert result == {"handoff_bericht": question, "handoff_modus": LEFT_AT_CLOSING,
-                      "handoff_referentie": reference}
+    assert result == {
+        "handoff_bericht": question,
+        "handoff_modus": LEFT_AT_CLOSING,
+        "handoff_referentie": reference,
+    }
     [entry] = queue.open_entries()
-    assert (entry.reference, entry.mode, entry.status, entry.reason) == (reference, OFFLINE, WAITING,
-                                                                        "factuur_vraag")
+    assert (entry.reference, entry.mode, entry.status, entry.reason) == (
+        reference,
+        OFFLINE,
+        WAITING,
+        "factuur_vraag",
+    )
     assert entry.details["vraag"] == question
     assert queue.live_entry("klant-1") is None
 
-    done = tracker(slots={"handoff_modus": LEFT_AT_CLOSING, "handoff_referentie": reference,
-                          "handoff_bericht": question}, events=waiting.events)
+    done = tracker(
+        slots={
+            "handoff_modus": LEFT_AT_CLOSING,
+            "handoff_referentie": reference,
+            "handoff_bericht": question,
+        },
+        events=waiting.events,
+    )
     dispatcher = CollectingDispatcher()
     events = ActionHandoffVastleggen().run(dispatcher, done, {})
     [message] = dispatcher.messages
     assert (message["response"], message["referentie"], message["terug"]) == (
-        "utter_handoff_na_sluiting", reference, "maandag 30 november om 09:00")
+        "utter_handoff_na_sluiting",
+        reference,
+        "maandag 30 november om 09:00",
+    )
     assert ("active_loop", None) in names(events)
     assert len(queue.for_conversation("klant-1")) == 1  # the same entry, not a second one
 
 
 def test_the_question_after_closing_is_what_the_customer_typed_since_asking_for_a_person(queue, monkeypatch):
     _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("nlu_fallback", "  nog iemand?  ")])
-    result = ValidateHandoffForm().validate_handoff_bericht("nog iemand?", CollectingDispatcher(), waiting, {})
+    result = ValidateHandoffForm().validate_handoff_bericht(
+        "nog iemand?", CollectingDispatcher(), waiting, {}
+    )
     assert result["handoff_bericht"] == "nog iemand?"  # not the messages before the request
 
 
@@ -283,8 +356,9 @@ def test_after_closing_a_customer_with_an_agent_stays_with_the_agent(queue, monk
 def test_while_still_staffed_a_waiting_customer_keeps_waiting(queue, monkeypatch):
     _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("begroeten", "hallo?")])
     monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_BEFORE_CLOSING)
-    assert ValidateHandoffForm().validate_handoff_bericht("hallo?", CollectingDispatcher(), waiting, {}) \
-        == {"handoff_bericht": None}
+    assert ValidateHandoffForm().validate_handoff_bericht("hallo?", CollectingDispatcher(), waiting, {}) == {
+        "handoff_bericht": None
+    }
     assert queue.live_entry("klant-1").status == WAITING
 
 
@@ -297,7 +371,8 @@ def test_leaving_after_closing_time_closes_the_entry_instead_of_queueing_a_quest
 
 
 def test_a_new_session_after_closing_time_keeps_the_wait_so_the_next_message_queues_the_question(
-        queue, monkeypatch):
+    queue, monkeypatch
+):
     reference, waiting = waiting_since_before_closing(queue, monkeypatch, [user("begroeten", "hallo?")])
     events = ActionSessionStart().run(CollectingDispatcher(), waiting, {})
     assert ("active_loop", "handoff_form") in names(events)

@@ -26,14 +26,16 @@ class Assistant:
         self.token = services.env["RASA_TOKEN"]
 
     def say(self, sender: str, message: str) -> list[str]:
-        response = requests.post(f"{self.url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=30)
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+        )
         response.raise_for_status()
         return [item["text"] for item in response.json() if "text" in item]
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.url}/conversations/{sender}/tracker",
-                                params={"token": self.token}, timeout=30)
+        response = requests.get(
+            f"{self.url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+        )
         response.raise_for_status()
         return response.json()
 

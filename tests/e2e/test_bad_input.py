@@ -58,7 +58,11 @@ class Tally:
         return f"{self.name}: {self.sent} messages sent, {self.errors} errors, {self.server_errors} 5xx"
 
 
-REST, SOCKET, API = Tally("bad input over REST"), Tally("bad input over socket.io"), Tally("HTTP API without token")
+REST, SOCKET, API = (
+    Tally("bad input over REST"),
+    Tally("bad input over socket.io"),
+    Tally("HTTP API without token"),
+)
 
 
 def show(config: pytest.Config, line: str) -> None:
@@ -81,12 +85,14 @@ def new_sender() -> str:
 
 # --- REST -------------------------------------------------------------------------------------------
 
+
 def post(assistant, body: dict | bytes | str) -> requests.Response:
     data = json.dumps(body) if isinstance(body, dict) else body
     REST.sent += 1
     try:
-        response = requests.post(f"{assistant.url}{WEBHOOK}", data=data, timeout=60,
-                                 headers={"Content-Type": "application/json"})
+        response = requests.post(
+            f"{assistant.url}{WEBHOOK}", data=data, timeout=60, headers={"Content-Type": "application/json"}
+        )
     except requests.RequestException:
         REST.errors += 1
         raise
@@ -128,8 +134,12 @@ CASES = [
     Case("whitespace", " \n\t  ", (400, "message_empty"), "Je bericht is leeg"),
     Case("one-megabyte", ONE_MB, (413, "body_too_large"), CLOSED),
     Case("100-kB", "woord " * 17_000, (413, "body_too_large"), CLOSED),
-    Case("over-5000-characters", ("ik wil " * 5000)[:20_000], (413, "message_too_long"),
-         f"maximaal {MAX_MESSAGE_CHARS} tekens"),
+    Case(
+        "over-5000-characters",
+        ("ik wil " * 5000)[:20_000],
+        (413, "message_too_long"),
+        f"maximaal {MAX_MESSAGE_CHARS} tekens",
+    ),
     Case("lone-surrogate", "hoi \ud800", (400, "invalid_unicode"), "tekens die we niet kunnen lezen"),
     Case("not-text", ["hoi"], (400, "message_not_text"), "moet tekst zijn"),
     Case("nul", f"\x00{QUESTION}", None, None),
@@ -166,15 +176,24 @@ RAW_BODIES = [
     ("invalid-utf8-in-message", b'{"sender": "SENDER", "message": "hoi \xff\xfe\xc3"}', 400, "invalid_json"),
     ("invalid-json", b'{"sender": "SENDER", "message": "hoi"', 400, "invalid_json"),
     ("nested-50000-deep", b"[" * 50_000, 400, "invalid_json"),  # was a 500 (RecursionError)
-    ("metadata-500-deep", b'{"sender": "SENDER", "message": "hoi", "metadata": ' + b'{"a": ' * 500 + b"1"
-     + b"}" * 501, 400, "too_deeply_nested"),  # was a 503 (Rasa's deepcopy hit the recursion limit)
-    ("lone-surrogate-in-metadata", b'{"sender": "SENDER", "message": "hoi", "metadata": {"a": "\\udfff"}}',
-     400, "invalid_unicode"),
+    (
+        "metadata-500-deep",
+        b'{"sender": "SENDER", "message": "hoi", "metadata": ' + b'{"a": ' * 500 + b"1" + b"}" * 501,
+        400,
+        "too_deeply_nested",
+    ),  # was a 503 (Rasa's deepcopy hit the recursion limit)
+    (
+        "lone-surrogate-in-metadata",
+        b'{"sender": "SENDER", "message": "hoi", "metadata": {"a": "\\udfff"}}',
+        400,
+        "invalid_unicode",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [case[1:] for case in RAW_BODIES],
-                         ids=[case[0] for case in RAW_BODIES])
+@pytest.mark.parametrize(
+    ("body", "status", "code"), [case[1:] for case in RAW_BODIES], ids=[case[0] for case in RAW_BODIES]
+)
 def test_rest_bad_body(assistant, body, status, code):
     sender = new_sender()
     response = post(assistant, body.replace(b"SENDER", sender.encode()))
@@ -192,8 +211,9 @@ SENDERS = [
 ]
 
 
-@pytest.mark.parametrize(("sender", "status", "code"), [case[1:] for case in SENDERS],
-                         ids=[case[0] for case in SENDERS])
+@pytest.mark.parametrize(
+    ("sender", "status", "code"), [case[1:] for case in SENDERS], ids=[case[0] for case in SENDERS]
+)
 def test_rest_bad_sender(assistant, sender, status, code):
     response = post(assistant, {"sender": sender, "message": QUESTION})
     assert response.status_code == status, response.text[:300]
@@ -223,7 +243,11 @@ def test_sql_as_form_answers_is_asked_again_and_the_stores_still_work(assistant,
     reference = re.search(r"\bRET-[2-9A-Z]{6}\b", say("JVGL0612345678901234")).group(0)
     case = CaseStore(services.env["KLANTENSERVICE_DB_URL"]).get(reference)
     assert case.conversation_id == sender
-    assert case.fields == {"webshop": "Zalando", "bestelnummer": "onbekend", "trackingnummer": "JVGL0612345678901234"}
+    assert case.fields == {
+        "webshop": "Zalando",
+        "bestelnummer": "onbekend",
+        "trackingnummer": "JVGL0612345678901234",
+    }
     typed = user_texts(assistant, sender, 7)
     assert typed.count(sql) == 2  # kept as the text it is, in the tracker store that is still there
     assert assistant.stored_event_types(sender).count("user") == 7
@@ -244,8 +268,9 @@ def test_the_agent_login_page_escapes_a_script_as_user_name(services):
         form = browser.get(f"{web}/agent/login", timeout=10)
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
         name = '"><script>alert(1)</script>'
-        response = browser.post(f"{web}/agent/login", timeout=10,
-                                data={"csrf": csrf, "username": name, "password": "fout"})
+        response = browser.post(
+            f"{web}/agent/login", timeout=10, data={"csrf": csrf, "username": name, "password": "fout"}
+        )
     assert response.status_code == 401
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
@@ -262,11 +287,13 @@ async def _burst(url: str, sender: str) -> tuple[Counter, float]:
     questions = ["hoi", QUESTION, "wat zijn de openingstijden", "bedankt"]
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=POOL), timeout=timeout) as session:
+
         async def one(number: int) -> None:
             async with pool:
                 try:
-                    async with session.post(f"{url}{WEBHOOK}", json={"sender": sender,
-                                                                      "message": questions[number % 4]}) as response:
+                    async with session.post(
+                        f"{url}{WEBHOOK}", json={"sender": sender, "message": questions[number % 4]}
+                    ) as response:
                         await response.read()
                         statuses[response.status] += 1
                 except (aiohttp.ClientError, asyncio.TimeoutError) as error:
@@ -285,8 +312,10 @@ def test_a_burst_of_1000_messages_from_one_sender(assistant, request):
     answered, refused = statuses[200], statuses[429]
     errors = sum(count for key, count in statuses.items() if not isinstance(key, int))
     server_errors = sum(count for key, count in statuses.items() if isinstance(key, int) and key >= 500)
-    line = (f"burst: {BURST} messages from one sender, {POOL} at a time, in {seconds:.1f} s: "
-            f"{answered} answered, {refused} refused with 429, {errors} errors, {server_errors} 5xx")
+    line = (
+        f"burst: {BURST} messages from one sender, {POOL} at a time, in {seconds:.1f} s: "
+        f"{answered} answered, {refused} refused with 429, {errors} errors, {server_errors} 5xx"
+    )
     show(request.config, line)
     assert errors == 0 and server_errors == 0, statuses
     assert answered + refused == BURST, statuses
@@ -297,6 +326,7 @@ def test_a_burst_of_1000_messages_from_one_sender(assistant, request):
 
 
 # --- socket.io --------------------------------------------------------------------------------------
+
 
 class ChatWindow:
     """A chat window as the widget opens it: socket.io over WebSocket with a persistent session."""
@@ -354,8 +384,9 @@ class ChatWindow:
     async def _next(self, seconds: float) -> str | None:
         answer = asyncio.ensure_future(self.answers.get())
         closed = asyncio.ensure_future(self.closed.wait())
-        done, pending = await asyncio.wait({answer, closed}, timeout=max(seconds, 0),
-                                           return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait(
+            {answer, closed}, timeout=max(seconds, 0), return_when=asyncio.FIRST_COMPLETED
+        )
         for task in pending:
             task.cancel()
         return answer.result() if answer in done else None
@@ -378,8 +409,9 @@ def test_socketio_bad_message(assistant, case):
         window = ChatWindow(assistant.url)
         session_id = await window.open()
         try:
-            answers = await window.say({"message": case.message, "session_id": session_id},
-                                       wait=10 if case.socket == CLOSED else 30)
+            answers = await window.say(
+                {"message": case.message, "session_id": session_id}, wait=10 if case.socket == CLOSED else 30
+            )
             if case.socket == CLOSED:
                 assert answers == [] and window.closed.is_set() and not window.client.connected
                 await window.close()
@@ -412,11 +444,13 @@ def user_texts(assistant, sender: str, count: int) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "session_id", ["s" * 10_240, "klant\x00-1", "klant-\ud800", " padded ", 12345],
+    "session_id",
+    ["s" * 10_240, "klant\x00-1", "klant-\ud800", " padded ", 12345],
     ids=["10-kB", "nul", "lone-surrogate", "padded", "number"],
 )
 def test_socketio_bad_session_id(assistant, session_id):
     """An unusable session id is replaced by a new one; a message that still carries it is told so."""
+
     async def scenario() -> None:
         window = ChatWindow(assistant.url)
         confirmed = await window.open(session_id)
@@ -439,8 +473,11 @@ def test_socketio_a_message_without_session_or_data_is_told_so(assistant):
             assert await window.say({"message": QUESTION}) == [BAD_SESSION_TEXT]
             assert "JSON-object" in " ".join(await window.say("hallo"))
             assert "JSON-object" in " ".join(await window.say(None))
-            assert "metadata" in " ".join(await window.say({"message": "hoi", "session_id": window.session_id,
-                                                            "metadata": "{geen json"}))
+            assert "metadata" in " ".join(
+                await window.say(
+                    {"message": "hoi", "session_id": window.session_id, "metadata": "{geen json"}
+                )
+            )
             assert PHONE in " ".join(await window.ask())
         finally:
             await window.close()
@@ -452,26 +489,29 @@ async def _raw_frames(url: str, frames: list[str | bytes]) -> list[str]:
     """Engine.IO over a bare WebSocket: garbage frames, then a good message on the same connection."""
     session_id = uuid.uuid4().hex
     received: list[str] = []
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket") as ws:
-            assert (await ws.receive_str()).startswith("0")
-            await ws.send_str("40")
-            assert (await ws.receive_str()).startswith("40")
-            await ws.send_str(json.dumps(["session_request", {"session_id": session_id}]).join(["42", ""]))
-            assert session_id in await ws.receive_str()
-            for frame in frames:
-                SOCKET.sent += 1
-                await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_str(frame))
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+        url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+    ) as ws:
+        assert (await ws.receive_str()).startswith("0")
+        await ws.send_str("40")
+        assert (await ws.receive_str()).startswith("40")
+        await ws.send_str(json.dumps(["session_request", {"session_id": session_id}]).join(["42", ""]))
+        assert session_id in await ws.receive_str()
+        for frame in frames:
             SOCKET.sent += 1
-            await ws.send_str("42" + json.dumps(["user_uttered", {"message": QUESTION, "session_id": session_id}]))
-            deadline = time.monotonic() + 30
-            while not any(PHONE in text for text in received) and time.monotonic() < deadline:
-                message = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    break
-                if message.data == "2":  # engine.io ping
-                    await ws.send_str("3")
-                received.append(message.data)
+            await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_str(frame))
+        SOCKET.sent += 1
+        await ws.send_str(
+            "42" + json.dumps(["user_uttered", {"message": QUESTION, "session_id": session_id}])
+        )
+        deadline = time.monotonic() + 30
+        while not any(PHONE in text for text in received) and time.monotonic() < deadline:
+            message = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+            if message.data == "2":  # engine.io ping
+                await ws.send_str("3")
+            received.append(message.data)
     return received
 
 
@@ -491,6 +531,7 @@ def test_socketio_garbage_frames_are_ignored_and_the_connection_goes_on(assistan
 
 def test_socketio_a_burst_on_one_session_is_limited(assistant):
     """1,000 messages of one session at once: beyond MAX_IN_PROCESS_PER_SENDER they are told to wait."""
+
     async def scenario() -> tuple[int, int]:
         window = ChatWindow(assistant.url)
         await window.open()
@@ -537,11 +578,20 @@ def test_the_http_api_refuses_requests_without_the_right_token(assistant, method
     assert_still_answers(assistant, sender)
     before = assistant.tracker(sender)["events"]
     url = f"{assistant.url}{path.format(sender=sender)}"
-    for params, headers in (({}, {}), ({"token": "wrong"}, {}), ({}, {"Authorization": "Bearer wrong"}),
-                            ({"token": assistant.token[:-1]}, {})):
+    for params, headers in (
+        ({}, {}),
+        ({"token": "wrong"}, {}),
+        ({}, {"Authorization": "Bearer wrong"}),
+        ({"token": assistant.token[:-1]}, {}),
+    ):
         API.sent += 1
         response = requests.request(method, url, params=params, headers=headers, json=body, timeout=30)
         API.server_errors += response.status_code >= 500
-        assert response.status_code in (401, 403), (params, headers, response.status_code, response.text[:200])
+        assert response.status_code in (401, 403), (
+            params,
+            headers,
+            response.status_code,
+            response.text[:200],
+        )
     assert assistant.tracker(sender)["events"] == before  # nothing was changed
     assert_still_answers(assistant, sender)  # the model is still loaded

@@ -21,9 +21,22 @@ pytestmark = pytest.mark.e2e
 
 def test_bench_runs_on_a_tiny_load(tmp_path):
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--systems", "project", "--concurrency", "1", "2",
-         "--conversations", "1", "--out", str(tmp_path)],
-        cwd=ROOT, check=True, timeout=480,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bench.py"),
+            "--systems",
+            "project",
+            "--concurrency",
+            "1",
+            "2",
+            "--conversations",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=480,
     )
     results = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
     project = results["systems"]["project"]

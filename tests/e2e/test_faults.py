@@ -35,8 +35,10 @@ def stored_messages(assistant, sender: str) -> int:
 def figure(fault: str, answers: list[list[str]], stored: int, detail: str = "") -> str:
     """The fault test's line: messages sent, answered, errors (unanswered) and lost (not stored)."""
     answered = sum(map(bool, answers))
-    return (f"{fault}: {len(answers)} messages, {answered} answered, {len(answers) - answered} errors, "
-            f"{len(answers) - stored} lost{detail}")
+    return (
+        f"{fault}: {len(answers)} messages, {answered} answered, {len(answers) - answered} errors, "
+        f"{len(answers) - stored} lost{detail}"
+    )
 
 
 def timed_say(assistant, sender: str, text: str) -> tuple[list[str], float]:
@@ -59,11 +61,14 @@ def action_server(assistant):
         services.wait_ready("actions")
 
 
-def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_on(assistant, action_server,
-                                                                                 show_figure):
+def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_on(
+    assistant, action_server, show_figure
+):
     sender = f"storing-{uuid.uuid4().hex[:8]}"
     action_server.stop("actions")
-    answers, seconds = timed_say(assistant, sender, "hoe laat zijn jullie open?")  # refused at once: no timeout
+    answers, seconds = timed_say(
+        assistant, sender, "hoe laat zijn jullie open?"
+    )  # refused at once: no timeout
     assert len(answers) == 1 and SOMETHING_WRONG in answers[0].lower()
     action_server.start("actions")
     action_server.wait_ready("actions")
@@ -71,13 +76,17 @@ def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_o
     later = assistant.say(sender, "hoe laat zijn jullie open?")
     assert HOURS in later[0]
     stored = stored_messages(assistant, sender)
-    show_figure(figure("action server stopped", [answers, later], stored,
-                       f" (the Dutch notice after {seconds:.2f} s)"))
+    show_figure(
+        figure(
+            "action server stopped", [answers, later], stored, f" (the Dutch notice after {seconds:.2f} s)"
+        )
+    )
     assert stored == 2
 
 
-def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(assistant, action_server,
-                                                                         show_figure):
+def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(
+    assistant, action_server, show_figure
+):
     sender = f"hangt-{uuid.uuid4().hex[:8]}"
     process = action_server.processes["actions"]
     os.killpg(process.pid, signal.SIGSTOP)  # accepts connections, never answers
@@ -92,8 +101,14 @@ def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(assista
     later = assistant.say(sender, "wat is jullie telefoonnummer")
     assert "020 - 808 28 52" in later[0]
     stored = stored_messages(assistant, sender)
-    show_figure(figure("action server hanging", [answers, later], stored,
-                       f" (the Dutch notice after {seconds:.2f} s, timeout {action_timeout(action_server):.1f} s)"))
+    show_figure(
+        figure(
+            "action server hanging",
+            [answers, later],
+            stored,
+            f" (the Dutch notice after {seconds:.2f} s, timeout {action_timeout(action_server):.1f} s)",
+        )
+    )
     assert stored == 2
 
 

@@ -50,7 +50,11 @@ def test_a_return_is_filed_in_four_turns(chat, cases):
     assert "pauze" in answer and "Zalando" in answer
     case = cases.get(reference)
     assert case.conversation_id == chat.sender
-    assert case.fields == {"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"}
+    assert case.fields == {
+        "webshop": "Zalando",
+        "bestelnummer": "12345678",
+        "trackingnummer": "3SABCD1234567",
+    }
 
 
 def test_what_the_first_message_says_is_not_asked_again(chat, cases):
@@ -98,18 +102,26 @@ def test_a_side_question_is_answered_and_the_form_resumes(chat):
 
 def test_a_complaint_is_filed_with_the_ombudsman_date(chat, cases):
     assert "Wat is er misgegaan?" in chat.say("ik wil een klacht indienen")
-    assert "Over welke bestelling of factuur" in chat.say("mijn betaling is twee keer afgeschreven en niemand helpt me")
+    assert "Over welke bestelling of factuur" in chat.say(
+        "mijn betaling is twee keer afgeschreven en niemand helpt me"
+    )
     answer = chat.say("geen")
     reference = reference_in(answer, "KL")
     # Pinned at Tuesday 24 November 2026: ten working days later is Tuesday 8 December.
     assert "dinsdag 8 december" in answer
     assert "Kifid" in answer
     assert "Wil je meteen iemand spreken" in answer
-    assert cases.get(reference).fields["klacht_omschrijving"].startswith("mijn betaling is twee keer afgeschreven")
+    assert (
+        cases.get(reference)
+        .fields["klacht_omschrijving"]
+        .startswith("mijn betaling is twee keer afgeschreven")
+    )
 
 
 def test_a_complaint_told_in_the_first_message_is_not_asked_again(chat):
-    answer = chat.say("ik wil een klacht indienen want mijn pakket is nooit aangekomen en ik moet wel betalen")
+    answer = chat.say(
+        "ik wil een klacht indienen want mijn pakket is nooit aangekomen en ik moet wel betalen"
+    )
     assert "Wat is er misgegaan?" not in answer
     assert "Over welke bestelling of factuur" in answer
 

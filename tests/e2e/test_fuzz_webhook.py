@@ -30,7 +30,9 @@ PREFIX = f"fuzz-{uuid.uuid4().hex[:6]}-"
 # domain, Rasa's "/intent{entities}" syntax), the rest anything at all.
 intent_texts = st.builds(
     lambda intent, entity, value: f"/{intent}" + json.dumps({entity: value}),
-    st.sampled_from(["retour", "klacht", "greet", "factuur_vraag", "overslaan", "medewerker_spreken", "nlu_fallback"]),
+    st.sampled_from(
+        ["retour", "klacht", "greet", "factuur_vraag", "overslaan", "medewerker_spreken", "nlu_fallback"]
+    ),
     st.sampled_from(["webshop", "bestelnummer", "trackingnummer", "dag"]),
     st.one_of(st.sampled_from(WORDS), st.text(any_character, max_size=30)),
 )
@@ -39,7 +41,8 @@ intent_texts = st.builds(
 def mostly(*weighted: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:
     """One of the strategies, picked in proportion to its weight."""
     return st.sampled_from([strategy for weight, strategy in weighted for _ in range(weight)]).flatmap(
-        lambda strategy: strategy)
+        lambda strategy: strategy
+    )
 
 
 known = st.sampled_from(["a", "b", "c"]).map(lambda name: PREFIX + name)  # conversations that grow
@@ -58,8 +61,12 @@ messages = mostly(
 )
 requests_ = st.fixed_dictionaries(
     {"sender": senders, "message": messages},
-    optional={"metadata": mostly((3, st.dictionaries(st.text(max_size=10), json_values, max_size=3)), (1, json_values)),
-              "input_channel": st.sampled_from(["rest", "socketio", ""])},
+    optional={
+        "metadata": mostly(
+            (3, st.dictionaries(st.text(max_size=10), json_values, max_size=3)), (1, json_values)
+        ),
+        "input_channel": st.sampled_from(["rest", "socketio", ""]),
+    },
 ).map(lambda payload: json.dumps(payload).encode())
 bodies = mostly((4, requests_), (1, st.binary(max_size=300)))
 
@@ -72,17 +79,25 @@ def figure(request):
     server_errors = sum(count for key, count in statuses.items() if isinstance(key, int) and key >= 500)
     detail = ", ".join(f"{key}: {count}" for key, count in sorted((statuses + refusals).items(), key=str))
     with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
-        print(f"\nfuzzing the REST webhook: {sent} messages sent, {errors} errors, {server_errors} 5xx ({detail})",
-              flush=True)
+        print(
+            f"\nfuzzing the REST webhook: {sent} messages sent, {errors} errors, {server_errors} 5xx ({detail})",
+            flush=True,
+        )
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(body=bodies)
 def test_generated_requests_get_a_200_or_a_4xx(assistant, body):
     try:
-        response = requests.post(f"{assistant.url}{WEBHOOK}", data=body, timeout=60,
-                                 headers={"Content-Type": "application/json"})
+        response = requests.post(
+            f"{assistant.url}{WEBHOOK}", data=body, timeout=60, headers={"Content-Type": "application/json"}
+        )
     except requests.RequestException as error:
         statuses[type(error).__name__] += 1
         raise

@@ -37,8 +37,9 @@ class ChatWindow:
     async def open(self) -> None:
         confirmed = asyncio.Event()
         self.client.on("session_confirm", lambda *_: confirmed.set())
-        await self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"],
-                                  wait_timeout=30)  # a busy server acknowledges late
+        await self.client.connect(
+            self.url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30
+        )  # a busy server acknowledges late
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(confirmed.wait(), 30)
 
@@ -68,8 +69,11 @@ class Console:
         self.http = requests.Session()
         login_page = self.http.get(f"{self.url}/login", timeout=10).text
         login_csrf = re.search(r'name="csrf" value="([^"]+)"', login_page).group(1)
-        answer = self.http.post(f"{self.url}/login", timeout=30, data={
-            "username": username, "password": PASSWORD, "csrf": login_csrf})
+        answer = self.http.post(
+            f"{self.url}/login",
+            timeout=30,
+            data={"username": username, "password": PASSWORD, "csrf": login_csrf},
+        )
         answer.raise_for_status()
         page = self.http.get(self.url, timeout=10)
         assert page.url.rstrip("/").endswith("/agent"), "login failed"
@@ -80,8 +84,9 @@ class Console:
         return self.http.get(f"{self.url}/api/queue", timeout=10).json()["entries"]
 
     def entry_for(self, conversation_id: str, mode: str | None = None) -> dict:
-        [entry] = [e for e in self.entries() if e["conversation_id"] == conversation_id
-                   and mode in (None, e["mode"])]
+        [entry] = [
+            e for e in self.entries() if e["conversation_id"] == conversation_id and mode in (None, e["mode"])
+        ]
         return entry
 
     def details(self, entry_id: int) -> dict:
@@ -91,7 +96,9 @@ class Console:
         return self.http.post(f"{self.url}/api/entries/{entry_id}/claim", timeout=10)
 
     def send(self, entry_id: int, text: str) -> dict:
-        answer = self.http.post(f"{self.url}/api/entries/{entry_id}/messages", json={"text": text}, timeout=30)
+        answer = self.http.post(
+            f"{self.url}/api/entries/{entry_id}/messages", json={"text": text}, timeout=30
+        )
         answer.raise_for_status()
         return answer.json()
 

@@ -34,9 +34,12 @@ def let_time_pass(assistant, sender: str, seconds: int) -> None:
     """Moves the conversation's stored events back in time, as if the customer had been silent:
     Rasa then finds the session expired on the next message, as it does after a real hour."""
     with sqlite3.connect(assistant.tracker_db) as db:
-        db.execute("UPDATE events SET timestamp = timestamp - ?, "
-                   "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - ?) "
-                   "WHERE sender_id = ?", (seconds, seconds, sender))
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - ?, "
+            "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - ?) "
+            "WHERE sender_id = ?",
+            (seconds, seconds, sender),
+        )
 
 
 def test_a_new_session_after_an_hour_keeps_the_customer_with_the_agent(assistant, agents):  # noqa: F811
@@ -80,7 +83,12 @@ def test_a_customer_still_waiting_at_closing_time_hears_when_people_are_back(clo
     assert "gestopt" in told and live.reference in told and "maandag 30 november om 09:00" in told
 
     [entry] = entries_of(clock, sender)  # the same entry, now a question for Monday
-    assert (entry.id, entry.reference, entry.mode, entry.status) == (live.id, live.reference, OFFLINE, WAITING)
+    assert (entry.id, entry.reference, entry.mode, entry.status) == (
+        live.id,
+        live.reference,
+        OFFLINE,
+        WAITING,
+    )
     assert entry.details["vraag"] == "mijn factuur van zalando klopt niet\nhallo, is daar nog iemand?"
 
     [answer] = clock.say(sender, "wat is jullie telefoonnummer")  # the bot is back

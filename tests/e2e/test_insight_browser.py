@@ -36,8 +36,12 @@ CANDIDATES = ("zit {} erbij", "en {} dan", "wat met {}", "nou {} ja", "{} daarzo
 def misunderstood(assistant) -> str:
     """The first candidate the trained model answers with a fallback (Rasa's /model/parse)."""
     for candidate in CANDIDATES:
-        parsed = requests.post(f"{assistant.url}/model/parse", params={"token": assistant.token},
-                               json={"text": candidate.format(ORDER_NUMBER)}, timeout=30).json()
+        parsed = requests.post(
+            f"{assistant.url}/model/parse",
+            params={"token": assistant.token},
+            json={"text": candidate.format(ORDER_NUMBER)},
+            timeout=30,
+        ).json()
         if parsed["intent"]["name"] == "nlu_fallback":
             return candidate
     pytest.fail("the model understands every candidate: add a half sentence it does not")
@@ -60,7 +64,9 @@ def figures(page: Page, web_url: str, first: date, last: date) -> dict[str, tupl
     found = {}
     for figure in page.locator(".figure").all():
         found[figure.locator("dt").inner_text().strip()] = (
-            figure.locator("dd.value").inner_text().strip(), figure.locator("dd.note").inner_text().strip())
+            figure.locator("dd.value").inner_text().strip(),
+            figure.locator("dd.note").inner_text().strip(),
+        )
     return found
 
 
@@ -81,7 +87,8 @@ def counts(shown: dict[str, tuple[str, str]]) -> dict[str, int]:
 
 @pytest.mark.timeout(600)
 def test_a_team_lead_sees_the_traffic_and_labels_a_misunderstood_message(
-        playwright, assistant, services, review_file, tmp_path: Path):  # noqa: F811
+    playwright, assistant, services, review_file, tmp_path: Path
+):
     store = AgentStore(services.env["KLANTENSERVICE_DB_URL"])
     if store.get(LEAD) is None:
         store.add(LEAD, PASSWORD, "Tara (teamleider)", role=TEAM_LEAD)
@@ -99,19 +106,27 @@ def test_a_team_lead_sees_the_traffic_and_labels_a_misunderstood_message(
         # Three customers: one the bot answers, one who asks for a person, one it does not understand.
         run = uuid.uuid4().hex[:8]
         answered, person, lost = f"insight-{run}-a", f"insight-{run}-b", f"insight-{run}-c"
-        assert any("020 - 808 28 52" in text for text in assistant.say(answered, "wat is jullie telefoonnummer"))
+        assert any(
+            "020 - 808 28 52" in text for text in assistant.say(answered, "wat is jullie telefoonnummer")
+        )
         assistant.say(person, "ik wil een medewerker spreken")
-        assert "action_medewerker" in [e.get("name") for e in assistant.tracker(person)["events"]
-                                       if e["event"] == "action"]
+        assert "action_medewerker" in [
+            e.get("name") for e in assistant.tracker(person)["events"] if e["event"] == "action"
+        ]
         candidate = misunderstood(assistant)
-        NONSENSE, MASKED = candidate.format(ORDER_NUMBER), candidate.format(ORDER)  # noqa: N806
+        NONSENSE, MASKED = candidate.format(ORDER_NUMBER), candidate.format(ORDER)
         assistant.say(lost, "hallo")
         assistant.say(lost, NONSENSE)
         assert assistant.tracker(lost)["latest_message"]["intent"]["name"] == "nlu_fallback"
 
         after = counts(figures(page, services.web_url, today - timedelta(days=2), today + timedelta(days=1)))
         assert {name: after[name] - before[name] for name in after} == {
-            "conversations": 3, "messages": 4, "contained": 1, "fallbacks": 1, "handoffs": 1}
+            "conversations": 3,
+            "messages": 4,
+            "contained": 1,
+            "fallbacks": 1,
+            "handoffs": 1,
+        }
 
         # The review inbox: the nonsense with its conversation, then one click.
         page.goto(f"{services.web_url}/agent/review")
@@ -121,8 +136,10 @@ def test_a_team_lead_sees_the_traffic_and_labels_a_misunderstood_message(
         row.get_by_role("button", name="Gesprek tonen").click()
         turns = row.locator(".review-conversation .turn")
         wait_until(lambda: turns.count() >= 4, 20, "the conversation around the message")
-        texts = [(turn.locator(".turn-who").inner_text(), turn.locator(".turn-text").inner_text())
-                 for turn in turns.all()]
+        texts = [
+            (turn.locator(".turn-who").inner_text(), turn.locator(".turn-text").inner_text())
+            for turn in turns.all()
+        ]
         assert texts[0] == ("Klant", "hallo") and texts[1][0] == "Assistent"
         assert ("Klant", MASKED) in texts and ORDER_NUMBER not in str(texts)
         assert texts[-1][0] == "Assistent" and texts[-1][1]
@@ -130,8 +147,11 @@ def test_a_team_lead_sees_the_traffic_and_labels_a_misunderstood_message(
 
         row.get_by_role("button", name="Buiten het onderwerp").click()
         notice = page.locator("#review-notice")
-        wait_until(lambda: notice.is_visible() and "Toegevoegd aan" in notice.inner_text(), 20,
-                   "the note that the example was added")
+        wait_until(
+            lambda: notice.is_visible() and "Toegevoegd aan" in notice.inner_text(),
+            20,
+            "the note that the example was added",
+        )
         wait_until(lambda: row.count() == 0, 10, "the labelled message leaving the inbox")
         assert page.locator("#review-error").is_hidden()
     finally:
@@ -139,5 +159,4 @@ def test_a_team_lead_sees_the_traffic_and_labels_a_misunderstood_message(
 
     written = review_file.read_text(encoding="utf-8")
     assert ORDER_NUMBER not in written
-    assert yaml.safe_load(written)["nlu"] == [
-        {"intent": "out_of_scope", "examples": f"- {MASKED}\n"}]
+    assert yaml.safe_load(written)["nlu"] == [{"intent": "out_of_scope", "examples": f"- {MASKED}\n"}]

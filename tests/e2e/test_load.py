@@ -51,7 +51,9 @@ async def rest_customer(http: aiohttp.ClientSession, url: str, sender: str, tall
     for text, expected in TURNS:
         tally.sent += 1
         try:
-            async with http.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:
+            async with http.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            ) as reply:
                 answers = [item.get("text", "") for item in await reply.json()] if reply.status == 200 else []
                 if reply.status != 200 or not answers or expected not in answers[-1]:
                     tally.errors.append(f"REST {sender} {text!r}: {reply.status} {answers}")
@@ -90,18 +92,23 @@ def test_fifty_customers_twenty_turns_each_over_rest_and_socketio(assistant, sho
         async with aiohttp.ClientSession(timeout=timeout) as http:
             results = await asyncio.gather(
                 *(rest_customer(http, assistant.url, sender, tally) for sender in rest_senders),
-                *(socket_customer(assistant.url, tally) for _ in range(CUSTOMERS_PER_CHANNEL)))
+                *(socket_customer(assistant.url, tally) for _ in range(CUSTOMERS_PER_CHANNEL)),
+            )
         return [session for session in results if session]
 
     started = time.monotonic()
     socket_sessions = asyncio.run(run())
     seconds = time.monotonic() - started
-    stored = {sender: assistant.stored_event_types(sender).count("user")
-              for sender in rest_senders + socket_sessions}
+    stored = {
+        sender: assistant.stored_event_types(sender).count("user")
+        for sender in rest_senders + socket_sessions
+    }
     incomplete = {sender: count for sender, count in stored.items() if count != len(TURNS)}
-    show_figure(f"load: {2 * CUSTOMERS_PER_CHANNEL} customers, {tally.sent} messages in {seconds:.0f} s "
-          f"({tally.sent / seconds:.0f}/s), {tally.answered} answered, {len(tally.errors)} errors, "
-          f"{sum(len(TURNS) - count for count in incomplete.values())} messages missing in the tracker store")
+    show_figure(
+        f"load: {2 * CUSTOMERS_PER_CHANNEL} customers, {tally.sent} messages in {seconds:.0f} s "
+        f"({tally.sent / seconds:.0f}/s), {tally.answered} answered, {len(tally.errors)} errors, "
+        f"{sum(len(TURNS) - count for count in incomplete.values())} messages missing in the tracker store"
+    )
     assert tally.errors == []
     assert tally.answered == tally.sent == 2 * CUSTOMERS_PER_CHANNEL * len(TURNS)
     assert len(stored) == 2 * CUSTOMERS_PER_CHANNEL and incomplete == {}

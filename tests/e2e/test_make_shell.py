@@ -29,8 +29,9 @@ def _serving(url: str) -> bool:
 def test_shell_script_runs_the_action_server_beside_rasa_shell(services, tmp_path):
     env = dict(services.env, TERM="dumb", RASA_PORT=SHELL_PORT, ACTION_PORT=ACTION_PORT)
     env.pop("ACTION_ENDPOINT_URL", None)  # derived from ACTION_PORT by scripts/env.sh
-    shell = pexpect.spawn("bash", [str(ROOT / "scripts" / "shell.sh")], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=240)
+    shell = pexpect.spawn(
+        "bash", [str(ROOT / "scripts" / "shell.sh")], cwd=str(ROOT), env=env, encoding="utf-8", timeout=240
+    )
     try:
         shell.expect("Bot loaded")
         shell.expect("Your input ->")

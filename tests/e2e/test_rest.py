@@ -69,7 +69,9 @@ def test_the_http_api_refuses_requests_without_the_token(assistant):
     sender = new_sender()
     assistant.say(sender, "hoi")
     refused = requests.get(f"{assistant.url}/conversations/{sender}/tracker", timeout=10)
-    wrong = requests.get(f"{assistant.url}/conversations/{sender}/tracker", params={"token": "wrong"}, timeout=10)
+    wrong = requests.get(
+        f"{assistant.url}/conversations/{sender}/tracker", params={"token": "wrong"}, timeout=10
+    )
     assert refused.status_code == 401
     assert wrong.status_code == 401
     assert assistant.tracker(sender)["sender_id"] == sender

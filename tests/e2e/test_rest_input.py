@@ -18,9 +18,16 @@ pytestmark = pytest.mark.e2e
 WEBHOOK = "/webhooks/rest/webhook"
 
 
-def post(assistant, data: bytes | str, headers: dict[str, str] | None = None, params: dict | None = None) -> requests.Response:
-    return requests.post(f"{assistant.url}{WEBHOOK}", data=data, params=params, timeout=30,
-                         headers={"Content-Type": "application/json", **(headers or {})})
+def post(
+    assistant, data: bytes | str, headers: dict[str, str] | None = None, params: dict | None = None
+) -> requests.Response:
+    return requests.post(
+        f"{assistant.url}{WEBHOOK}",
+        data=data,
+        params=params,
+        timeout=30,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def assert_refused(response: requests.Response, status: int, code: str) -> None:
@@ -48,9 +55,21 @@ def assert_refused(response: requests.Response, status: int, code: str) -> None:
         (json.dumps({"sender": "s", "message": "a" * 70_000}), 413, "body_too_large"),
         ('{"sender": "s", "message": "hoi", "metadata": "tekst"}', 400, "metadata_not_an_object"),
     ],
-    ids=["not-json", "empty-body", "not-utf8", "json-array", "no-sender", "sender-object", "no-message",
-         "message-number", "message-empty", "message-whitespace", "message-too-long", "body-too-large",
-         "metadata-text"],
+    ids=[
+        "not-json",
+        "empty-body",
+        "not-utf8",
+        "json-array",
+        "no-sender",
+        "sender-object",
+        "no-message",
+        "message-number",
+        "message-empty",
+        "message-whitespace",
+        "message-too-long",
+        "body-too-large",
+        "metadata-text",
+    ],
 )
 def test_a_bad_request_gets_a_clear_4xx(assistant, data, status, code):
     assert_refused(post(assistant, data), status, code)
@@ -82,15 +101,21 @@ def test_the_server_answers_good_requests_after_bad_ones(assistant):
 
 
 def test_a_message_without_content_type_header_works_as_with_curl_d(assistant):
-    response = requests.post(f"{assistant.url}{WEBHOOK}", timeout=30,
-                             data=json.dumps({"sender": f"test-{uuid.uuid4().hex[:8]}", "message": "hallo"}))
+    response = requests.post(
+        f"{assistant.url}{WEBHOOK}",
+        timeout=30,
+        data=json.dumps({"sender": f"test-{uuid.uuid4().hex[:8]}", "message": "hallo"}),
+    )
     assert response.status_code == 200
     assert "Waarmee kan ik je helpen?" in " ".join(item.get("text", "") for item in response.json())
 
 
 def test_streaming_still_works(assistant):
-    response = post(assistant, json.dumps({"sender": f"test-{uuid.uuid4().hex[:8]}", "message": "hallo"}),
-                    params={"stream": "true"})
+    response = post(
+        assistant,
+        json.dumps({"sender": f"test-{uuid.uuid4().hex[:8]}", "message": "hallo"}),
+        params={"stream": "true"},
+    )
     assert response.status_code == 200
     lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
     assert any("Waarmee kan ik je helpen?" in item.get("text", "") for item in lines)
@@ -116,8 +141,11 @@ def test_streamed_requests_are_limited_per_conversation(assistant):
     burst = 4 * MAX_IN_PROCESS_PER_SENDER
 
     async def one(session: aiohttp.ClientSession) -> tuple[int, str, str]:
-        async with session.post(f"{assistant.url}{WEBHOOK}", params={"stream": "true"},
-                                json={"sender": sender, "message": "hallo"}) as response:
+        async with session.post(
+            f"{assistant.url}{WEBHOOK}",
+            params={"stream": "true"},
+            json={"sender": sender, "message": "hallo"},
+        ) as response:
             return response.status, response.headers.get("Content-Type", ""), await response.text()
 
     async def all_at_once() -> list[tuple[int, str, str]]:
@@ -138,6 +166,9 @@ def test_streamed_requests_are_limited_per_conversation(assistant):
     stored = [event for event in assistant.tracker(sender)["events"] if event["event"] == "user"]
     assert len(stored) == len(answered)
     # The admissions ended with the streams: the conversation is answered again.
-    again = post(assistant, json.dumps({"sender": sender, "message": "wat is jullie telefoonnummer"}),
-                 params={"stream": "true"})
+    again = post(
+        assistant,
+        json.dumps({"sender": sender, "message": "wat is jullie telefoonnummer"}),
+        params={"stream": "true"},
+    )
     assert again.status_code == 200 and "020 - 808 28 52" in again.text

@@ -31,15 +31,24 @@ pytestmark = pytest.mark.e2e
 # running assistant is asked first (misunderstood_messages) and the first of each kind is used.
 SECRETS = {"123456789": "[BESTELNUMMER]", "06-12345678": "[TELEFOON]", "NL91ABNA0417164300": "[IBAN]"}
 CANDIDATES = {
-    "123456789": ("hoe zit het met de creditering van bestelling 123456789",
-                  "waar blijft de storno van bestelling 123456789", "creditnota van bestelling 123456789",
-                  "de storno van 123456789 zie ik nergens"),
-    "06-12345678": ("hoe staat het met de creditering, bel me op 06-12345678",
-                    "storno nog niet gezien, bel me op 06-12345678", "storno? bel me op 06-12345678",
-                    "creditnota kwijt, bel 06-12345678 even"),
-    "NL91ABNA0417164300": ("hoe zit het met de creditering op NL91ABNA0417164300",
-                           "creditering naar NL91ABNA0417164300", "storno op NL91ABNA0417164300 nog niet binnen",
-                           "de storno naar NL91ABNA0417164300 is er niet"),
+    "123456789": (
+        "hoe zit het met de creditering van bestelling 123456789",
+        "waar blijft de storno van bestelling 123456789",
+        "creditnota van bestelling 123456789",
+        "de storno van 123456789 zie ik nergens",
+    ),
+    "06-12345678": (
+        "hoe staat het met de creditering, bel me op 06-12345678",
+        "storno nog niet gezien, bel me op 06-12345678",
+        "storno? bel me op 06-12345678",
+        "creditnota kwijt, bel 06-12345678 even",
+    ),
+    "NL91ABNA0417164300": (
+        "hoe zit het met de creditering op NL91ABNA0417164300",
+        "creditering naar NL91ABNA0417164300",
+        "storno op NL91ABNA0417164300 nog niet binnen",
+        "de storno naar NL91ABNA0417164300 is er niet",
+    ),
 }
 MISUNDERSTOOD = ("nlu_fallback", "out_of_scope")
 
@@ -50,8 +59,12 @@ def misunderstood_messages(assistant) -> dict[str, str]:
     chosen = {}
     for secret, texts in CANDIDATES.items():
         for text in texts:
-            parsed = requests.post(f"{assistant.url}/model/parse", params={"token": assistant.token},
-                                   json={"text": text}, timeout=30).json()
+            parsed = requests.post(
+                f"{assistant.url}/model/parse",
+                params={"token": assistant.token},
+                json={"text": text},
+                timeout=30,
+            ).json()
             if parsed["intent"]["name"] in MISUNDERSTOOD:
                 chosen[text] = text.replace(secret, SECRETS[secret])
                 break
@@ -94,8 +107,12 @@ def team_lead_session(services: Services) -> tuple[requests.Session, str]:
     browser = requests.Session()
     form = browser.get(f"{services.web_url}/agent/login", timeout=10).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    login = browser.post(f"{services.web_url}/agent/login", allow_redirects=False, timeout=30,
-                         data={"csrf": csrf, "username": LEAD[0], "password": LEAD[1]})
+    login = browser.post(
+        f"{services.web_url}/agent/login",
+        allow_redirects=False,
+        timeout=30,
+        data={"csrf": csrf, "username": LEAD[0], "password": LEAD[1]},
+    )
     assert login.status_code == 303 and login.headers["Location"] == "/agent"
     page = browser.get(f"{services.web_url}/agent/review", timeout=10)
     assert page.status_code == 200 and "Berichten die de assistent niet begreep" in page.text
@@ -118,8 +135,9 @@ def parse_with(model: Path, texts: list[str]) -> dict[str, tuple[str, float]]:
 
 
 @pytest.mark.timeout(1200)
-def test_misunderstood_messages_become_training_data_that_a_retrain_learns(assistant, services, review_file,
-                                                                           tmp_path):
+def test_misunderstood_messages_become_training_data_that_a_retrain_learns(
+    assistant, services, review_file, tmp_path
+):
     # 1. Customers ask; the running assistant does not understand.
     messages = misunderstood_messages(assistant)
     senders = {}
@@ -150,8 +168,12 @@ def test_misunderstood_messages_become_training_data_that_a_retrain_learns(assis
 
     # 3. One click each: the refund intent.
     for message in ours.values():
-        response = browser.post(f"{services.web_url}/agent/api/review/{message['id']}",
-                                json={"decision": INTENT}, headers={"X-CSRF-Token": csrf}, timeout=30)
+        response = browser.post(
+            f"{services.web_url}/agent/api/review/{message['id']}",
+            json={"decision": INTENT},
+            headers={"X-CSRF-Token": csrf},
+            timeout=30,
+        )
         assert response.status_code == 200, response.text
         assert response.json()["written"] is True
     again = browser.get(f"{services.web_url}/agent/api/review?limit=100", timeout=30).json()
@@ -172,16 +194,33 @@ def test_misunderstood_messages_become_training_data_that_a_retrain_learns(assis
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
-    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain.yml"),
-                                                     [str(data)])
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(data)]
+    )
     assert Validator.from_importer(importer).verify_nlu(ignore_warnings=False)
 
     # 6. One NLU training, and the new model understands the three messages as written.
     started = time.monotonic()
     training = subprocess.run(
-        [RASA, "train", "nlu", "--nlu", str(data), "-c", str(ROOT / "config.yml"),
-         "--out", str(tmp_path / "models"), "--fixed-model-name", "review"],
-        cwd=ROOT, env=services.env, capture_output=True, text=True, timeout=1100)
+        [
+            RASA,
+            "train",
+            "nlu",
+            "--nlu",
+            str(data),
+            "-c",
+            str(ROOT / "config.yml"),
+            "--out",
+            str(tmp_path / "models"),
+            "--fixed-model-name",
+            "review",
+        ],
+        cwd=ROOT,
+        env=services.env,
+        capture_output=True,
+        text=True,
+        timeout=1100,
+    )
     assert training.returncode == 0, training.stdout[-3000:] + training.stderr[-3000:]
     print(f"NLU training took {time.monotonic() - started:.0f} s")
     model = tmp_path / "models" / "review.tar.gz"

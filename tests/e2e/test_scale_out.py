@@ -32,12 +32,21 @@ from tests.e2e.test_handoff import ChatWindow
 pytestmark = pytest.mark.e2e
 
 STAFFED = "2026-11-24T10:00:00"
-LOCK_LIFETIME = 60  # Rasa's default ticket lifetime: a killed server's ticket blocks its conversation this long
+LOCK_LIFETIME = (
+    60  # Rasa's default ticket lifetime: a killed server's ticket blocks its conversation this long
+)
 # Questions with an answer and no form, for one conversation's concurrent turns.
 QUESTIONS = (
-    "wat is jullie telefoonnummer", "wanneer zijn jullie open", "wat is klarna", "hoe kan ik jullie mailen",
-    "praat ik met een robot", "op welk nummer kan ik jullie bellen", "zijn jullie op zaterdag open",
-    "zitten jullie op facebook", "hebben jullie vacatures", "hoe werkt achteraf betalen",
+    "wat is jullie telefoonnummer",
+    "wanneer zijn jullie open",
+    "wat is klarna",
+    "hoe kan ik jullie mailen",
+    "praat ik met een robot",
+    "op welk nummer kan ik jullie bellen",
+    "zijn jullie op zaterdag open",
+    "zitten jullie op facebook",
+    "hebben jullie vacatures",
+    "hoe werkt achteraf betalen",
 )
 
 
@@ -57,15 +66,21 @@ class Cluster:
         return server
 
     def say(self, name: str, sender: str, text: str, timeout: float = 60) -> list[str]:
-        answer = requests.post(f"{self.servers[name].rasa_url}/webhooks/rest/webhook",
-                               json={"sender": sender, "message": text}, timeout=timeout)
+        answer = requests.post(
+            f"{self.servers[name].rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=timeout,
+        )
         answer.raise_for_status()
         return [item.get("text", "") for item in answer.json()]
 
     def tracker(self, name: str, sender: str) -> dict:
         server = self.servers[name]
-        answer = requests.get(f"{server.rasa_url}/conversations/{sender}/tracker",
-                              params={"token": server.env["RASA_TOKEN"]}, timeout=30)
+        answer = requests.get(
+            f"{server.rasa_url}/conversations/{sender}/tracker",
+            params={"token": server.env["RASA_TOKEN"]},
+            timeout=30,
+        )
         answer.raise_for_status()
         return answer.json()
 
@@ -75,8 +90,14 @@ def cluster(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPath
     workdir = tmp_path_factory.mktemp("scale")
     database = fresh_database(postgres_url, "scale_out")
     env = dict(os.environ)
-    env.update(TRACKER_STORE_URL=database, KLANTENSERVICE_DB_URL=database, LOCK_STORE_URL=redis_url,
-               SOCKETIO_MESSAGE_QUEUE=redis_url, KLANTENSERVICE_NOW=STAFFED, ACTION_PORT=str(free_port()))
+    env.update(
+        TRACKER_STORE_URL=database,
+        KLANTENSERVICE_DB_URL=database,
+        LOCK_STORE_URL=redis_url,
+        SOCKETIO_MESSAGE_QUEUE=redis_url,
+        KLANTENSERVICE_NOW=STAFFED,
+        ACTION_PORT=str(free_port()),
+    )
     env["ACTION_ENDPOINT_URL"] = f"http://localhost:{env['ACTION_PORT']}/webhook"
     actions = Services(env=env, log_dir=workdir / "log-actions")
     actions.start_all(("actions",))
@@ -117,7 +138,9 @@ def turns_of(tracker: dict) -> list[tuple[str, list[str]]]:
 
 def lock_commands(store: redis.Redis) -> dict[str, int]:
     """How often Redis has run each command since it started."""
-    return {name.removeprefix("cmdstat_"): stats["calls"] for name, stats in store.info("commandstats").items()}
+    return {
+        name.removeprefix("cmdstat_"): stats["calls"] for name, stats in store.info("commandstats").items()
+    }
 
 
 def wait_until_locked(store: redis.Redis, sender: str, request: Future) -> None:
@@ -134,8 +157,10 @@ def test_concurrent_turns_of_one_conversation_are_handled_one_at_a_time(cluster,
     store = redis.Redis.from_url(redis_url)
     before = lock_commands(store)
     with ThreadPoolExecutor(len(QUESTIONS)) as pool:
-        sent = {text: pool.submit(cluster.say, "ab"[number % 2], sender, text, 3 * LOCK_LIFETIME)
-                for number, text in enumerate(QUESTIONS)}
+        sent = {
+            text: pool.submit(cluster.say, "ab"[number % 2], sender, text, 3 * LOCK_LIFETIME)
+            for number, text in enumerate(QUESTIONS)
+        }
         answers = {text: request.result() for text, request in sent.items()}
     used = {command: calls - before.get(command, 0) for command, calls in lock_commands(store).items()}
 
@@ -146,9 +171,11 @@ def test_concurrent_turns_of_one_conversation_are_handled_one_at_a_time(cluster,
     # Every turn took a ticket from Redis and gave it back (Rasa's RedisLockStore: GET, SET, DEL)
     assert used.get("set", 0) >= 2 * len(QUESTIONS) and used.get("del", 0) >= 1, used
     assert not store.keys(f"*lock:{sender}")  # no ticket left behind
-    show_figure(f"concurrent turns: {len(QUESTIONS)} messages of one conversation to 2 Rasa servers at once, "
-                f"{sum(map(bool, answers.values()))} answered, {len(stored)} stored once each in order, "
-                f"{used.get('set', 0)} lock writes in Redis")
+    show_figure(
+        f"concurrent turns: {len(QUESTIONS)} messages of one conversation to 2 Rasa servers at once, "
+        f"{sum(map(bool, answers.values()))} answered, {len(stored)} stored once each in order, "
+        f"{used.get('set', 0)} lock writes in Redis"
+    )
 
 
 def test_a_message_posted_on_one_server_reaches_the_chat_window_on_the_other(cluster, show_figure):
@@ -166,9 +193,16 @@ def test_a_message_posted_on_one_server_reaches_the_chat_window_on_the_other(clu
         await window.open()
         try:
             posted = await asyncio.to_thread(
-                requests.post, f"{b.rasa_url}/conversations/{session}/tracker/events",
-                params={"output_channel": "socketio", "execute_side_effects": "true", "token": b.env["RASA_TOKEN"]},
-                json={"event": "bot", "text": from_agent}, timeout=60)
+                requests.post,
+                f"{b.rasa_url}/conversations/{session}/tracker/events",
+                params={
+                    "output_channel": "socketio",
+                    "execute_side_effects": "true",
+                    "token": b.env["RASA_TOKEN"],
+                },
+                json={"event": "bot", "text": from_agent},
+                timeout=60,
+            )
             posted.raise_for_status()
             received = await window.next(30)
             # The window's own server still answers it, now also through Redis.
@@ -180,10 +214,14 @@ def test_a_message_posted_on_one_server_reaches_the_chat_window_on_the_other(clu
     received, answered = asyncio.run(conversation())
     assert received == from_agent
     assert "020 - 808 28 52" in answered[0]
-    stored = [event.get("text") for event in cluster.tracker("a", session)["events"] if event["event"] == "bot"]
+    stored = [
+        event.get("text") for event in cluster.tracker("a", session)["events"] if event["event"] == "bot"
+    ]
     assert from_agent in stored
-    show_figure("socket.io across servers: 1 message posted on server b, received by the chat window "
-                "connected to server a; its next question answered by a")
+    show_figure(
+        "socket.io across servers: 1 message posted on server b, received by the chat window "
+        "connected to server a; its next question answered by a"
+    )
 
 
 def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, redis_url, show_figure):
@@ -219,7 +257,11 @@ def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, redis_ur
     assert survivor["active_loop"]["name"] == "handoff_form"
     database = cluster.env["KLANTENSERVICE_DB_URL"]
     case = CaseStore(database).get(reference)
-    assert case.fields == {"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"}
+    assert case.fields == {
+        "webshop": "Zalando",
+        "bestelnummer": "12345678",
+        "trackingnummer": "3SABCD1234567",
+    }
     assert HandoffQueue(database).live_entry(sender).status == "waiting"
 
     cluster.servers["a"].stop_all()  # the survivor goes too; a restarted server takes over
@@ -228,29 +270,36 @@ def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, redis_ur
     assert user_texts(restarted) == user_texts(survivor)
     assert restarted["slots"]["case_referentie"] == reference
     assert cluster.say("b", sender, "laat maar") == [
-        "Prima, ik haal je uit de wachtrij. Je chat weer met mij, de digitale assistent. Waar kan ik je mee helpen?"]
+        "Prima, ik haal je uit de wachtrij. Je chat weer met mij, de digitale assistent. Waar kan ik je mee helpen?"
+    ]
     assert HandoffQueue(database).live_entry(sender) is None
 
     engine = sa.create_engine(database)
     with engine.connect() as connection:
-        stored = connection.execute(sa.text(
-            "SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}).scalar()
+        stored = connection.execute(
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
+        ).scalar()
     engine.dispose()
     answered = len(answers) + 2  # the turn b was killed in, answered once, and "laat maar"
-    show_figure(f"scale-out: {len(turns) + 1} messages sent alternately to 2 Rasa servers (b killed with one "
-                f"in flight, then restarted), {answered} answered, {stored} stored, {answered - stored} lost")
+    show_figure(
+        f"scale-out: {len(turns) + 1} messages sent alternately to 2 Rasa servers (b killed with one "
+        f"in flight, then restarted), {answered} answered, {stored} stored, {answered - stored} lost"
+    )
     assert stored == answered
 
 
-def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(cluster, postgres_server,
-                                                                             show_figure):
+def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(
+    cluster, postgres_server, show_figure
+):
     [name] = [name for name, server in cluster.servers.items() if server.processes]
     sender = f"db-weg-{uuid.uuid4().hex[:8]}"
     assert "09:00" in cluster.say(name, sender, "wanneer zijn jullie open")[0]
     postgres_server.stop("immediate")
     try:
         url = f"{cluster.servers[name].rasa_url}/webhooks/rest/webhook"
-        refused = requests.post(url, json={"sender": sender, "message": "wat is jullie telefoonnummer"}, timeout=60)
+        refused = requests.post(
+            url, json={"sender": sender, "message": "wat is jullie telefoonnummer"}, timeout=60
+        )
         assert refused.status_code == 503
         assert refused.json()["error"]["code"] == "temporarily_unavailable"
         assert "opnieuw" in refused.json()["error"]["nl"]
@@ -260,5 +309,7 @@ def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(clu
     assert "020 - 808 28 52" in cluster.say(name, sender, "wat is jullie telefoonnummer")[0]
     said = user_texts(cluster.tracker(name, sender))
     assert said[0] == "wanneer zijn jullie open" and said[-1] == "wat is jullie telefoonnummer"
-    show_figure(f"database outage: 1 REST message refused with 503, 1 socket.io message with a Dutch "
-                f"notice, {len(said)} acknowledged messages stored, 0 lost")
+    show_figure(
+        f"database outage: 1 REST message refused with 503, 1 socket.io message with a Dutch "
+        f"notice, {len(said)} acknowledged messages stored, 0 lost"
+    )

@@ -33,13 +33,16 @@ async def _converse(url: str, token: str, session_id: str) -> tuple[list[str], l
     try:
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 10)
-        await client.emit("user_uttered", {"message": "wat is jullie telefoonnummer", "session_id": session_id})
+        await client.emit(
+            "user_uttered", {"message": "wat is jullie telefoonnummer", "session_id": session_id}
+        )
         answered = [await asyncio.wait_for(replies.get(), 30)]
 
         pushed = requests.post(
             f"{url}/conversations/{session_id}/tracker/events",
             params={"token": token, "output_channel": "socketio", "execute_side_effects": "true"},
-            json={"event": "bot", "text": "Bericht van een medewerker"}, timeout=10,
+            json={"event": "bot", "text": "Bericht van een medewerker"},
+            timeout=10,
         )
         pushed.raise_for_status()
         received = [await asyncio.wait_for(replies.get(), 10)]

@@ -15,8 +15,12 @@ FOREIGN = "http://kwaadaardig.example"
 
 def handshake(assistant, origin: str | None) -> requests.Response:
     headers = {"Origin": origin} if origin else {}
-    return requests.get(f"{assistant.url}/socket.io/", params={"EIO": "4", "transport": "polling"},
-                        headers=headers, timeout=10)
+    return requests.get(
+        f"{assistant.url}/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
+        headers=headers,
+        timeout=10,
+    )
 
 
 def page_origins(services) -> list[str]:
@@ -42,8 +46,13 @@ def test_a_foreign_origin_is_refused(assistant):
 async def _websocket_connects(url: str, origin: str) -> bool:
     client = socketio.AsyncClient(reconnection=False)
     try:
-        await client.connect(url, socketio_path="/socket.io", transports=["websocket"],
-                             headers={"Origin": origin}, wait_timeout=10)
+        await client.connect(
+            url,
+            socketio_path="/socket.io",
+            transports=["websocket"],
+            headers={"Origin": origin},
+            wait_timeout=10,
+        )
     except socketio.exceptions.ConnectionError:
         return False
     await client.disconnect()

@@ -25,14 +25,23 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
 GREETING = "Waarmee kan ik je helpen?"
 HOURS = "maandag t/m vrijdag van 09:00 tot 18:00"
-QUICK_REPLIES = ["Openingstijden", "Vraag over mijn factuur", "Iets retourneren", "Klacht indienen",
-                 "Een medewerker spreken"]
+QUICK_REPLIES = [
+    "Openingstijden",
+    "Vraag over mijn factuur",
+    "Iets retourneren",
+    "Klacht indienen",
+    "Een medewerker spreken",
+]
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_LINK = "[klik hier](javascript:alert(1))"
 
@@ -78,13 +87,17 @@ class ChatPage:
         return self.page.locator(".rw-messages-container .rw-client .rw-message-text").all_inner_texts()
 
     def quick_replies(self) -> list[str]:
-        return [text.strip() for text in self.page.locator(".rw-messages-container .rw-reply").all_inner_texts()]
+        return [
+            text.strip() for text in self.page.locator(".rw-messages-container .rw-reply").all_inner_texts()
+        ]
 
     def wait_for_bot(self, fragment: str, count: int = 1, timeout: float = 60) -> list[str]:
         return wait_until(
             lambda: (lambda found: found if len(found) >= count else None)(
-                [text for text in self.bot_texts() if fragment in text]),
-            timeout, f"{count} bot message(s) with {fragment!r}; have {self.bot_texts()}",
+                [text for text in self.bot_texts() if fragment in text]
+            ),
+            timeout,
+            f"{count} bot message(s) with {fragment!r}; have {self.bot_texts()}",
         )
 
     def wait_for_quiet(self, seconds: float = 2.5, timeout: float = 30) -> list[str]:
@@ -126,8 +139,12 @@ def playwright() -> Iterator[Playwright]:
 def launch(playwright: Playwright, profile: Path, extra_args: tuple[str, ...] = ()) -> BrowserContext:
     """Headless Chromium with a fresh profile."""
     return playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args],
-        viewport={"width": 1200, "height": 800}, locale="nl-NL",
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, *extra_args],
+        viewport={"width": 1200, "height": 800},
+        locale="nl-NL",
     )
 
 
@@ -152,7 +169,8 @@ def test_a_dutch_conversation_is_kept_across_a_reload(chat, assistant):
     assert page.title().startswith("Klantenservice")
     assert page.locator("h1").inner_text() == "Hoe kunnen we je helpen?"
     assert page.locator("#availability").inner_text().strip() == (
-        "Onze medewerkers zijn er nu, vandaag tot 18:00.")
+        "Onze medewerkers zijn er nu, vandaag tot 18:00."
+    )
     assert page.get_by_placeholder("Typ je vraag…").is_visible()
     assert wait_until(lambda: chat.quick_replies() == QUICK_REPLIES, 10, "the greeting's quick replies")
 
@@ -169,7 +187,9 @@ def test_a_dutch_conversation_is_kept_across_a_reload(chat, assistant):
 
     # A common question from the page, beside the widget.
     page.locator(".quick-question", has_text="Vraag over mijn factuur").click()
-    wait_until(lambda: "Vraag over mijn factuur" in chat.user_texts(), 10, "the page's quick question in the chat")
+    wait_until(
+        lambda: "Vraag over mijn factuur" in chat.user_texts(), 10, "the page's quick question in the chat"
+    )
     chat.wait_for_bot("factuur")
     before = (chat.user_texts(), chat.wait_for_quiet())
     session = chat.session_id()
@@ -179,7 +199,9 @@ def test_a_dutch_conversation_is_kept_across_a_reload(chat, assistant):
     page.screenshot(path=str(SCREENSHOT), animations="disabled")
 
     page.reload()
-    wait_until(lambda: (chat.user_texts(), chat.bot_texts()) == before, 20, "the conversation after the reload")
+    wait_until(
+        lambda: (chat.user_texts(), chat.bot_texts()) == before, 20, "the conversation after the reload"
+    )
     assert chat.session_id() == session
     assert chat.user_texts() == ["Openingstijden", "wanneer zijn jullie open?", "Vraag over mijn factuur"]
     # The same conversation is in Rasa's tracker under the widget's session id.
@@ -193,7 +215,8 @@ def test_an_agent_message_pushed_through_the_http_api_appears_in_the_widget(chat
     response = requests.post(
         f"{assistant.url}/conversations/{chat.session_id()}/tracker/events",
         params={"token": assistant.token, "output_channel": "socketio", "execute_side_effects": "true"},
-        json={"event": "bot", "text": "Hoi, je spreekt nu met Sanne van de klantenservice."}, timeout=10,
+        json={"event": "bot", "text": "Hoi, je spreekt nu met Sanne van de klantenservice."},
+        timeout=10,
     )
     response.raise_for_status()
     chat.wait_for_bot("je spreekt nu met Sanne", timeout=20)
@@ -212,7 +235,8 @@ def test_markup_and_script_links_stay_inert_text(chat, assistant):
     requests.post(
         f"{assistant.url}/conversations/{chat.session_id()}/tracker/events",
         params={"token": assistant.token, "output_channel": "socketio", "execute_side_effects": "true"},
-        json={"event": "bot", "text": f"Kijk hier: {XSS_IMG} en {XSS_LINK}"}, timeout=10,
+        json={"event": "bot", "text": f"Kijk hier: {XSS_IMG} en {XSS_LINK}"},
+        timeout=10,
     ).raise_for_status()
     chat.wait_for_bot("Kijk hier:", timeout=20)
     shown = chat.wait_for_bot("Kijk hier:")[0]
@@ -240,7 +264,9 @@ def test_the_send_button_has_a_dutch_name_and_sends(chat, assistant):
     assert send.count() == 1
     chat.page.get_by_placeholder("Typ je vraag…").fill("wat is jullie telefoonnummer")
     send.click()
-    wait_until(lambda: "wat is jullie telefoonnummer" in chat.user_texts(), 10, "the sent message in the chat")
+    wait_until(
+        lambda: "wat is jullie telefoonnummer" in chat.user_texts(), 10, "the sent message in the chat"
+    )
     chat.wait_for_bot("020 - 808 28 52")
 
 
@@ -263,12 +289,17 @@ def test_a_pasted_text_over_the_limit_is_cut_with_a_notice_and_answered(chat, as
     wait_until(lambda: len(box.input_value()) == MAX_MESSAGE_CHARS, 10, "the pasted text in the text box")
     assert box.input_value() == text[:MAX_MESSAGE_CHARS]
     assert notice.is_visible()
-    assert notice.inner_text() == f"Je tekst was te lang en is ingekort tot {MAX_MESSAGE_CHARS:,} tekens.".replace(",", ".")
+    assert (
+        notice.inner_text()
+        == f"Je tekst was te lang en is ingekort tot {MAX_MESSAGE_CHARS:,} tekens.".replace(",", ".")
+    )
 
     box.press("Enter")
     wait_until(lambda: len(chat.bot_texts()) > answered_before, 60, "an answer to the cut message")
     assert not notice.is_visible()
-    stored = [event["text"] for event in assistant.tracker(chat.session_id())["events"] if event["event"] == "user"]
+    stored = [
+        event["text"] for event in assistant.tracker(chat.session_id())["events"] if event["event"] == "user"
+    ]
     assert stored[-1] == text[:MAX_MESSAGE_CHARS]
 
 
@@ -277,7 +308,11 @@ def test_the_page_says_so_when_the_widget_cannot_load(browser, services):
     page = browser.new_page()
     page.goto(services.web_url)
     chat = page.locator("#chat")
-    wait_until(lambda: "De chat kan nu niet worden geladen" in chat.inner_text(), 20, "the notice instead of the chat")
+    wait_until(
+        lambda: "De chat kan nu niet worden geladen" in chat.inner_text(),
+        20,
+        "the notice instead of the chat",
+    )
     assert chat.inner_text().strip() == "De chat kan nu niet worden geladen. Probeer het later nog eens."
 
 
@@ -332,9 +367,11 @@ def test_the_readme_snippet_embeds_the_widget_on_another_site(browser_for_a_fake
     CORS_ORIGINS): scripts from the web app, socket.io to the Rasa server, a launcher button."""
     browser = browser_for_a_fake_site
     site = services.web_url.replace("localhost", "127.0.0.1") + "/andere-site.html"
-    snippet = (readme_embed_snippet()
-               .replace("http://localhost:8080", services.web_url)
-               .replace("http://localhost:5005", services.env["RASA_PUBLIC_URL"]))
+    snippet = (
+        readme_embed_snippet()
+        .replace("http://localhost:8080", services.web_url)
+        .replace("http://localhost:5005", services.env["RASA_PUBLIC_URL"])
+    )
     html = f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'></head><body><h1>Webshop</h1>{snippet}</body></html>"
     browser.route(site, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     chat = ChatPage(browser.new_page(), site)

@@ -18,11 +18,19 @@ POEN = "wnr krijg ik mn poen terug, rekening NL91ABNA0417164300"
 BELLEN = "bel me op 06-12345678 over bestelling 123456789"
 
 
-def user(text: str, intent: str, confidence: float, at: float, doubted: Iterable[tuple[str, float]] = ()
-         ) -> UserUttered:
-    ranking = [{"name": intent, "confidence": confidence}] + [{"name": n, "confidence": c} for n, c in doubted]
-    return UserUttered(text, intent={"name": intent, "confidence": confidence},
-                       parse_data={"intent_ranking": ranking}, timestamp=at, input_channel="rest")
+def user(
+    text: str, intent: str, confidence: float, at: float, doubted: Iterable[tuple[str, float]] = ()
+) -> UserUttered:
+    ranking = [{"name": intent, "confidence": confidence}] + [
+        {"name": n, "confidence": c} for n, c in doubted
+    ]
+    return UserUttered(
+        text,
+        intent={"name": intent, "confidence": confidence},
+        parse_data={"intent_ranking": ranking},
+        timestamp=at,
+        input_channel="rest",
+    )
 
 
 def fallback(text: str, at: float, doubted: str, confidence: float) -> UserUttered:
@@ -31,13 +39,19 @@ def fallback(text: str, at: float, doubted: str, confidence: float) -> UserUtter
 
 
 def answer(action: str, at: float, text: str = "…") -> list[Event]:
-    return [ActionExecuted(action, timestamp=at + 0.1), BotUttered(text, timestamp=at + 0.11),
-            ActionExecuted("action_listen", timestamp=at + 0.12)]
+    return [
+        ActionExecuted(action, timestamp=at + 0.1),
+        BotUttered(text, timestamp=at + 0.11),
+        ActionExecuted("action_listen", timestamp=at + 0.12),
+    ]
 
 
 def start(at: float) -> list[Event]:
-    return [ActionExecuted("action_session_start", timestamp=at), SessionStarted(timestamp=at),
-            ActionExecuted("action_listen", timestamp=at)]
+    return [
+        ActionExecuted("action_session_start", timestamp=at),
+        SessionStarted(timestamp=at),
+        ActionExecuted("action_listen", timestamp=at),
+    ]
 
 
 Turn = tuple[str, list[Event]]
@@ -48,21 +62,48 @@ def conversations() -> list[Turn]:
     return [
         ("anna", start(T0) + [user("hallo", "begroeten", 0.98, T0 + 1)] + answer("utter_begroeten", T0 + 1)),
         ("anna", [fallback(POEN, T0 + 10, "terugbetaling", 0.41)] + answer("action_niet_begrepen", T0 + 10)),
-        ("bram", start(T0 + 20) + [user("wie wint het wk voetbal", "out_of_scope", 0.93, T0 + 21)]
-         + answer("utter_out_of_scope", T0 + 21)),
-        ("cor", start(T0 + 30) + [user("ik wil iets retourneren", "retour", 0.96, T0 + 31),
-                                  ActionExecuted("retour_form", timestamp=T0 + 31.1),
-                                  ActiveLoop("retour_form", timestamp=T0 + 31.1),
-                                  ActionExecuted("action_listen", timestamp=T0 + 31.2)]),
+        (
+            "bram",
+            start(T0 + 20)
+            + [user("wie wint het wk voetbal", "out_of_scope", 0.93, T0 + 21)]
+            + answer("utter_out_of_scope", T0 + 21),
+        ),
+        (
+            "cor",
+            start(T0 + 30)
+            + [
+                user("ik wil iets retourneren", "retour", 0.96, T0 + 31),
+                ActionExecuted("retour_form", timestamp=T0 + 31.1),
+                ActiveLoop("retour_form", timestamp=T0 + 31.1),
+                ActionExecuted("action_listen", timestamp=T0 + 31.2),
+            ],
+        ),
         # A form's answer: the webshop's name is no misunderstanding, even as nlu_fallback.
-        ("cor", [fallback("zalando", T0 + 35, "bevestigen", 0.3),
-                 ActionExecuted("retour_form", timestamp=T0 + 35.1),
-                 ActionExecuted("action_listen", timestamp=T0 + 35.2)]),
-        ("dirk", start(T0 + 40) + [user("kan ik de factuur in delen betalen", "factuur_vraag", 0.62, T0 + 41)]
-         + answer("utter_factuur_vraag", T0 + 41)),
-        ("dirk", [user("/openingstijden", "openingstijden", 1.0, T0 + 50)] + answer("action_openingstijden", T0 + 50)),
-        ("eva", start(T0 + 60) + [fallback(BELLEN, T0 + 61, "medewerker_spreken", 0.38)]
-         + answer("action_niet_begrepen", T0 + 61)),
+        (
+            "cor",
+            [
+                fallback("zalando", T0 + 35, "bevestigen", 0.3),
+                ActionExecuted("retour_form", timestamp=T0 + 35.1),
+                ActionExecuted("action_listen", timestamp=T0 + 35.2),
+            ],
+        ),
+        (
+            "dirk",
+            start(T0 + 40)
+            + [user("kan ik de factuur in delen betalen", "factuur_vraag", 0.62, T0 + 41)]
+            + answer("utter_factuur_vraag", T0 + 41),
+        ),
+        (
+            "dirk",
+            [user("/openingstijden", "openingstijden", 1.0, T0 + 50)]
+            + answer("action_openingstijden", T0 + 50),
+        ),
+        (
+            "eva",
+            start(T0 + 60)
+            + [fallback(BELLEN, T0 + 61, "medewerker_spreken", 0.38)]
+            + answer("action_niet_begrepen", T0 + 61),
+        ),
     ]
 
 
@@ -81,5 +122,3 @@ def fill(path: Path, turns: list[Turn]) -> str:
     asyncio.run(save_all())
     store.engine.dispose()
     return f"sqlite:///{path}"
-
-

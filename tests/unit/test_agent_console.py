@@ -24,8 +24,15 @@ from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionSt
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
-from bot.webapp.agent import (CONSOLE_KEY, CONSOLE_POLICY, CSRF_REFUSED, LOCKED_OUT, NOT_LOGGED_IN,
-                              TRANSCRIPT_UNAVAILABLE, WRONG_LOGIN)
+from bot.webapp.agent import (
+    CONSOLE_KEY,
+    CONSOLE_POLICY,
+    CSRF_REFUSED,
+    LOCKED_OUT,
+    NOT_LOGGED_IN,
+    TRANSCRIPT_UNAVAILABLE,
+    WRONG_LOGIN,
+)
 from bot.webapp.app import WebConfig, create_app
 from tests.conftest import ROOT
 
@@ -35,6 +42,7 @@ CID = "3f2a9c1e5b7d4e0f8a6b"
 
 
 # --- the stand-in for Rasa's HTTP API ---------------------------------------------------------------
+
 
 @dataclass
 class Call:
@@ -86,14 +94,16 @@ class FakeRasa:
         if request.query.get("output_channel"):
             return web.json_response({"tracker": {}})
         cid = request.match_info["cid"]
-        return web.json_response({"tracker": {}, "messages": [{"recipient_id": cid, "text": text}
-                                                              for text in self.said]})
+        return web.json_response(
+            {"tracker": {}, "messages": [{"recipient_id": cid, "text": text} for text in self.said]}
+        )
 
     def posts(self) -> list[Call]:
         return [call for call in self.calls if call.method == "POST"]
 
 
 # --- the set-up -------------------------------------------------------------------------------------
+
 
 @dataclass
 class World:
@@ -135,8 +145,15 @@ def run(world: World, scenario: Scenario, rasa_down: bool = False) -> FakeRasa:
         await rasa.start_server()
         try:
             url = closed_port_url() if rasa_down else str(rasa.make_url("")).rstrip("/")
-            config = WebConfig(host="127.0.0.1", port=8080, rasa_public_url="http://localhost:5005",
-                               bundle_path=world.bundle, rasa_url=url, rasa_token=TOKEN, db_url=world.db_url)
+            config = WebConfig(
+                host="127.0.0.1",
+                port=8080,
+                rasa_public_url="http://localhost:5005",
+                bundle_path=world.bundle,
+                rasa_url=url,
+                rasa_token=TOKEN,
+                db_url=world.db_url,
+            )
             async with TestClient(TestServer(create_app(config))) as client:
                 await scenario(client, fake)
         finally:
@@ -153,8 +170,9 @@ def hidden_csrf(html: str) -> str:
 async def login(client: TestClient | aiohttp.ClientSession, user: tuple[str, str]) -> aiohttp.ClientResponse:
     form = await client.get("/agent/login")
     csrf = hidden_csrf(await form.text())
-    return await client.post("/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]},
-                             allow_redirects=False)
+    return await client.post(
+        "/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]}, allow_redirects=False
+    )
 
 
 async def logged_in(client: TestClient | aiohttp.ClientSession, user: tuple[str, str] = ANNA) -> str:
@@ -182,6 +200,7 @@ def live_entry(world: World, channel: str = "socketio", cid: str = CID):
 
 # --- login and sessions -----------------------------------------------------------------------------
 
+
 def test_without_a_session_pages_redirect_to_the_login_and_the_api_answers_401(world):
     entry = live_entry(world)
 
@@ -190,14 +209,19 @@ def test_without_a_session_pages_redirect_to_the_login_and_the_api_answers_401(w
             response = await client.get(path, allow_redirects=False)
             assert response.status == 303
         assert (await client.get("/agent", allow_redirects=False)).headers["Location"] == "/agent/login"
-        for method, path in (("GET", "/agent/api/queue"), ("GET", f"/agent/api/entries/{entry.id}"),
-                             ("POST", f"/agent/api/entries/{entry.id}/claim"),
-                             ("POST", f"/agent/api/entries/{entry.id}/messages"),
-                             ("POST", f"/agent/api/entries/{entry.id}/close")):
+        for method, path in (
+            ("GET", "/agent/api/queue"),
+            ("GET", f"/agent/api/entries/{entry.id}"),
+            ("POST", f"/agent/api/entries/{entry.id}/claim"),
+            ("POST", f"/agent/api/entries/{entry.id}/messages"),
+            ("POST", f"/agent/api/entries/{entry.id}/close"),
+        ):
             response = await client.request(method, path, headers={"X-CSRF-Token": "x"})
             assert response.status == 401, path
             assert (await response.json())["error"] == NOT_LOGGED_IN
-        client.session.cookie_jar.update_cookies({"agent_session": "made-up"}, URL(str(client.make_url("/agent"))))
+        client.session.cookie_jar.update_cookies(
+            {"agent_session": "made-up"}, URL(str(client.make_url("/agent")))
+        )
         assert (await client.get("/agent/api/queue")).status == 401
 
     run(world, scenario)
@@ -213,7 +237,9 @@ def test_the_login_page_is_dutch_and_a_login_sets_a_strict_session_cookie(world)
         assert "<script" not in html
         response = await login(client, ANNA)
         assert response.status == 303 and response.headers["Location"] == "/agent"
-        cookie = next(value for value in response.headers.getall("Set-Cookie") if value.startswith("agent_session="))
+        cookie = next(
+            value for value in response.headers.getall("Set-Cookie") if value.startswith("agent_session=")
+        )
         token = cookie.split(";")[0].split("=", 1)[1]
         attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
         assert {"httponly", "path=/agent", "samesite=strict"} <= attributes
@@ -236,7 +262,9 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_dutch_message(world):
             assert response.status == 401
             html = await response.text()
             assert WRONG_LOGIN in html
-            assert not any(value.startswith("agent_session=") for value in response.headers.getall("Set-Cookie"))
+            assert not any(
+                value.startswith("agent_session=") for value in response.headers.getall("Set-Cookie")
+            )
         assert (await client.get("/agent/api/queue")).status == 401
 
     run(world, scenario)
@@ -260,11 +288,15 @@ def test_five_failures_lock_the_username_for_a_minute(world):
 def test_the_login_form_needs_its_csrf_token(world):
     async def scenario(client, fake):
         await client.get("/agent/login")  # the cookie half, without the form's half
-        response = await client.post("/agent/login", data={"username": ANNA[0], "password": ANNA[1]},
-                                     allow_redirects=False)
+        response = await client.post(
+            "/agent/login", data={"username": ANNA[0], "password": ANNA[1]}, allow_redirects=False
+        )
         assert response.status == 403
-        forged = await client.post("/agent/login", data={"csrf": "forged", "username": ANNA[0],
-                                                         "password": ANNA[1]}, allow_redirects=False)
+        forged = await client.post(
+            "/agent/login",
+            data={"csrf": "forged", "username": ANNA[0], "password": ANNA[1]},
+            allow_redirects=False,
+        )
         assert forged.status == 403
         assert (await client.get("/agent/api/queue")).status == 401
 
@@ -304,20 +336,28 @@ def test_sessions_end_after_12_hours():
 
 # --- the page and the queue -------------------------------------------------------------------------
 
+
 def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(world):
     async def scenario(client, fake):
         await logged_in(client)
         response = await client.get("/agent")
         html = await response.text()
-        assert '<html lang="nl">' in html and "Wachtrij" in html and "Oppakken" in html and "Afsluiten" in html
+        assert (
+            '<html lang="nl">' in html and "Wachtrij" in html and "Oppakken" in html and "Afsluiten" in html
+        )
         assert response.headers["Cache-Control"] == "no-store"
         policy = response.headers["Content-Security-Policy"]
-        assert "script-src 'self';" in policy and "unsafe-eval" not in policy and "unsafe-inline" not in policy
+        assert (
+            "script-src 'self';" in policy and "unsafe-eval" not in policy and "unsafe-inline" not in policy
+        )
         scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
         assert scripts == [(' src="/static/console.js" defer', ""), (' src="/static/agent.js" defer', "")]
         assert not re.search(r"\son[a-z]+\s*=", html)
-        for path, kind in (("/static/console.js", "javascript"), ("/static/agent.js", "javascript"),
-                           ("/static/agent.css", "text/css")):
+        for path, kind in (
+            ("/static/console.js", "javascript"),
+            ("/static/agent.js", "javascript"),
+            ("/static/agent.css", "text/css"),
+        ):
             static = await client.get(path)
             assert static.status == 200 and kind in static.headers["Content-Type"]
 
@@ -326,7 +366,9 @@ def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(wor
 
 def test_the_queue_lists_open_entries_and_marks_the_agent_online(world):
     live = live_entry(world)
-    offline = world.queue.enqueue("other", "rest", "factuur_vraag", {"vraag": "Waar blijft mijn factuur?"}, OFFLINE)
+    offline = world.queue.enqueue(
+        "other", "rest", "factuur_vraag", {"vraag": "Waar blijft mijn factuur?"}, OFFLINE
+    )
 
     async def scenario(client, fake):
         await logged_in(client)
@@ -357,22 +399,30 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
             {"event": "action", "name": "action_session_start", "timestamp": 1764000000.0},
             {"event": "user", "text": script, "timestamp": 1764000001.0, "parse_data": {}},
             {"event": "bot", "text": "Ik verbind je door.", "timestamp": 1764000002.0, "metadata": {}},
-            {"event": "bot", "text": "Hoi, met Bram.", "timestamp": 1764000003.0,
-             "metadata": {"medewerker": "Bram"}},
+            {
+                "event": "bot",
+                "text": "Hoi, met Bram.",
+                "timestamp": 1764000003.0,
+                "metadata": {"medewerker": "Bram"},
+            },
             {"event": "slot", "name": "x", "value": 1, "timestamp": 1764000004.0},
         ]
         await logged_in(client)
         response = await client.get(f"/agent/api/entries/{entry.id}")
         data = await response.json()
         assert response.status == 200
-        assert data["entry"]["details"] == [{"name": "vraag", "label": "Vraag van de klant",
-                                             "value": "<b>Waar</b> is mijn pakket?"}]
+        assert data["entry"]["details"] == [
+            {"name": "vraag", "label": "Vraag van de klant", "value": "<b>Waar</b> is mijn pakket?"}
+        ]
         assert [case["type"] for case in data["cases"]] == ["retour"]
         assert {"name": "webshop", "label": "Webshop", "value": "Zalando"} in data["cases"][0]["fields"]
         assert data["cases"][0]["reference"].startswith("RET-")
         assert data["transcript_error"] is None
         assert [(line["who"], line["text"]) for line in data["transcript"]] == [
-            ("klant", script), ("assistent", "Ik verbind je door."), ("medewerker", "Hoi, met Bram.")]
+            ("klant", script),
+            ("assistent", "Ik verbind je door."),
+            ("medewerker", "Hoi, met Bram."),
+        ]
         assert data["transcript"][0]["time"] == "2025-11-24T16:00:01+00:00"
         assert data["transcript"][2]["name"] == "Bram"
         assert (await client.get("/agent/api/entries/999999")).status == 404
@@ -384,9 +434,19 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
     # What the console page loads: the shared console.js, then agent.js.
-    script = "".join((ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js"))
-    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                      "new Function", "http://", "https://"):
+    script = "".join(
+        (ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js")
+    )
+    for forbidden in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+        "http://",
+        "https://",
+    ):
         assert forbidden not in script
     assert script.count("textContent") >= 3
     assert '"X-CSRF-Token"' in script and 'credentials: "same-origin"' in script
@@ -394,6 +454,7 @@ def test_agent_js_puts_texts_in_the_page_as_text_only():
 
 
 # --- claiming and answering -------------------------------------------------------------------------
+
 
 def test_when_two_agents_claim_at_once_one_gets_it_and_the_other_409(world):
     entry = live_entry(world)
@@ -424,7 +485,12 @@ def test_empty_or_too_long_messages_are_refused(world):
         status, data = await post(client, path, csrf, {"text": "Hallo"})
         assert status == 409 and data["error"] == "Pak het gesprek eerst op."
         await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        for body in ({"text": "   "}, {"text": "x" * (MAX_MESSAGE_LENGTH + 1)}, {"tekst": "Hallo"}, ["Hallo"]):
+        for body in (
+            {"text": "   "},
+            {"text": "x" * (MAX_MESSAGE_LENGTH + 1)},
+            {"tekst": "Hallo"},
+            ["Hallo"],
+        ):
             status, data = await post(client, path, csrf, body)
             assert status == 400 and data["error"], body
         assert "hoogstens 4000 tekens" in (await post(client, path, csrf, {"text": "x" * 4001}))[1]["error"]
@@ -443,8 +509,9 @@ def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(worl
     async def scenario(client, fake):
         csrf = await logged_in(client)
         await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post(client, f"/agent/api/entries/{entry.id}/messages", csrf,
-                                  {"text": "  Hoi, ik kijk even mee.  "})
+        status, data = await post(
+            client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "  Hoi, ik kijk even mee.  "}
+        )
         assert status == 200
         assert data["delivered"] is True and data["message"]["text"] == "Hoi, ik kijk even mee."
         assert data["note"] == "Afgeleverd in de chat van de klant."
@@ -453,7 +520,11 @@ def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(worl
     [call] = fake.posts()
     assert call.path == f"/conversations/{CID}/tracker/events"
     assert call.query == {"token": TOKEN, "output_channel": "socketio", "execute_side_effects": "true"}
-    assert call.body == {"event": "bot", "text": "Hoi, ik kijk even mee.", "metadata": {"medewerker": "Anna de Vries"}}
+    assert call.body == {
+        "event": "bot",
+        "text": "Hoi, ik kijk even mee.",
+        "metadata": {"medewerker": "Anna de Vries"},
+    }
     [message] = world.queue.messages(CID)
     assert message.author == "anna" and message.delivered_at is not None
 
@@ -576,6 +647,7 @@ def test_closing_an_entry_closes_the_cases_handed_over_with_it(world):
 
 # --- the case lookup --------------------------------------------------------------------------------
 
+
 def test_the_case_lookup_needs_a_login(world):
     case = CaseStore(world.db_url).create("retour", CID, {"webshop": "Zalando"})
 
@@ -590,8 +662,11 @@ def test_the_case_lookup_needs_a_login(world):
 def test_the_case_lookup_shows_a_case_by_its_reference(world):
     filed = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
     case = CaseStore(world.db_url).create(
-        "retour", CID, {"webshop": "Zalando", "bestelnummer": "123456", "trackingnummer": "3SABCD1234567"},
-        now=filed)
+        "retour",
+        CID,
+        {"webshop": "Zalando", "bestelnummer": "123456", "trackingnummer": "3SABCD1234567"},
+        now=filed,
+    )
 
     async def scenario(client, fake):
         await logged_in(client)
@@ -601,9 +676,14 @@ def test_the_case_lookup_shows_a_case_by_its_reference(world):
         assert response.status == 200
         assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
         assert f"{case.reference} · Retour" in html
-        for shown in ("<dd>open</dd>", "<dd>24-11-2026 10:30</dd>", f"<dd>{CID}</dd>",
-                      "<dt>Webshop</dt><dd>Zalando</dd>", "<dt>Bestelnummer</dt><dd>123456</dd>",
-                      "<dt>Trackingnummer</dt><dd>3SABCD1234567</dd>"):
+        for shown in (
+            "<dd>open</dd>",
+            "<dd>24-11-2026 10:30</dd>",
+            f"<dd>{CID}</dd>",
+            "<dt>Webshop</dt><dd>Zalando</dd>",
+            "<dt>Bestelnummer</dt><dd>123456</dd>",
+            "<dt>Trackingnummer</dt><dd>3SABCD1234567</dd>",
+        ):
             assert shown in html, shown
         empty = await client.get("/agent/zaken")
         assert empty.status == 200 and 'id="case"' not in await empty.text()
@@ -611,13 +691,16 @@ def test_the_case_lookup_shows_a_case_by_its_reference(world):
     run(world, scenario)
 
 
-@pytest.mark.parametrize("typed, status, message", [
-    ("RET-2345AB", 404, "Er is geen zaak met nummer RET-2345AB."),
-    ("KL-ZZZZZZ", 404, "Er is geen zaak met nummer KL-ZZZZZZ."),
-    ("MW-2345AB", 400, "Dat is geen zaaknummer."),
-    ("RET-23", 400, "Dat is geen zaaknummer."),
-    ("<script>alert(1)</script>", 400, "Dat is geen zaaknummer."),
-])
+@pytest.mark.parametrize(
+    "typed, status, message",
+    [
+        ("RET-2345AB", 404, "Er is geen zaak met nummer RET-2345AB."),
+        ("KL-ZZZZZZ", 404, "Er is geen zaak met nummer KL-ZZZZZZ."),
+        ("MW-2345AB", 400, "Dat is geen zaaknummer."),
+        ("RET-23", 400, "Dat is geen zaaknummer."),
+        ("<script>alert(1)</script>", 400, "Dat is geen zaaknummer."),
+    ],
+)
 def test_an_unknown_or_malformed_reference_gets_a_dutch_answer(world, typed, status, message):
     async def scenario(client, fake):
         await logged_in(client)
@@ -632,8 +715,11 @@ def test_an_unknown_or_malformed_reference_gets_a_dutch_answer(world, typed, sta
 
 def test_the_case_lookup_escapes_what_the_customer_typed(world):
     script = "<script>alert('hoi')</script>"
-    case = CaseStore(world.db_url).create("klacht", f"{CID}<b>", {"klacht_betreft": script,
-                                                                 "klacht_omschrijving": "<img src=x onerror=alert(document.domain)>"})
+    case = CaseStore(world.db_url).create(
+        "klacht",
+        f"{CID}<b>",
+        {"klacht_betreft": script, "klacht_omschrijving": "<img src=x onerror=alert(document.domain)>"},
+    )
 
     async def scenario(client, fake):
         await logged_in(client)
@@ -649,6 +735,7 @@ def test_the_case_lookup_escapes_what_the_customer_typed(world):
 
 # --- Rasa down --------------------------------------------------------------------------------------
 
+
 def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(world):
     entry = live_entry(world)
     world.queue.set_presence(CID, "socket-1", True)
@@ -663,8 +750,9 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
         assert "kan nu niet worden geladen" in data["transcript_error"]
 
         await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        response = await client.post(f"/agent/api/entries/{entry.id}/messages", json={"text": "Hallo"},
-                                     headers={"X-CSRF-Token": csrf})
+        response = await client.post(
+            f"/agent/api/entries/{entry.id}/messages", json={"text": "Hallo"}, headers={"X-CSRF-Token": csrf}
+        )
         data = await response.json()
         assert response.status == 502 and response.content_type == "application/json"
         assert data["stored"] is True and "niet bereikbaar" in data["error"]
@@ -698,9 +786,18 @@ def test_a_wrong_rasa_token_counts_as_rasa_unavailable(world):
 
 
 def test_the_web_config_reads_the_console_settings_from_the_environment():
-    config = WebConfig.from_env({"RASA_URL": "http://rasa:5005/", "RASA_TOKEN": "geheim",
-                                 "KLANTENSERVICE_DB_URL": "sqlite:////tmp/x.db"})
-    assert (config.rasa_url, config.rasa_token, config.db_url) == ("http://rasa:5005", "geheim", "sqlite:////tmp/x.db")
+    config = WebConfig.from_env(
+        {
+            "RASA_URL": "http://rasa:5005/",
+            "RASA_TOKEN": "geheim",
+            "KLANTENSERVICE_DB_URL": "sqlite:////tmp/x.db",
+        }
+    )
+    assert (config.rasa_url, config.rasa_token, config.db_url) == (
+        "http://rasa:5005",
+        "geheim",
+        "sqlite:////tmp/x.db",
+    )
     defaults = WebConfig.from_env({"RASA_PORT": "15005"})
     assert (defaults.rasa_url, defaults.rasa_token, defaults.db_url) == ("http://localhost:15005", "", None)
     with pytest.raises(ValueError):

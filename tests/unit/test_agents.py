@@ -16,7 +16,6 @@ import bcrypt
 import pytest
 import sqlalchemy as sa
 
-import bot.agents as agents_module
 from bot.agents import AGENT, MIN_PASSWORD_LENGTH, TEAM_LEAD, AccountError, Agent, AgentRecord, AgentStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +54,7 @@ def stored_hash(store: AgentStore, username: str) -> str:
 
 # --- accounts and passwords -------------------------------------------------------------------------
 
+
 def test_the_right_password_authenticates(jan):
     assert jan.authenticate("jan", PASSWORD) == Agent("jan", "Jan de Vries", AGENT)
     assert jan.authenticate("  JAN ", PASSWORD) == Agent("jan", "Jan de Vries", AGENT)
@@ -68,7 +68,9 @@ def test_a_wrong_password_does_not(jan, password):
 def test_an_unknown_user_is_checked_against_a_hash_too(jan, monkeypatch):
     checks = []
     real_checkpw = bcrypt.checkpw
-    monkeypatch.setattr(bcrypt, "checkpw", lambda pw, hashed: checks.append(hashed) or real_checkpw(pw, hashed))
+    monkeypatch.setattr(
+        bcrypt, "checkpw", lambda pw, hashed: checks.append(hashed) or real_checkpw(pw, hashed)
+    )
     assert jan.authenticate("piet", PASSWORD) is None
     assert len(checks) == 1  # as slow as a wrong password, so names cannot be probed by timing
 
@@ -149,6 +151,7 @@ def test_set_password_for_an_unknown_or_with_a_short_password_is_refused(store):
 
 # --- who is online ----------------------------------------------------------------------------------
 
+
 def test_online_count_counts_agents_seen_within_the_window(store):
     for name in ("anna", "bram", "carla", "daan"):
         store.add(name, PASSWORD)
@@ -187,16 +190,33 @@ def test_online_count_survives_a_new_store(store):
 
 # --- the command line -------------------------------------------------------------------------------
 
+
 def run_cli(db_url: str, *args: str, stdin: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KLANTENSERVICE_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "bot.agents", *args], input=stdin, env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.agents", *args],
+        input=stdin,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_add_creates_an_account_that_authenticates(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
-    done = run_cli(db_url, "add", "Jan", "--name", "Jan de Vries", "--role", TEAM_LEAD, "--password-stdin",
-                   stdin=PASSWORD + "\n")
+    done = run_cli(
+        db_url,
+        "add",
+        "Jan",
+        "--name",
+        "Jan de Vries",
+        "--role",
+        TEAM_LEAD,
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert done.returncode == 0, done.stderr
     assert "jan" in done.stdout
     store = AgentStore(db_url)

@@ -20,11 +20,23 @@ def url(tmp_path):
 
 
 def test_a_case_is_read_back_by_a_new_store(url):
-    case = CaseStore(url).create("retour", "klant-1", {"webshop": "Zalando", "bestelnummer": "12345678",
-                                                       "trackingnummer": "3SABCD1234567", "iban": "NL00BANK"})
+    case = CaseStore(url).create(
+        "retour",
+        "klant-1",
+        {
+            "webshop": "Zalando",
+            "bestelnummer": "12345678",
+            "trackingnummer": "3SABCD1234567",
+            "iban": "NL00BANK",
+        },
+    )
     again = CaseStore(url).get(case.reference)
     assert again == case
-    assert again.fields == {"webshop": "Zalando", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"}
+    assert again.fields == {
+        "webshop": "Zalando",
+        "bestelnummer": "12345678",
+        "trackingnummer": "3SABCD1234567",
+    }
     assert case.reference.startswith("RET-")
     assert CaseStore(url).for_conversation("klant-1") == [case]
 
@@ -52,11 +64,14 @@ def test_references_are_unique_under_concurrency(url, monkeypatch):
     monkeypatch.setattr(cases, "new_reference", generator)
     store = CaseStore(url)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        created = list(pool.map(lambda i: store.create("klacht", f"klant-{i}", {"klacht_omschrijving": "x"}),
-                                range(40)))
+        created = list(
+            pool.map(lambda i: store.create("klacht", f"klant-{i}", {"klacht_omschrijving": "x"}), range(40))
+        )
     assert len({case.reference for case in created}) == 40
     assert generator.calls > 40  # references were handed out twice: creators had to retry
-    assert [store.get(case.reference).conversation_id for case in created] == [f"klant-{i}" for i in range(40)]
+    assert [store.get(case.reference).conversation_id for case in created] == [
+        f"klant-{i}" for i in range(40)
+    ]
 
 
 def test_no_free_reference_after_the_maximum_tries(url, monkeypatch):
@@ -72,13 +87,18 @@ def test_no_free_reference_after_the_maximum_tries(url, monkeypatch):
 
 
 def test_personal_data_in_a_complaint_is_masked(url):
-    description = ("ik heb twee keer betaald van NL91ABNA0417164300, bel me op 06-12345678 "
-                   "of mail naar jan@voorbeeld.nl, het pakket kwam kapot aan")
-    case = CaseStore(url).create("klacht", "klant-1", {"klacht_omschrijving": description,
-                                                        "klacht_betreft": "12345678"})
+    description = (
+        "ik heb twee keer betaald van NL91ABNA0417164300, bel me op 06-12345678 "
+        "of mail naar jan@voorbeeld.nl, het pakket kwam kapot aan"
+    )
+    case = CaseStore(url).create(
+        "klacht", "klant-1", {"klacht_omschrijving": description, "klacht_betreft": "12345678"}
+    )
     stored = CaseStore(url).get(case.reference).fields
-    assert stored["klacht_omschrijving"] == ("ik heb twee keer betaald van [IBAN], bel me op [TELEFOON] "
-                                             "of mail naar [EMAIL], het pakket kwam kapot aan")
+    assert stored["klacht_omschrijving"] == (
+        "ik heb twee keer betaald van [IBAN], bel me op [TELEFOON] "
+        "of mail naar [EMAIL], het pakket kwam kapot aan"
+    )
     assert stored["klacht_betreft"] == "12345678"
 
 
@@ -107,10 +127,16 @@ def test_the_purge_command_refuses_a_retention_below_one_day(url, days, monkeypa
     store = CaseStore(url)
     closed = store.create("retour", "a", {})
     store.close(closed.reference)
-    result = subprocess.run([sys.executable, "-m", "bot.cases", "purge", "--days", days],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cases", "purge", "--days", days],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
-    assert "--days" in result.stderr and ("at least 1 day" in result.stderr or "whole number" in result.stderr)
+    assert "--days" in result.stderr and (
+        "at least 1 day" in result.stderr or "whole number" in result.stderr
+    )
     assert store.get(closed.reference) is not None
 
 

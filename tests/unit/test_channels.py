@@ -32,7 +32,12 @@ def refused(raw: bytes, content_length: str | None = None) -> InvalidRequest:
 
 def test_a_good_request_is_taken_apart():
     message = parse_message(body({"sender": "klant-1", "message": "hoi", "metadata": {"a": 1}}))
-    assert (message.sender, message.text, message.metadata, message.input_channel) == ("klant-1", "hoi", {"a": 1}, None)
+    assert (message.sender, message.text, message.metadata, message.input_channel) == (
+        "klant-1",
+        "hoi",
+        {"a": 1},
+        None,
+    )
 
 
 def test_a_numeric_sender_becomes_text():
@@ -40,7 +45,10 @@ def test_a_numeric_sender_becomes_text():
 
 
 def test_a_message_of_exactly_the_limit_is_accepted():
-    assert len(parse_message(body({"sender": "s", "message": "a" * MAX_MESSAGE_CHARS})).text) == MAX_MESSAGE_CHARS
+    assert (
+        len(parse_message(body({"sender": "s", "message": "a" * MAX_MESSAGE_CHARS})).text)
+        == MAX_MESSAGE_CHARS
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,7 +90,10 @@ def test_a_declared_oversized_body_is_refused_before_reading_it():
 
 
 def test_origins_come_from_a_space_or_comma_separated_list():
-    assert parse_origins("http://localhost:8080 http://127.0.0.1:8080/") == ["http://localhost:8080", "http://127.0.0.1:8080"]
+    assert parse_origins("http://localhost:8080 http://127.0.0.1:8080/") == [
+        "http://localhost:8080",
+        "http://127.0.0.1:8080",
+    ]
     assert parse_origins("http://a.nl,http://b.nl") == ["http://a.nl", "http://b.nl"]
     assert parse_origins(["http://a.nl/"]) == ["http://a.nl"]
     assert parse_origins(None) == [] and parse_origins("  ") == []
@@ -96,7 +107,9 @@ def test_the_socketio_channel_restricts_engineio_to_the_origins():
     assert channel.name() == "socketio" and channel.session_persistence
     assert channel.sio.eio.cors_allowed_origins == ["http://localhost:8080", "http://127.0.0.1:8080"]
     # CORS headers come from Rasa's --cors; engine.io adding a second set would break browsers.
-    assert channel.sio.eio._cors_headers({"HTTP_ORIGIN": "http://localhost:8080", "REQUEST_METHOD": "GET"}) == []
+    assert (
+        channel.sio.eio._cors_headers({"HTTP_ORIGIN": "http://localhost:8080", "REQUEST_METHOD": "GET"}) == []
+    )
 
 
 def test_without_configured_origins_only_the_same_origin_may_connect(monkeypatch):
@@ -120,8 +133,10 @@ def test_the_origins_default_to_cors_origins(monkeypatch):
         ({"LOCK_STORE_URL": "redis://localhost:6379/0"}, "redis://localhost:6379/0"),
         ({"LOCK_STORE_URL": "redis://localhost:6379/0", "SOCKETIO_MESSAGE_QUEUE": ""}, None),
         ({"LOCK_STORE_URL": "redis://localhost:6379/0", "SOCKETIO_MESSAGE_QUEUE": "memory"}, None),
-        ({"LOCK_STORE_URL": "memory", "SOCKETIO_MESSAGE_QUEUE": " rediss://:geheim@cache:6380/1 "},
-         "rediss://:geheim@cache:6380/1"),
+        (
+            {"LOCK_STORE_URL": "memory", "SOCKETIO_MESSAGE_QUEUE": " rediss://:geheim@cache:6380/1 "},
+            "rediss://:geheim@cache:6380/1",
+        ),
     ],
 )
 def test_socketio_shares_messages_through_redis_only_when_a_redis_url_is_set(environ, url):

@@ -44,7 +44,10 @@ class Site:
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     real_gensalt = bcrypt.gensalt
     monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
-    db_url, tracker_url = f"sqlite:///{tmp_path / 'klantenservice.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+    db_url, tracker_url = (
+        f"sqlite:///{tmp_path / 'klantenservice.db'}",
+        f"sqlite:///{tmp_path / 'tracker.db'}",
+    )
     agents = AgentStore(db_url)
     agents.add(*LEAD, display_name="Lotte", role=TEAM_LEAD)
     agents.add(*AGENT, display_name="Anna de Vries")
@@ -66,8 +69,14 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
 
 def run(site: Site, scenario: Callable[[TestClient], Awaitable[None]]) -> None:
     async def main() -> None:
-        config = WebConfig(host="127.0.0.1", port=8080, rasa_public_url="http://localhost:5005",
-                           bundle_path=site.bundle, rasa_url="http://127.0.0.1:9", db_url=site.db_url)
+        config = WebConfig(
+            host="127.0.0.1",
+            port=8080,
+            rasa_public_url="http://localhost:5005",
+            bundle_path=site.bundle,
+            rasa_url="http://127.0.0.1:9",
+            db_url=site.db_url,
+        )
         async with TestClient(TestServer(create_app(config))) as client:
             await scenario(client)
 
@@ -77,8 +86,9 @@ def run(site: Site, scenario: Callable[[TestClient], Awaitable[None]]) -> None:
 async def log_in(client: TestClient, user: tuple[str, str]) -> None:
     form = await (await client.get("/agent/login")).text()
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    response = await client.post("/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]},
-                                 allow_redirects=False)
+    response = await client.post(
+        "/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]}, allow_redirects=False
+    )
     assert response.status == 303
 
 
@@ -89,8 +99,12 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 # --- who may see it ----------------------------------------------------------------------------------
 
-PATHS = (f"/agent/dashboard?{WEEK_QUERY}", f"/agent/dashboard.csv?{WEEK_QUERY}",
-         f"/agent/dashboard/chart/intents.png?{WEEK_QUERY}", f"/agent/dashboard/chart/demand.png?{WEEK_QUERY}")
+PATHS = (
+    f"/agent/dashboard?{WEEK_QUERY}",
+    f"/agent/dashboard.csv?{WEEK_QUERY}",
+    f"/agent/dashboard/chart/intents.png?{WEEK_QUERY}",
+    f"/agent/dashboard/chart/demand.png?{WEEK_QUERY}",
+)
 
 
 def test_without_a_login_every_dashboard_address_goes_to_the_login(site):
@@ -126,6 +140,7 @@ def test_the_console_header_links_team_leads_to_the_dashboard(site):
 
 # --- what a team lead sees ---------------------------------------------------------------------------
 
+
 def test_a_team_lead_sees_the_figures_beside_the_charts_under_a_strict_policy(site):
     async def scenario(client):
         await log_in(client, LEAD)
@@ -141,10 +156,15 @@ def test_a_team_lead_sees_the_figures_beside_the_charts_under_a_strict_policy(si
         assert "Medewerker gevraagd 3 tijdens openingstijden" in text
         assert "Buiten openingstijden 5 keer om een medewerker gevraagd; 3 vragen achtergelaten" in text
         assert "klacht 1 · retour 1" in text
-        assert "Wachttijd op een medewerker 6 min 00 s gemiddeld; 90% binnen 10 min 00 s (2 gesprekken)" in text
+        assert (
+            "Wachttijd op een medewerker 6 min 00 s gemiddeld; 90% binnen 10 min 00 s (2 gesprekken)" in text
+        )
         assert "Afgehaakt in de wachtrij 1 weggegaan voordat een medewerker het gesprek oppakte" in text
         assert "Behandeltijd 10 min 00 s gemiddeld; 90% binnen 10 min 00 s (1 gesprek)" in text
-        assert "Medewerker gevraagd medewerker_spreken 7 36,8%" in text and "Factuur factuur_vraag 4 21,1%" in text
+        assert (
+            "Medewerker gevraagd medewerker_spreken 7 36,8%" in text
+            and "Factuur factuur_vraag 4 21,1%" in text
+        )
         assert 'value="2026-11-02"' in html and 'value="2026-11-08"' in html
         for chart in ("intents", "demand"):
             assert f'src="/agent/dashboard/chart/{chart}.png?from=2026-11-02&amp;to=2026-11-08"' in html
@@ -154,8 +174,10 @@ def test_a_team_lead_sees_the_figures_beside_the_charts_under_a_strict_policy(si
         assert cells[14] == ("staffed", "1") and cells[8] == ("closed", "")
         assert cells[21] == ("closed", "1")  # asked at night, left before typing a question
         friday = re.search(r"<tr><th scope=\"row\">Vrijdag</th>(.*?)</tr>", html).group(1)
-        assert [staffed for staffed, _ in re.findall(r'<td class="(\w+)">(\d*)</td>', friday)[8:19]] == \
-            ["closed", "partly"] + ["staffed"] * 7 + ["partly", "closed"]
+        assert [staffed for staffed, _ in re.findall(r'<td class="(\w+)">(\d*)</td>', friday)[8:19]] == [
+            "closed",
+            "partly",
+        ] + ["staffed"] * 7 + ["partly", "closed"]
 
     run(site, scenario)
 
@@ -178,21 +200,40 @@ def test_the_csv_export_holds_the_right_values(site):
         await log_in(client, LEAD)
         response = await client.get(f"/agent/dashboard.csv?{WEEK_QUERY}")
         assert response.status == 200 and response.content_type == "text/csv"
-        assert response.headers["Content-Disposition"] == \
-            'attachment; filename="klantenservice-cijfers-2026-11-02-tm-2026-11-08.csv"'
+        assert (
+            response.headers["Content-Disposition"]
+            == 'attachment; filename="klantenservice-cijfers-2026-11-02-tm-2026-11-08.csv"'
+        )
         rows = list(csv.reader(io.StringIO(await response.text())))
         assert rows[0] == ["sleutel", "omschrijving", "waarde"]
         values = {key: value for key, _, value in rows[1:]}
         assert (values["conversations"], values["messages"], values["contained"]) == ("14", "19", "4")
-        assert (values["handoffs_live"], values["handoffs_offline"], values["offline_questions"]) == ("3", "5", "3")
+        assert (values["handoffs_live"], values["handoffs_offline"], values["offline_questions"]) == (
+            "3",
+            "5",
+            "3",
+        )
         assert values["abandoned"] == "1"
         assert (values["cases.retour"], values["cases.klacht"]) == ("1", "1")
         assert values["wait_average_seconds"] == "360.0" and values["handling_p90_seconds"] == "600.0"
-        assert values["demand.1.14"] == "1" and values["demand.2.22"] == "2" and values["intent.nlu_fallback"] == "3"
-        staffed = {key: values[f"staffed_minutes.{key}"] for key in ("0.08", "0.09", "4.09", "4.17", "5.12",
-                                                                        "5.13", "6.10")}
-        assert staffed == {"0.08": "0", "0.09": "60", "4.09": "30", "4.17": "15", "5.12": "60", "5.13": "0",
-                           "6.10": "0"}
+        assert (
+            values["demand.1.14"] == "1"
+            and values["demand.2.22"] == "2"
+            and values["intent.nlu_fallback"] == "3"
+        )
+        staffed = {
+            key: values[f"staffed_minutes.{key}"]
+            for key in ("0.08", "0.09", "4.09", "4.17", "5.12", "5.13", "6.10")
+        }
+        assert staffed == {
+            "0.08": "0",
+            "0.09": "60",
+            "4.09": "30",
+            "4.17": "15",
+            "5.12": "60",
+            "5.13": "0",
+            "6.10": "0",
+        }
 
     run(site, scenario)
 
@@ -207,8 +248,11 @@ def test_the_period_defaults_to_the_last_7_days_and_a_wrong_one_is_explained(sit
         wrong = await client.get("/agent/dashboard?from=2026-11-08&to=2026-11-02")
         assert wrong.status == 400
         assert "De einddatum ligt voor de begindatum. Je ziet nu de laatste 7 dagen." in await wrong.text()
-        for path in ("/agent/dashboard.csv?from=30-11-2026", "/agent/dashboard/chart/demand.png?to=2026-13-01",
-                     "/agent/dashboard.csv?from=2024-01-01&to=2026-11-08"):
+        for path in (
+            "/agent/dashboard.csv?from=30-11-2026",
+            "/agent/dashboard/chart/demand.png?to=2026-13-01",
+            "/agent/dashboard.csv?from=2024-01-01&to=2026-11-08",
+        ):
             response = await client.get(path)
             text = await response.text()
             assert response.status == 400 and ("2026-11-30" in text or "hoogstens 366 dagen" in text), path
@@ -263,6 +307,7 @@ def test_an_unreachable_tracker_store_gives_the_consoles_dutch_503_and_is_not_re
 
 
 # --- the pieces ---------------------------------------------------------------------------------------
+
 
 def test_dutch_numbers():
     assert percent(None) == "–" and percent(4 / 11) == "36,4%"

@@ -6,8 +6,8 @@ and against the types of the `rasa` chart's values schema."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,8 +96,14 @@ ENVIRONMENTS = {
 def test_every_yaml_file_under_deploy_parses():
     files = yaml_files()
     names = {p.relative_to(DEPLOY).as_posix() for p in files}
-    assert {"helm/rasa-values.yml", "helm/actions-values.yml", "k8s/web.yml",
-            "k8s/secrets.example.yml", "k8s/rasa-sticky-service.yml", "k8s/rasa-socketio-ingress.yml"} <= names
+    assert {
+        "helm/rasa-values.yml",
+        "helm/actions-values.yml",
+        "k8s/web.yml",
+        "k8s/secrets.example.yml",
+        "k8s/rasa-sticky-service.yml",
+        "k8s/rasa-socketio-ingress.yml",
+    } <= names
     for path in files:
         assert documents(path), f"{path} is empty"
 
@@ -146,12 +152,19 @@ def test_the_rasa_server_runs_several_replicas_with_the_model_of_the_image():
     assert settings["initialModel"] == "" and settings["trainInitialModel"] is False
     args = rasa["args"]
     assert args[args.index("--model") + 1] == "models/klantenservice.tar.gz"
-    assert "COPY --chown=1001:0 models/klantenservice.tar.gz models/klantenservice.tar.gz" in dockerfile("rasa.Dockerfile")
+    assert "COPY --chown=1001:0 models/klantenservice.tar.gz models/klantenservice.tar.gz" in dockerfile(
+        "rasa.Dockerfile"
+    )
 
 
 def test_the_rasa_server_is_started_as_scripts_services_starts_it():
-    env = {"RASA_PORT": "5005", "ACTION_PORT": "5055", "MODEL_PATH": "models/klantenservice.tar.gz",
-           "RASA_TOKEN": "t", "CORS_ORIGINS": "https://a"}
+    env = {
+        "RASA_PORT": "5005",
+        "ACTION_PORT": "5055",
+        "MODEL_PATH": "models/klantenservice.tar.gz",
+        "RASA_TOKEN": "t",
+        "CORS_ORIGINS": "https://a",
+    }
     local = Services(env=env).commands()["rasa"]
     args = values("rasa-values.yml")["args"]
     assert args[0] == "run"
@@ -177,7 +190,10 @@ def test_the_endpoints_are_those_of_endpoints_yml():
     endpoints = values("rasa-values.yml")["applicationSettings"]["endpoints"]
     tracker, lock = endpoints["trackerStore"], endpoints["lockStore"]
     assert tracker["enabled"] and lock["enabled"]
-    assert (tracker["type"], tracker["url"]) == (project["tracker_store"]["type"], project["tracker_store"]["url"])
+    assert (tracker["type"], tracker["url"]) == (
+        project["tracker_store"]["type"],
+        project["tracker_store"]["url"],
+    )
     assert (lock["type"], lock["url"]) == (project["lock_store"]["type"], project["lock_store"]["url"])
     assert all(key in tracker and tracker[key] is None for key in CHART_TRACKER_DEFAULTS)
     assert all(key in lock and lock[key] is None for key in CHART_LOCK_DEFAULTS)
@@ -222,8 +238,10 @@ def test_socketio_is_sticky_by_cookie_on_the_ingress_and_by_client_ip_on_its_ser
     assert sticky["spec"]["sessionAffinity"] == "ClientIP"
     assert socketio["backend"]["service"]["port"]["name"] in {p["name"] for p in sticky["spec"]["ports"]}
     # The chart's pod labels: chart name and release name (the README installs it under fullnameOverride).
-    assert sticky["spec"]["selector"] == {"app.kubernetes.io/name": "rasa",
-                                          "app.kubernetes.io/instance": rasa["fullnameOverride"]}
+    assert sticky["spec"]["selector"] == {
+        "app.kubernetes.io/name": "rasa",
+        "app.kubernetes.io/instance": rasa["fullnameOverride"],
+    }
     readme = (DEPLOY / "README.md").read_text()
     assert f"helm install {rasa['fullnameOverride']} rasa/rasa " in readme
     assert "kubectl apply -f deploy/k8s/rasa-socketio-ingress.yml" in readme
@@ -233,32 +251,66 @@ def test_socketio_is_sticky_by_cookie_on_the_ingress_and_by_client_ip_on_its_ser
 # The types that the `rasa` chart's values.schema.json (RasaHQ/helm-charts, chart 1.17) gives the keys
 # this project sets. Helm checks the values against it before rendering and refuses another type.
 RASA_CHART_TYPES = {
-    "fullnameOverride": "string", "replicaCount": "integer", "args": "array", "extraEnv": "array",
-    "image": "object", "image.repository": "string", "image.tag": "string", "image.pullPolicy": "string",
+    "fullnameOverride": "string",
+    "replicaCount": "integer",
+    "args": "array",
+    "extraEnv": "array",
+    "image": "object",
+    "image.repository": "string",
+    "image.tag": "string",
+    "image.pullPolicy": "string",
     "image.pullSecrets": "array",
-    "applicationSettings": "object", "applicationSettings.debugMode": "boolean",
-    "applicationSettings.port": "integer", "applicationSettings.initialModel": "string",
-    "applicationSettings.trainInitialModel": "boolean", "applicationSettings.token": "string",
-    "applicationSettings.cors": "string", "applicationSettings.enableAPI": "boolean",
-    "applicationSettings.telemetry.enabled": "boolean", "applicationSettings.credentials.enabled": "boolean",
+    "applicationSettings": "object",
+    "applicationSettings.debugMode": "boolean",
+    "applicationSettings.port": "integer",
+    "applicationSettings.initialModel": "string",
+    "applicationSettings.trainInitialModel": "boolean",
+    "applicationSettings.token": "string",
+    "applicationSettings.cors": "string",
+    "applicationSettings.enableAPI": "boolean",
+    "applicationSettings.telemetry.enabled": "boolean",
+    "applicationSettings.credentials.enabled": "boolean",
     "applicationSettings.credentials.additionalChannelCredentials": "object",
     "applicationSettings.endpoints.additionalEndpoints": "object",
     "applicationSettings.endpoints.models.enabled": "boolean",
     "applicationSettings.endpoints.eventBroker.enabled": "boolean",
-    **{f"applicationSettings.endpoints.trackerStore.{key}": "string"
-       for key in ("type", "url", "dialect", "port", "username", "password", "db", "login_db")},
+    **{
+        f"applicationSettings.endpoints.trackerStore.{key}": "string"
+        for key in ("type", "url", "dialect", "port", "username", "password", "db", "login_db")
+    },
     "applicationSettings.endpoints.trackerStore.enabled": "boolean",
-    **{f"applicationSettings.endpoints.lockStore.{key}": "string" for key in ("type", "url", "port", "password", "db")},
+    **{
+        f"applicationSettings.endpoints.lockStore.{key}": "string"
+        for key in ("type", "url", "port", "password", "db")
+    },
     "applicationSettings.endpoints.lockStore.enabled": "boolean",
-    "service.type": "string", "service.port": "integer", "service.annotations": "object",
-    "ingress": "object", "ingress.enabled": "boolean", "ingress.annotations": "object", "ingress.labels": "object",
-    "ingress.hostname": "string", "ingress.path": "string", "ingress.pathType": "string", "ingress.tls": "array",
+    "service.type": "string",
+    "service.port": "integer",
+    "service.annotations": "object",
+    "ingress": "object",
+    "ingress.enabled": "boolean",
+    "ingress.annotations": "object",
+    "ingress.labels": "object",
+    "ingress.hostname": "string",
+    "ingress.path": "string",
+    "ingress.pathType": "string",
+    "ingress.tls": "array",
     "ingress.extraPaths": "object",
-    "nginx.enabled": "boolean", "postgresql.install": "boolean", "redis.install": "boolean",
-    "rabbitmq.install": "boolean", "rasa-action-server.install": "boolean",
-    "resources": "object", "affinity": "object", "podSecurityContext": "object", "securityContext": "object",
-    "livenessProbe.initialDelaySeconds": "integer", "readinessProbe.initialDelaySeconds": "integer",
-    "volumes": "array", "volumeMounts": "array", "initContainers": "array", "extraContainers": "array",
+    "nginx.enabled": "boolean",
+    "postgresql.install": "boolean",
+    "redis.install": "boolean",
+    "rabbitmq.install": "boolean",
+    "rasa-action-server.install": "boolean",
+    "resources": "object",
+    "affinity": "object",
+    "podSecurityContext": "object",
+    "securityContext": "object",
+    "livenessProbe.initialDelaySeconds": "integer",
+    "readinessProbe.initialDelaySeconds": "integer",
+    "volumes": "array",
+    "volumeMounts": "array",
+    "initContainers": "array",
+    "extraContainers": "array",
 }
 JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
 
@@ -313,7 +365,9 @@ def env_sh_variables() -> set[str]:
 
 
 def test_the_rasa_server_gets_every_variable_of_its_configuration():
-    needed = placeholders_in((ROOT / "endpoints.yml").read_text()) | placeholders_in((ROOT / "credentials.yml").read_text())
+    needed = placeholders_in((ROOT / "endpoints.yml").read_text()) | placeholders_in(
+        (ROOT / "credentials.yml").read_text()
+    )
     needed |= {"KLANTENSERVICE_DB_URL"}  # channels/delivery.py: the agents' queue
     assert {"TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "CORS_ORIGINS"} <= needed
     assert needed <= env_sh_variables()
@@ -327,8 +381,15 @@ def test_the_action_server_gets_its_database():
 
 
 def test_the_web_app_gets_every_variable_it_reads():
-    needed = {"RASA_URL", "RASA_TOKEN", "RASA_PUBLIC_URL", "KLANTENSERVICE_DB_URL", "TRACKER_STORE_URL",
-              "WEB_HOST", "WEB_PORT"}
+    needed = {
+        "RASA_URL",
+        "RASA_TOKEN",
+        "RASA_PUBLIC_URL",
+        "KLANTENSERVICE_DB_URL",
+        "TRACKER_STORE_URL",
+        "WEB_HOST",
+        "WEB_PORT",
+    }
     assert needed <= env_sh_variables() | {"WEB_HOST"}  # WEB_HOST: bot/webapp's own default
     env = env_map(web_container()["env"])
     assert needed <= set(env)
@@ -351,13 +412,21 @@ def test_the_secret_template_holds_placeholders_only():
 
 def test_every_secret_reference_names_a_key_of_the_template():
     (secret,) = documents(DEPLOY / "k8s" / "secrets.example.yml")
-    refs = [item["valueFrom"]["secretKeyRef"] for process in ENVIRONMENTS.values() for item in process()
-            if "valueFrom" in item]
+    refs = [
+        item["valueFrom"]["secretKeyRef"]
+        for process in ENVIRONMENTS.values()
+        for item in process()
+        if "valueFrom" in item
+    ]
     assert refs
     for ref in refs:
         assert ref["name"] == SECRET_NAME and ref["key"] in secret["stringData"]
-    assert "Secret" not in {d["kind"] for path in (DEPLOY / "k8s").glob("*.yml")
-                            if path.name != "secrets.example.yml" for d in documents(path)}
+    assert "Secret" not in {
+        d["kind"]
+        for path in (DEPLOY / "k8s").glob("*.yml")
+        if path.name != "secrets.example.yml"
+        for d in documents(path)
+    }
 
 
 # --- images -------------------------------------------------------------------------------------------
@@ -370,7 +439,11 @@ def test_the_action_server_image_is_on_the_locks_rasa_sdk():
 
 
 def test_the_dockerfiles_copy_what_the_processes_import():
-    rasa, actions, web = dockerfile("rasa.Dockerfile"), dockerfile("actions.Dockerfile"), dockerfile("web.Dockerfile")
+    rasa, actions, web = (
+        dockerfile("rasa.Dockerfile"),
+        dockerfile("actions.Dockerfile"),
+        dockerfile("web.Dockerfile"),
+    )
     for package in ("rasa_runtime/", "channels/", "bot/", "build/spacy-nl/"):
         assert f" {package} " in rasa, package
     for path in ("actions/", "bot/", "klantenservice.yml", NLU_FILE.relative_to(ROOT).as_posix()):
@@ -384,7 +457,11 @@ def test_the_dockerfiles_copy_what_the_processes_import():
 
 def test_the_build_context_keeps_what_the_images_copy():
     ignore = (ROOT / ".dockerignore").read_text().splitlines()
-    for kept in ("!models/klantenservice.tar.gz", "!build/spacy-nl", "!node_modules/rasa-webchat/lib/index.js"):
+    for kept in (
+        "!models/klantenservice.tar.gz",
+        "!build/spacy-nl",
+        "!node_modules/rasa-webchat/lib/index.js",
+    ):
         assert kept in ignore
 
 
@@ -393,8 +470,11 @@ def test_the_readmes_explain_the_installation_and_sticky_sessions():
     assert "helm repo add rasa https://helm.rasa.com\n" in deploy  # the repository the charts' README names
     # The document speaks of the deployment, not of the circumstances its files were written in
     assert not re.search(r"not available|niet beschikbaar|were written", deploy)
-    assert "helm install klantenservice-actions rasa/rasa-action-server -f deploy/helm/actions-values.yml" in deploy
+    assert (
+        "helm install klantenservice-actions rasa/rasa-action-server -f deploy/helm/actions-values.yml"
+        in deploy
+    )
     assert "## Why socket.io needs sticky sessions" in deploy
     main = (ROOT / "README.md").read_text()
     assert main.index("## Running on Kubernetes") < main.index("## Settings")
-    assert "deploy/README.md" in main[main.index("## Running on Kubernetes"):main.index("## Settings")]
+    assert "deploy/README.md" in main[main.index("## Running on Kubernetes") : main.index("## Settings")]

@@ -31,8 +31,16 @@ def test_carrier_of(number, carrier):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("#4839201", True), ("NL-123456789", True), ("ORD-2024-55812", True), ("12345678", True),
-     ("0208082852", False), ("12345", False), ("hallo", False), ("3SABCD1234567", False)],
+    [
+        ("#4839201", True),
+        ("NL-123456789", True),
+        ("ORD-2024-55812", True),
+        ("12345678", True),
+        ("0208082852", False),
+        ("12345", False),
+        ("hallo", False),
+        ("3SABCD1234567", False),
+    ],
 )
 def test_is_order_number(text, expected):
     assert is_order_number(text) is expected

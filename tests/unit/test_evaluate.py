@@ -22,11 +22,13 @@ def test_messages_the_model_was_trained_on_are_left_out_and_listed():
 
 
 def test_the_training_texts_are_those_of_every_nlu_file_in_the_folder(tmp_path):
-    (tmp_path / "nlu.yml").write_text('version: "3.1"\nnlu:\n- intent: begroeten\n  examples: |\n    - Hoi!\n',
-                                      encoding="utf-8")
+    (tmp_path / "nlu.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: begroeten\n  examples: |\n    - Hoi!\n', encoding="utf-8"
+    )
     (tmp_path / "nlu_reviewed.yml").write_text(
         'version: "3.1"\nnlu:\n- intent: retour\n  examples: |\n    - pakket naar [zalando](webshop) terug\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "rules.yml").write_text('version: "3.1"\nrules: []\n', encoding="utf-8")
 
     assert training_texts(tmp_path) == {"hoi", "pakket naar zalando terug"}

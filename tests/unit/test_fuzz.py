@@ -21,8 +21,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import ValidateKlachtForm, ValidateRetourForm
 from bot import form_fields
 from bot.entity_shapes import ORDER_NUMBER
-from channels.rest import (MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, InProcess,
-                           InvalidRequest, ParsedMessage, check_payload, parse_message)
+from channels.rest import (
+    MAX_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_MESSAGE_CHARS,
+    MAX_SENDER_CHARS,
+    InProcess,
+    InvalidRequest,
+    ParsedMessage,
+    check_payload,
+    parse_message,
+)
 from channels.socketio import _usable_session_id
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None)
@@ -35,26 +44,83 @@ any_character = st.one_of(
     st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
     st.sampled_from("\u202e\u200b\ufeff\x7f\u2028"),
 )
-WORDS = ["ik", "wil", "iets", "retourneren", "bij", "bol", "bol.com", "zalando", "Zalando.nl", "webshop",
-         "bestelnummer", "#", "NL-", "ORD-2024-", "12345678", "0612345678", "3S", "3SABCD1234567", "1Z",
-         "JVGL", "1234567890", "12345678901234", "geen", "weet", "onbekend", "n.v.t.", "klacht", "mijn",
-         "betaling", "is", "twee", "keer", "afgeschreven", "<script>alert(1)</script>", "<b>",
-         "[klik](javascript:alert(1))", "'; DROP TABLE events; --", "😀", "\x00", "\u202e", "\ud800",
-         "H&M", "O'Neill", "-", ".", ",", "!", "?", "  ", "\n"]
+WORDS = [
+    "ik",
+    "wil",
+    "iets",
+    "retourneren",
+    "bij",
+    "bol",
+    "bol.com",
+    "zalando",
+    "Zalando.nl",
+    "webshop",
+    "bestelnummer",
+    "#",
+    "NL-",
+    "ORD-2024-",
+    "12345678",
+    "0612345678",
+    "3S",
+    "3SABCD1234567",
+    "1Z",
+    "JVGL",
+    "1234567890",
+    "12345678901234",
+    "geen",
+    "weet",
+    "onbekend",
+    "n.v.t.",
+    "klacht",
+    "mijn",
+    "betaling",
+    "is",
+    "twee",
+    "keer",
+    "afgeschreven",
+    "<script>alert(1)</script>",
+    "<b>",
+    "[klik](javascript:alert(1))",
+    "'; DROP TABLE events; --",
+    "😀",
+    "\x00",
+    "\u202e",
+    "\ud800",
+    "H&M",
+    "O'Neill",
+    "-",
+    ".",
+    ",",
+    "!",
+    "?",
+    "  ",
+    "\n",
+]
 word_text = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
-any_text = st.one_of(st.text(any_character, max_size=300), word_text,
-                     st.text(any_character, min_size=4000, max_size=6000))
+any_text = st.one_of(
+    st.text(any_character, max_size=300), word_text, st.text(any_character, min_size=4000, max_size=6000)
+)
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(any_character, max_size=40))
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=30)
-requests_ = st.fixed_dictionaries({}, optional={
-    "sender": st.one_of(st.text(any_character, max_size=300), st.integers(), json_values),
-    "message": st.one_of(any_text, json_values),
-    "metadata": json_values,
-    "input_channel": st.one_of(st.text(any_character, max_size=20), json_values),
-    "extra": json_values,
-})
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(any_character, max_size=40)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+requests_ = st.fixed_dictionaries(
+    {},
+    optional={
+        "sender": st.one_of(st.text(any_character, max_size=300), st.integers(), json_values),
+        "message": st.one_of(any_text, json_values),
+        "metadata": json_values,
+        "input_channel": st.one_of(st.text(any_character, max_size=20), json_values),
+        "extra": json_values,
+    },
+)
 
 
 def assert_safe(message: ParsedMessage) -> None:
@@ -63,9 +129,12 @@ def assert_safe(message: ParsedMessage) -> None:
     assert message.sender == message.sender.strip() and message.sender.isprintable()
     assert isinstance(message.text, str) and message.text.strip() and len(message.text) <= MAX_MESSAGE_CHARS
     assert message.metadata is None or isinstance(message.metadata, dict)
-    assert message.input_channel is None or (isinstance(message.input_channel, str) and message.input_channel.strip())
-    json.dumps([message.sender, message.text, message.metadata, message.input_channel],
-               ensure_ascii=False).encode("utf-8")  # storable: no lone surrogate anywhere
+    assert message.input_channel is None or (
+        isinstance(message.input_channel, str) and message.input_channel.strip()
+    )
+    json.dumps(
+        [message.sender, message.text, message.metadata, message.input_channel], ensure_ascii=False
+    ).encode("utf-8")  # storable: no lone surrogate anywhere
 
 
 def parsed_or_refused(body: bytes) -> None:
@@ -79,6 +148,7 @@ def parsed_or_refused(body: bytes) -> None:
 
 
 # --- the webhook ------------------------------------------------------------------------------------
+
 
 @settings(FUZZ, max_examples=500)
 @given(st.binary(max_size=2000))
@@ -168,6 +238,7 @@ def test_messages_in_process_are_counted_per_conversation():
 
 # --- the form validators ----------------------------------------------------------------------------
 
+
 @FUZZ
 @given(any_text)
 @example("'; DROP TABLE events; --")
@@ -190,8 +261,16 @@ def test_form_fields_parse_any_text_into_a_clean_value_or_none(text):
 
 def tracker(slots: dict, text: str, intent: str, loop: str) -> Tracker:
     """As tests/actions/test_form_actions.py builds it: the state Rasa sends the action server."""
-    return Tracker("klant-fuzz", slots, {"text": text, "intent": {"name": intent}, "entities": []},
-                   [], False, None, {"name": loop}, "action_listen")
+    return Tracker(
+        "klant-fuzz",
+        slots,
+        {"text": text, "intent": {"name": intent}, "entities": []},
+        [],
+        False,
+        None,
+        {"name": loop},
+        "action_listen",
+    )
 
 
 VALIDATORS = [
@@ -205,8 +284,11 @@ RESPONSES = {f"utter_ongeldig_{slot}" for _, _, slot, _ in VALIDATORS} | {"utter
 
 
 @FUZZ
-@given(st.one_of(any_text, json_values), st.sampled_from([0, 1, None, "1"]),
-       st.sampled_from([None, "webshop", "klacht_omschrijving"]))
+@given(
+    st.one_of(any_text, json_values),
+    st.sampled_from([0, 1, None, "1"]),
+    st.sampled_from([None, "webshop", "klacht_omschrijving"]),
+)
 @example("'; DROP TABLE events; --", 0, "webshop")
 def test_the_form_validators_take_any_value(value, misses, requested):
     for form, method, slot, loop in VALIDATORS:

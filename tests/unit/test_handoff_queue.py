@@ -12,8 +12,20 @@ import pytest
 import sqlalchemy as sa
 
 import bot.handoff as handoff_module
-from bot.handoff import (ANSWERED, CLOSED, HANDLING_HISTORY, LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING,
-                         WITH_AGENT, AlreadyTaken, HandoffQueue, QueueError, estimated_wait)
+from bot.handoff import (
+    ANSWERED,
+    CLOSED,
+    HANDLING_HISTORY,
+    LIVE,
+    MAX_MESSAGE_LENGTH,
+    OFFLINE,
+    WAITING,
+    WITH_AGENT,
+    AlreadyTaken,
+    HandoffQueue,
+    QueueError,
+    estimated_wait,
+)
 
 UTC = timezone.utc
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -38,19 +50,25 @@ def queue(url):
     q.engine.dispose()
 
 
-def claimed(queue: HandoffQueue, conversation_id: str, agent: str = "anna", mode: str = LIVE,
-            minutes: float = 0):
+def claimed(
+    queue: HandoffQueue, conversation_id: str, agent: str = "anna", mode: str = LIVE, minutes: float = 0
+):
     entry = queue.enqueue(conversation_id, "socketio", "wil_medewerker", {}, mode=mode, now=at(minutes))
     return queue.claim(entry.id, agent, now=at(minutes + 1))
 
 
 # --- enqueue ----------------------------------------------------------------------------------------
 
+
 def test_enqueue_stores_a_waiting_entry_with_a_reference(queue):
     entry = queue.enqueue("klant-1", "socketio", "wil_medewerker", DETAILS, now=T0)
     assert REFERENCE.match(entry.reference), entry.reference
     assert (entry.conversation_id, entry.channel, entry.mode, entry.reason) == (
-        "klant-1", "socketio", LIVE, "wil_medewerker")
+        "klant-1",
+        "socketio",
+        LIVE,
+        "wil_medewerker",
+    )
     assert entry.details == DETAILS
     assert entry.status == WAITING and entry.is_open
     assert entry.agent is None and entry.closed_by is None
@@ -101,10 +119,12 @@ def test_after_closing_a_live_conversation_is_queued_anew(queue):
 
 def test_offline_entries_are_always_new(queue):
     live = queue.enqueue("klant-1", "socketio", "wil_medewerker", {}, now=at(0))
-    first = queue.enqueue("klant-1", "socketio", "buiten_openingstijden", {"vraag": "een"}, mode=OFFLINE,
-                          now=at(1))
-    second = queue.enqueue("klant-1", "socketio", "buiten_openingstijden", {"vraag": "twee"}, mode=OFFLINE,
-                           now=at(2))
+    first = queue.enqueue(
+        "klant-1", "socketio", "buiten_openingstijden", {"vraag": "een"}, mode=OFFLINE, now=at(1)
+    )
+    second = queue.enqueue(
+        "klant-1", "socketio", "buiten_openingstijden", {"vraag": "twee"}, mode=OFFLINE, now=at(2)
+    )
     assert len({live.id, first.id, second.id}) == 3
     assert (first.mode, second.mode) == (OFFLINE, OFFLINE)
     assert second.details == {"vraag": "twee"}
@@ -112,8 +132,9 @@ def test_offline_entries_are_always_new(queue):
 
 
 def test_references_are_unique(queue):
-    references = [queue.enqueue(f"klant-{i}", "rest", "wil_medewerker", {}, mode=OFFLINE).reference
-                  for i in range(150)]
+    references = [
+        queue.enqueue(f"klant-{i}", "rest", "wil_medewerker", {}, mode=OFFLINE).reference for i in range(150)
+    ]
     assert len(set(references)) == 150
     assert all(REFERENCE.match(reference) for reference in references)
 
@@ -127,11 +148,13 @@ def test_a_reference_that_is_taken_is_drawn_again(queue, monkeypatch):
 
 # --- order and position -----------------------------------------------------------------------------
 
+
 def test_open_entries_are_oldest_first_by_moment_not_by_insertion(queue):
     # Inserted out of order, with moments in different time zones: 10:30 in Amsterdam is 09:30 UTC.
     late = queue.enqueue("laat", "rest", "r", {}, now=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
-    early = queue.enqueue("vroeg", "rest", "r", {}, mode=OFFLINE,
-                          now=datetime(2026, 11, 24, 10, 30, tzinfo=AMS))
+    early = queue.enqueue(
+        "vroeg", "rest", "r", {}, mode=OFFLINE, now=datetime(2026, 11, 24, 10, 30, tzinfo=AMS)
+    )
     middle = queue.enqueue("midden", "rest", "r", {}, now=datetime(2026, 11, 24, 9, 45, tzinfo=UTC))
     assert [e.id for e in queue.open_entries()] == [early.id, middle.id, late.id]
 
@@ -174,6 +197,7 @@ def test_position_of_an_unknown_entry_is_zero(queue):
 
 # --- leave ------------------------------------------------------------------------------------------
 
+
 def test_leave_closes_only_the_live_open_entry(queue):
     offline = queue.enqueue("klant-1", "rest", "buiten_openingstijden", {}, mode=OFFLINE, now=at(0))
     live = queue.enqueue("klant-1", "rest", "wil_medewerker", {}, now=at(1))
@@ -202,6 +226,7 @@ def test_leave_while_with_an_agent_ends_the_agents_conversation(queue):
 
 
 # --- move_offline (closing time while waiting) -----------------------------------------------------
+
 
 def test_a_waiting_live_entry_moves_offline_with_its_reference_place_and_question(queue):
     first = queue.enqueue("klant-1", "socketio", "factuur_vraag", {"webshop": "Zalando"}, now=at(0))
@@ -242,17 +267,22 @@ def test_a_long_question_is_cut_to_the_message_limit(queue):
 
 # --- get / for_conversation -------------------------------------------------------------------------
 
+
 def test_get_unknown_gives_none_and_for_conversation_lists_only_that_conversation(queue):
     assert queue.get(99) is None
     one = queue.enqueue("klant-1", "rest", "r", {}, now=at(0))
     queue.enqueue("klant-2", "rest", "r", {}, now=at(1))
     queue.leave("klant-1", now=at(2))
     two = queue.enqueue("klant-1", "rest", "r", {}, mode=OFFLINE, now=at(3))
-    assert [(e.id, e.status) for e in queue.for_conversation("klant-1")] == [(one.id, CLOSED), (two.id, WAITING)]
+    assert [(e.id, e.status) for e in queue.for_conversation("klant-1")] == [
+        (one.id, CLOSED),
+        (two.id, WAITING),
+    ]
     assert queue.for_conversation("klant-3") == []
 
 
 # --- claim ------------------------------------------------------------------------------------------
+
 
 def test_claim_gives_the_entry_to_one_agent(queue):
     entry = queue.enqueue("klant-1", "rest", "r", {}, now=at(0))
@@ -295,7 +325,7 @@ def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url
                     wins.append(q.claim(entry_id, agent).agent)
                 except AlreadyTaken as exc:
                     losses.append((agent, exc))
-                except BaseException as exc:  # noqa: BLE001 - reported below
+                except BaseException as exc:
                     errors.append(exc)
 
             threads = [threading.Thread(target=attempt, args=(q, f"agent-{n}")) for n, q in enumerate(queues)]
@@ -316,6 +346,7 @@ def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url
 
 
 # --- agents' messages -------------------------------------------------------------------------------
+
 
 def test_only_the_claiming_agent_may_answer(queue):
     entry = queue.enqueue("klant-1", "socketio", "r", {})
@@ -350,7 +381,11 @@ def test_a_message_is_stored_for_its_conversation(queue):
     entry = claimed(queue, "klant-1", agent="anna")
     message = queue.add_agent_message(entry.id, "anna", "  Goedemiddag, ik help je verder.  ", now=at(3))
     assert (message.entry_id, message.conversation_id, message.author, message.text) == (
-        entry.id, "klant-1", "anna", "Goedemiddag, ik help je verder.")
+        entry.id,
+        "klant-1",
+        "anna",
+        "Goedemiddag, ik help je verder.",
+    )
     assert (message.created_at, message.delivered_at) == (at(3), None)
     assert queue.messages("klant-1") == [message]
 
@@ -385,6 +420,7 @@ def test_no_messages_after_close(queue):
 
 
 # --- close ------------------------------------------------------------------------------------------
+
 
 def test_close_ends_the_entry(queue):
     entry = claimed(queue, "klant-1", agent="anna")
@@ -426,6 +462,7 @@ def test_a_waiting_entry_cannot_be_closed(queue):
 
 # --- delivery ---------------------------------------------------------------------------------------
 
+
 def test_take_undelivered_returns_messages_in_order_once(queue):
     entry = claimed(queue, "klant-1")
     other = claimed(queue, "klant-2")
@@ -460,12 +497,13 @@ def test_mark_delivered_is_idempotent_and_keeps_the_first_moment(queue):
     assert [m.delivered_at for m in queue.messages("klant-1")] == [at(5), at(7)]
 
 
-def _pause_before_first_delivery_update(engine: sa.engine.Engine, reached: threading.Event,
-                                        release: threading.Event) -> None:
+def _pause_before_first_delivery_update(
+    engine: sa.engine.Engine, reached: threading.Event, release: threading.Event
+) -> None:
     """Makes `engine`'s take_undelivered wait (at most 3 s) between reading and marking."""
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def pause(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+    def pause(conn, cursor, statement, parameters, context, executemany):
         if not reached.is_set() and statement.lstrip().upper().startswith("UPDATE HANDOFF_MESSAGES"):
             reached.set()
             release.wait(timeout=3)
@@ -501,6 +539,7 @@ def test_two_simultaneous_takers_never_both_get_a_message(url):
 
 # --- presence ---------------------------------------------------------------------------------------
 
+
 def test_presence_follows_the_chat_window(queue):
     assert queue.is_online("klant-1") is False
     queue.set_presence("klant-1", "sock-1", True, now=at(0))
@@ -532,6 +571,7 @@ def test_a_closed_old_socket_does_not_take_a_reconnected_chat_offline(queue):
 
 
 # --- restart ----------------------------------------------------------------------------------------
+
 
 def test_everything_survives_a_restart(url):
     before = HandoffQueue(url)
@@ -565,8 +605,12 @@ def test_everything_survives_a_restart(url):
         assert restored.queued_at == amsterdam
         assert restored.queued_at.utcoffset() == timedelta(0)
         assert restored.queued_at.replace(tzinfo=None) == datetime(2026, 11, 24, 10, 15, 30, 123456)
-        moments = [after.get(live.id).queued_at, after.get(live.id).claimed_at, after.get(offline.id).answered_at,
-                   after.get(done.id).closed_at]
+        moments = [
+            after.get(live.id).queued_at,
+            after.get(live.id).claimed_at,
+            after.get(offline.id).answered_at,
+            after.get(done.id).closed_at,
+        ]
         moments += [m.created_at for m in after.messages("klant-2")]
         moments += [m.delivered_at for m in after.messages("klant-3")]
         assert all(m.tzinfo is not None and m.utcoffset() == timedelta(0) for m in moments)
@@ -583,7 +627,9 @@ def test_everything_survives_a_restart(url):
 DEFAULT = timedelta(minutes=6)
 
 
-def handled(queue: HandoffQueue, conversation_id: str, start: float, minutes: float, mode: str = LIVE) -> None:
+def handled(
+    queue: HandoffQueue, conversation_id: str, start: float, minutes: float, mode: str = LIVE
+) -> None:
     entry = queue.enqueue(conversation_id, "rest", "r", {}, mode=mode, now=at(start - 1))
     queue.claim(entry.id, "anna", now=at(start))
     queue.close(entry.id, "anna", now=at(start + minutes))
@@ -617,14 +663,17 @@ def test_average_handling_uses_only_the_most_recent_history(queue):
     assert queue.average_handling(DEFAULT) == timedelta(minutes=3)
 
 
-@pytest.mark.parametrize(("position", "agents", "expected"), [
-    (0, 2, timedelta(0)),
-    (-1, 2, timedelta(0)),
-    (1, 1, timedelta(minutes=6)),
-    (3, 2, timedelta(minutes=9)),
-    (2, 4, timedelta(minutes=3)),
-    (3, 0, timedelta(minutes=18)),  # nobody online counts as one agent
-    (3, -2, timedelta(minutes=18)),
-])
+@pytest.mark.parametrize(
+    ("position", "agents", "expected"),
+    [
+        (0, 2, timedelta(0)),
+        (-1, 2, timedelta(0)),
+        (1, 1, timedelta(minutes=6)),
+        (3, 2, timedelta(minutes=9)),
+        (2, 4, timedelta(minutes=3)),
+        (3, 0, timedelta(minutes=18)),  # nobody online counts as one agent
+        (3, -2, timedelta(minutes=18)),
+    ],
+)
 def test_estimated_wait(position, agents, expected):
     assert estimated_wait(position, agents, timedelta(minutes=6)) == expected

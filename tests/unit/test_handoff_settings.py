@@ -33,15 +33,20 @@ def test_defaults_without_the_section():
 
 
 def test_custom_values():
-    handoff = settings_from_dict(with_handoff({"default_handling_minutes": 4, "agent_online_seconds": 120})).handoff
+    handoff = settings_from_dict(
+        with_handoff({"default_handling_minutes": 4, "agent_online_seconds": 120})
+    ).handoff
     assert (handoff.default_handling_minutes, handoff.agent_online_seconds) == (4, 120)
 
 
-@pytest.mark.parametrize(("section", "expected"), [
-    ({}, Handoff(6, 60)),
-    ({"default_handling_minutes": 9}, Handoff(9, 60)),
-    ({"agent_online_seconds": 1}, Handoff(6, 1)),
-])
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({}, Handoff(6, 60)),
+        ({"default_handling_minutes": 9}, Handoff(9, 60)),
+        ({"agent_online_seconds": 1}, Handoff(6, 1)),
+    ],
+)
 def test_a_missing_key_takes_its_default(section, expected):
     assert settings_from_dict(with_handoff(section)).handoff == expected
 
@@ -70,7 +75,9 @@ def test_the_section_must_be_a_mapping(section):
 
 def test_invalid_values_in_a_file_are_reported_with_the_file(tmp_path):
     path = tmp_path / "klantenservice.yml"
-    text = CONFIG_FILE.read_text(encoding="utf-8").replace("agent_online_seconds: 60", "agent_online_seconds: 0")
+    text = CONFIG_FILE.read_text(encoding="utf-8").replace(
+        "agent_online_seconds: 60", "agent_online_seconds: 0"
+    )
     assert "agent_online_seconds: 0" in text
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="agent_online_seconds") as error:

@@ -527,9 +527,7 @@ def special_oracle(instant_utc: datetime) -> bool:
         return False
     if (day.month, day.day) in SPECIAL_HOURS:
         opening, closing = SPECIAL_HOURS[(day.month, day.day)]
-    elif day in NL_HOLIDAYS:
-        return False
-    elif (weekly := SPECIAL_CAL.settings.weekly_hours[day.weekday()]) is None:
+    elif day in NL_HOLIDAYS or (weekly := SPECIAL_CAL.settings.weekly_hours[day.weekday()]) is None:
         return False
     else:
         opening, closing = weekly.open, weekly.close

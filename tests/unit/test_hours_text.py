@@ -117,7 +117,7 @@ def test_describe_week_groups_consecutive_equal_days() -> None:
 def test_describe_week_two_days_and_two_closed_days() -> None:
     hours = {"open": "08:30", "close": "17:00"}
     weekdays = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag")
-    settings = custom_settings(weekly_hours={day: hours for day in weekdays})
+    settings = custom_settings(weekly_hours=dict.fromkeys(weekdays, hours))
     text = describe_week(settings)
     assert text.startswith("Onze medewerkers zijn er van maandag t/m vrijdag van 08:30 tot 17:00.")
     assert "Op zaterdag, zondag en op feestdagen zijn we gesloten." in text

@@ -21,13 +21,34 @@ from bot.database import create_engine
 from bot.handoff import OFFLINE, HandoffQueue
 from bot.insight import EVENTS, Figures, Insight, Spread, figures, spread
 from bot.settings import OpeningHours, load_settings
-from tests.insight_data import (AMSTERDAM, END, START, WEEK, Conversation, Handoff, Traffic, Turn,
-                                create_tracker_schema, expected, local, write_store, write_tracker)
+from tests.insight_data import (
+    AMSTERDAM,
+    END,
+    START,
+    WEEK,
+    Conversation,
+    Handoff,
+    Traffic,
+    Turn,
+    create_tracker_schema,
+    expected,
+    local,
+    write_store,
+    write_tracker,
+)
 
-SETTINGS = dataclasses.replace(load_settings(), weekly_hours=(
-    OpeningHours(time(9), time(18)), OpeningHours(time(9), time(18)), OpeningHours(time(9), time(18)),
-    OpeningHours(time(9), time(18)), OpeningHours(time(9, 30), time(17, 15)),
-    OpeningHours(time(9), time(13)), None))
+SETTINGS = dataclasses.replace(
+    load_settings(),
+    weekly_hours=(
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9, 30), time(17, 15)),
+        OpeningHours(time(9), time(13)),
+        None,
+    ),
+)
 
 
 @dataclass
@@ -65,8 +86,14 @@ def queue_the_week(stores: Stores) -> None:
             for handoff in conversation.handoffs:
                 if handoff.queued_at is None:
                     continue
-                entry = queue.enqueue(conversation.sender, "socketio", "medewerker_spreken", {"vraag": "?"},
-                                      handoff.mode, now=handoff.queued_at)
+                entry = queue.enqueue(
+                    conversation.sender,
+                    "socketio",
+                    "medewerker_spreken",
+                    {"vraag": "?"},
+                    handoff.mode,
+                    now=handoff.queued_at,
+                )
                 if handoff.claimed_at:
                     queue.claim(entry.id, "anna", now=handoff.claimed_at)
                 if handoff.closed_at and handoff.claimed_at:
@@ -94,13 +121,24 @@ def test_a_week_written_by_hand_gives_the_figures_counted_by_hand(stores):
     assert result.offline_questions == 3  # e, q, and n's question typed after midnight
     assert result.abandoned == 1  # m left before anyone took it
     assert result.cases == (("klacht", 1), ("retour", 1))
-    assert result.top_intents == (("medewerker_spreken", 7), ("factuur_vraag", 4), ("nlu_fallback", 3),
-                                  ("bedanken", 1), ("begroeten", 1), ("klacht", 1), ("out_of_scope", 1),
-                                  ("retour", 1))
+    assert result.top_intents == (
+        ("medewerker_spreken", 7),
+        ("factuur_vraag", 4),
+        ("nlu_fallback", 3),
+        ("bedanken", 1),
+        ("begroeten", 1),
+        ("klacht", 1),
+        ("out_of_scope", 1),
+        ("retour", 1),
+    )
     assert result.wait == Spread(2, 360.0, 600.0)
     assert result.handling == Spread(1, 600.0, 600.0)
-    busy = {(day, hour): count for day, hours in enumerate(result.demand)
-            for hour, count in enumerate(hours) if count}
+    busy = {
+        (day, hour): count
+        for day, hours in enumerate(result.demand)
+        for hour, count in enumerate(hours)
+        if count
+    }
     assert busy == {(1, 14): 1, (1, 21): 1, (2, 20): 1, (2, 22): 2, (4, 17): 1, (5, 10): 1, (5, 15): 1}
     assert result == expected(WEEK, START, END, SETTINGS)  # the reference agrees with the hand
 
@@ -120,16 +158,25 @@ def test_random_traffic_gives_the_true_figures(stores):
 
 
 def test_handoffs_land_in_the_local_hour_across_both_dst_changes(stores):
-    moments = [datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc),  # 02:30 summer time
-               datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc),  # 02:30 winter time, an hour later
-               datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc),  # 01:30 winter time
-               datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)]  # 03:30 summer time
-    conversations = [Conversation(f"x{n}", (Turn(at, "medewerker_spreken"),), (Handoff(OFFLINE, at),))
-                     for n, at in enumerate(moments)]
+    moments = [
+        datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc),  # 02:30 summer time
+        datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc),  # 02:30 winter time, an hour later
+        datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc),  # 01:30 winter time
+        datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc),
+    ]  # 03:30 summer time
+    conversations = [
+        Conversation(f"x{n}", (Turn(at, "medewerker_spreken"),), (Handoff(OFFLINE, at),))
+        for n, at in enumerate(moments)
+    ]
     write_tracker(stores.tracker, conversations)
     write_store(stores.store, conversations)
-    result = figures(stores.tracker, stores.store, datetime(2026, 3, 1, tzinfo=AMSTERDAM),
-                     datetime(2026, 11, 1, tzinfo=AMSTERDAM), SETTINGS)
+    result = figures(
+        stores.tracker,
+        stores.store,
+        datetime(2026, 3, 1, tzinfo=AMSTERDAM),
+        datetime(2026, 11, 1, tzinfo=AMSTERDAM),
+        SETTINGS,
+    )
     sunday = result.demand[6]
     assert (sunday[1], sunday[2], sunday[3], sum(map(sum, result.demand))) == (1, 2, 1, 4)
 
@@ -155,12 +202,16 @@ def test_indexes_are_added_once_and_rasas_table_is_otherwise_untouched(stores):
     assert [column["name"] for column in inspector.get_columns("events")] == columns_before
     indexes = {index["name"] for index in inspector.get_indexes("events")}
     assert indexes == {"ix_events_sender_id", "ix_events_insight", "ix_events_handoff"}
-    store_indexes = {index["name"] for table in ("handoff_queue", "cases")
-                     for index in sa.inspect(stores.store).get_indexes(table)}
+    store_indexes = {
+        index["name"]
+        for table in ("handoff_queue", "cases")
+        for index in sa.inspect(stores.store).get_indexes(table)
+    }
     assert {"ix_handoff_queue_queued_at", "ix_cases_created_at"} <= store_indexes
 
 
 # --- without a database --------------------------------------------------------------------------
+
 
 def test_a_tracker_store_without_rasas_table_counts_as_no_traffic(tmp_path):
     store = create_engine(f"sqlite:///{tmp_path / 'klantenservice.db'}")
@@ -213,13 +264,18 @@ def test_the_staffed_minutes_follow_the_weekly_schedule():
 
 
 def test_a_period_of_days_runs_from_midnight_to_midnight_in_local_time():
-    start, end = insight.period_of_days(datetime(2026, 10, 25).date(), datetime(2026, 10, 25).date(), AMSTERDAM)
+    start, end = insight.period_of_days(
+        datetime(2026, 10, 25).date(), datetime(2026, 10, 25).date(), AMSTERDAM
+    )
     assert end.timestamp() - start.timestamp() == 25 * 3600  # the day the clocks go back
-    assert insight.default_days(datetime(2026, 11, 30).date()) == (datetime(2026, 11, 24).date(),
-                                                                    datetime(2026, 11, 30).date())
+    assert insight.default_days(datetime(2026, 11, 30).date()) == (
+        datetime(2026, 11, 24).date(),
+        datetime(2026, 11, 30).date(),
+    )
 
 
 # --- the rows and the command line ----------------------------------------------------------------
+
 
 def sample() -> Figures:
     return expected(WEEK, START, END, SETTINGS)
@@ -246,8 +302,10 @@ def test_the_command_line_prints_json_and_writes_csv(stores, monkeypatch, capsys
     monkeypatch.setenv("TRACKER_STORE_URL", stores.tracker_url)
     monkeypatch.setenv("KLANTENSERVICE_DB_URL", stores.store_url)
     target = tmp_path / "week.csv"
-    assert insight.main(["report", "--from", "2026-11-02", "--to", "2026-11-08", "--json",
-                         "--csv", str(target)]) == 0
+    assert (
+        insight.main(["report", "--from", "2026-11-02", "--to", "2026-11-08", "--json", "--csv", str(target)])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["conversations"] == 14 and data["contained"] == 4 and data["handoffs_live"] == 3
     assert (data["handoffs_offline"], data["offline_questions"], data["abandoned"]) == (5, 3, 1)
@@ -268,14 +326,20 @@ def test_the_text_report_says_geen_without_messages_and_counts_in_dutch():
     empty = expected([], START, END, SETTINGS)
     text = insight.text_report(empty)
     assert "Meest gevraagd: geen" in text and "(0 gesprekken)" in text
-    assert insight.amount(1, "vraag", "vragen") == "1 vraag" and insight.amount(2, "vraag", "vragen") == "2 vragen"
+    assert (
+        insight.amount(1, "vraag", "vragen") == "1 vraag"
+        and insight.amount(2, "vraag", "vragen") == "2 vragen"
+    )
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--from", "30-11-2026"], "'30-11-2026' is geen datum als 2026-11-30"),
-    (["--to", "2026-13-01"], "'2026-13-01' is geen datum als 2026-11-30"),
-    (["--from", "2026-11-30", "--to", "2026-11-01"], "--to 2026-11-01 ligt voor --from 2026-11-30"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--from", "30-11-2026"], "'30-11-2026' is geen datum als 2026-11-30"),
+        (["--to", "2026-13-01"], "'2026-13-01' is geen datum als 2026-11-30"),
+        (["--from", "2026-11-30", "--to", "2026-11-01"], "--to 2026-11-01 ligt voor --from 2026-11-30"),
+    ],
+)
 def test_the_command_line_refuses_a_wrong_period_clearly(arguments, message, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("KLANTENSERVICE_DB_URL", f"sqlite:///{tmp_path / 'klantenservice.db'}")

@@ -64,11 +64,14 @@ def test_messages_are_still_served_in_turn():
     assert served == [number for number in range(5) for _ in range(2)]  # never interleaved
 
 
-@pytest.mark.parametrize("url, kind, parent", [
-    (None, MemoryLockStore, InMemoryLockStore),
-    ("memory", MemoryLockStore, InMemoryLockStore),
-    ("redis://localhost:6390/2", SharedRedisLockStore, RedisLockStore),
-])
+@pytest.mark.parametrize(
+    "url, kind, parent",
+    [
+        (None, MemoryLockStore, InMemoryLockStore),
+        ("memory", MemoryLockStore, InMemoryLockStore),
+        ("redis://localhost:6390/2", SharedRedisLockStore, RedisLockStore),
+    ],
+)
 def test_the_url_chooses_rasas_store(url, kind, parent):
     store = from_url(EndpointConfig(url=url))
     assert type(store) is kind and isinstance(store, parent)
@@ -77,7 +80,12 @@ def test_the_url_chooses_rasas_store(url, kind, parent):
 def test_a_redis_url_is_read_whole():
     store = from_url(EndpointConfig(url="redis://:geheim@redis.example:6390/3"))
     options = store.red.connection_pool.connection_kwargs
-    assert (options["host"], options["port"], options["db"], options["password"]) == ("redis.example", 6390, 3, "geheim")
+    assert (options["host"], options["port"], options["db"], options["password"]) == (
+        "redis.example",
+        6390,
+        3,
+        "geheim",
+    )
 
 
 @pytest.mark.parametrize("url", ["http://localhost:6379", "redis://", "postgresql://x/y"])
@@ -126,6 +134,7 @@ def test_turns_on_several_servers_never_overlap(redis_url):
                 overlaps.append(len(inside) > 1)
                 await asyncio.sleep(0.01)
                 inside.pop()
+
         asyncio.run(run())
 
     threads = [threading.Thread(target=turn, args=(servers[n % 2],)) for n in range(20)]

@@ -14,14 +14,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _training() -> dict[str, str]:
-    return {normalise(text): intent
-            for path in nlu_files(ROOT / "data")
-            for intent, texts in read_examples(path).items() for text in texts}
+    return {
+        normalise(text): intent
+        for path in nlu_files(ROOT / "data")
+        for intent, texts in read_examples(path).items()
+        for text in texts
+    }
 
 
 def _held_out() -> dict[str, str]:
-    return {normalise(text): intent
-            for intent, texts in read_examples(ROOT / "tests" / "nlu_test.yml").items() for text in texts}
+    return {
+        normalise(text): intent
+        for intent, texts in read_examples(ROOT / "tests" / "nlu_test.yml").items()
+        for text in texts
+    }
 
 
 def _out_of_scope() -> list[str]:

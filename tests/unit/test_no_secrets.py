@@ -12,7 +12,9 @@ from tests.conftest import ROOT
 
 SECRET_SHAPES = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    re.compile(r"(?i)postgres(?:ql)?://[^:\s/]+:(?!\$|<|password|pw@|wachtwoord)[^@\s]{6,}@"),  # a real password in a URL
+    re.compile(
+        r"(?i)postgres(?:ql)?://[^:\s/]+:(?!\$|<|password|pw@|wachtwoord)[^@\s]{6,}@"
+    ),  # a real password in a URL
     re.compile(r"--auth-token\s+['\"]?[A-Za-z0-9_-]{20,}"),
 ]
 
@@ -20,7 +22,9 @@ SECRET_SHAPES = [
 def tracked_files() -> list[str]:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    return subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    return subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
 
 
 def test_runtime_files_are_not_tracked():

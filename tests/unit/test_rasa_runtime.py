@@ -31,7 +31,10 @@ def test_a_sqlite_tracker_store_keeps_rasas_tables_in_wal_mode(tmp_path):
 
     kept = asyncio.run(converse())
     with sqlite3.connect(path) as db:
-        stored = [row[0] for row in db.execute("SELECT type_name FROM events WHERE sender_id = 'klant-1' ORDER BY id")]
+        stored = [
+            row[0]
+            for row in db.execute("SELECT type_name FROM events WHERE sender_id = 'klant-1' ORDER BY id")
+        ]
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert stored == kept
     assert stored[-3:] == ["user", "action", "bot"]
@@ -41,8 +44,11 @@ def test_every_event_is_stored_once_over_turns_saves_and_sessions(tmp_path, monk
     """Saving without counting the stored events first stores exactly what Rasa's store would."""
     counted = []
     rasa_count = rasa_tracker_store.SQLTrackerStore._additional_events
-    monkeypatch.setattr(rasa_tracker_store.SQLTrackerStore, "_additional_events",
-                        lambda self, *args: counted.append(1) or rasa_count(self, *args))
+    monkeypatch.setattr(
+        rasa_tracker_store.SQLTrackerStore,
+        "_additional_events",
+        lambda self, *args: counted.append(1) or rasa_count(self, *args),
+    )
     path = tmp_path / "tracker.db"
     store = SQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{path}")
     said: list[str] = []
@@ -67,7 +73,9 @@ def test_every_event_is_stored_once_over_turns_saves_and_sessions(tmp_path, monk
 
     asyncio.run(converse())
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = 'klant-2' ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = 'klant-2' ORDER BY id"
+        ).fetchall()
     texts = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
     assert texts == said
     assert [kind for kind, _ in rows].count("session_started") == 2
@@ -86,11 +94,18 @@ def test_every_event_is_stored_once_over_turns_saves_and_sessions(tmp_path, monk
 
 def test_saved_rows_are_those_rasas_store_writes(tmp_path):
     """One INSERT for a save's new events: the same rows, in the same order, as Rasa's ORM save."""
-    stores = {"rasa": rasa_tracker_store.SQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'a.db'}"),
-              "ours": SQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'b.db'}")}
-    events = [UserUttered("mijn factuur", {"name": "factuur_vraag", "confidence": 0.9}, timestamp=1.0),
-              ActionExecuted("utter_factuur_vraag", timestamp=2.0), BotUttered("Zo werkt het.", timestamp=3.0),
-              ActionExecuted("action_listen", timestamp=4.0)]
+    stores = {
+        "rasa": rasa_tracker_store.SQLTrackerStore(
+            domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'a.db'}"
+        ),
+        "ours": SQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'b.db'}"),
+    }
+    events = [
+        UserUttered("mijn factuur", {"name": "factuur_vraag", "confidence": 0.9}, timestamp=1.0),
+        ActionExecuted("utter_factuur_vraag", timestamp=2.0),
+        BotUttered("Zo werkt het.", timestamp=3.0),
+        ActionExecuted("action_listen", timestamp=4.0),
+    ]
 
     async def save(store) -> None:
         tracker = await store.get_or_create_tracker("klant-3")
@@ -104,7 +119,9 @@ def test_saved_rows_are_those_rasas_store_writes(tmp_path):
     for name, store in stores.items():
         asyncio.run(save(store))
         with sqlite3.connect(tmp_path / ("a.db" if name == "rasa" else "b.db")) as db:
-            rows[name] = db.execute(f"SELECT {columns} FROM events WHERE sender_id = 'klant-3' ORDER BY id").fetchall()
+            rows[name] = db.execute(
+                f"SELECT {columns} FROM events WHERE sender_id = 'klant-3' ORDER BY id"
+            ).fetchall()
     assert [row[0] for row in rows["ours"]] == [row[0] for row in rows["rasa"]]
     assert rows["ours"][-4:] == rows["rasa"][-4:]  # the first rows hold the time the trackers began
     assert [row[0] for row in rows["ours"]][-4:] == ["user", "action", "bot", "action"]
@@ -115,7 +132,9 @@ def test_action_server_answers_are_still_validated():
     fixes.apply()
     fixes.apply()  # once is enough; a second call changes nothing
     action = RemoteAction("action_test", None)
-    assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []})
+    assert action._validate_action_result(
+        {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []}
+    )
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list"})
 
@@ -169,8 +188,10 @@ def test_sparse_features_are_combined_into_rasas_matrix(monkeypatch):
     monkeypatch.setattr(Message, "_combine_features", Message.__dict__["_combine_features"])
     fixes._combine_sparse_features_at_once()
     rng = np.random.default_rng(7)
-    parts = [Features(scipy.sparse.coo_matrix(rng.integers(0, 3, (5, columns))), "sequence", "text", origin)
-             for origin, columns in (("words", 4), ("chars", 9), ("regex", 2))]
+    parts = [
+        Features(scipy.sparse.coo_matrix(rng.integers(0, 3, (5, columns))), "sequence", "text", origin)
+        for origin, columns in (("words", 4), ("chars", 9), ("regex", 2))
+    ]
     before = [part.features.toarray() for part in parts]
     expected = copy.deepcopy(parts[0])  # Rasa's way: one join per further featurizer
     for part in parts[1:]:
@@ -225,11 +246,13 @@ def test_graphs_run_in_order_give_what_dasks_scheduler_gives():
 
     import dask
     from rasa.core.agent import load_agent
+    from rasa.core.channels.channel import UserMessage
     from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
     from rasa.shared.core.trackers import DialogueStateTracker
-    from rasa.core.channels.channel import UserMessage
 
-    model = Path(os.environ.get("MODEL_PATH", Path(__file__).resolve().parents[2] / "models" / "klantenservice.tar.gz"))
+    model = Path(
+        os.environ.get("MODEL_PATH", Path(__file__).resolve().parents[2] / "models" / "klantenservice.tar.gz")
+    )
     if not model.exists():
         pytest.skip("no trained model: make train")
     fixes.apply()
@@ -242,6 +265,7 @@ def test_graphs_run_in_order_give_what_dasks_scheduler_gives():
         return dict(dask.get(graph, targets))
 
     tracker = DialogueStateTracker.from_events("klant-4", [UserUttered("ik wil iets terugsturen")])
+
     def parsed(message) -> dict:
         data = message.as_dict()
         data["text_spacy_doc"] = str(data["text_spacy_doc"])
@@ -258,4 +282,7 @@ def test_graphs_run_in_order_give_what_dasks_scheduler_gives():
             core = [metadata.core_target]
             prediction = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=core)[metadata.core_target]
             expected = scheduled({PLACEHOLDER_TRACKER: tracker}, core)[metadata.core_target]
-            assert (prediction.policy_name, prediction.probabilities) == (expected.policy_name, expected.probabilities)
+            assert (prediction.policy_name, prediction.probabilities) == (
+                expected.policy_name,
+                expected.probabilities,
+            )

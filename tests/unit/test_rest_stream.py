@@ -30,11 +30,13 @@ class Client:
 def no_agent_messages(monkeypatch):
     async def nothing(_: str) -> list[str]:
         return []
+
     monkeypatch.setattr(delivery, "take_undelivered", nothing)
 
 
 def run(handler) -> tuple[object, list[dict]]:
     """Admits a message as the webhook does, streams it through `handler`, reads the stream."""
+
     async def scenario():
         assert in_process.admit(SENDER)
         message = rest.parse_message(json.dumps({"sender": SENDER, "message": "hoi"}).encode())
@@ -43,6 +45,7 @@ def run(handler) -> tuple[object, list[dict]]:
         if hasattr(answer, "streaming_fn"):
             await answer.streaming_fn(client)
         return answer, client.lines
+
     return asyncio.run(scenario())
 
 

@@ -18,11 +18,30 @@ from rasa.validator import Validator
 
 from bot import nlu_examples
 from bot.masking import IBAN, ORDER, PHONE
-from bot.review import (NOISE, OUT_OF_SCOPE, THRESHOLD_VARIABLE, InboxMessage, Refused, ReviewDecision,
-                        ReviewInbox, ReviewSettings, fallback_threshold)
+from bot.review import (
+    NOISE,
+    OUT_OF_SCOPE,
+    THRESHOLD_VARIABLE,
+    InboxMessage,
+    Refused,
+    ReviewDecision,
+    ReviewInbox,
+    ReviewSettings,
+    fallback_threshold,
+)
 from tests.conftest import ROOT
-from tests.unit.review_data import (BELLEN, FALLBACK_THRESHOLD, POEN, T0, Turn, answer, conversations, fallback,
-                                    fill, user)
+from tests.unit.review_data import (
+    BELLEN,
+    FALLBACK_THRESHOLD,
+    POEN,
+    T0,
+    Turn,
+    answer,
+    conversations,
+    fallback,
+    fill,
+    user,
+)
 
 
 @pytest.fixture
@@ -35,13 +54,24 @@ def data_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def make_inbox(tmp_path: Path, data_dir: Path, tracker_url: str, db_url: str | None = None,
-               threshold: float | None = None) -> ReviewInbox:
+def make_inbox(
+    tmp_path: Path,
+    data_dir: Path,
+    tracker_url: str,
+    db_url: str | None = None,
+    threshold: float | None = None,
+) -> ReviewInbox:
     """With the threshold the inbox has by default, unless one is given."""
-    return ReviewInbox(ReviewSettings(
-        tracker_url=tracker_url, db_url=db_url or f"sqlite:///{tmp_path / 'klantenservice.db'}",
-        review_file=data_dir / "nlu_reviewed.yml", data_dir=data_dir, domain_file=ROOT / "domain.yml",
-        threshold=ReviewSettings.from_env({}).threshold if threshold is None else threshold))
+    return ReviewInbox(
+        ReviewSettings(
+            tracker_url=tracker_url,
+            db_url=db_url or f"sqlite:///{tmp_path / 'klantenservice.db'}",
+            review_file=data_dir / "nlu_reviewed.yml",
+            data_dir=data_dir,
+            domain_file=ROOT / "domain.yml",
+            threshold=ReviewSettings.from_env({}).threshold if threshold is None else threshold,
+        )
+    )
 
 
 @pytest.fixture
@@ -57,11 +87,14 @@ def by_text(inbox: ReviewInbox, text: str) -> InboxMessage:
 
 def event_id(inbox: ReviewInbox, text: str) -> int:
     with inbox.tracker.connect() as connection:
-        return connection.execute(sa.text("SELECT id FROM events WHERE type_name = 'user' AND data LIKE :t"),
-                                  {"t": f'%"text": "{text}"%'}).scalar_one()
+        return connection.execute(
+            sa.text("SELECT id FROM events WHERE type_name = 'user' AND data LIKE :t"),
+            {"t": f'%"text": "{text}"%'},
+        ).scalar_one()
 
 
 # --- the inbox --------------------------------------------------------------------------------------
+
 
 def test_the_inbox_lists_fallbacks_out_of_scope_and_low_confidence_newest_first(inbox):
     page = inbox.page()
@@ -111,19 +144,30 @@ def test_without_its_own_default_above_the_fallback_classifiers_the_threshold_li
     defaults = ReviewSettings.from_env({})
     assert defaults.review_file == ROOT / "data" / "nlu_reviewed.yml"
     assert defaults.tracker_url == f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
-    assert ReviewSettings.from_env({"KLANTENSERVICE_REVIEW_FILE": "/tmp/x.yml"}).review_file == Path("/tmp/x.yml")
+    assert ReviewSettings.from_env({"KLANTENSERVICE_REVIEW_FILE": "/tmp/x.yml"}).review_file == Path(
+        "/tmp/x.yml"
+    )
 
 
 def test_pages_do_not_overlap_and_skip_decided_messages(tmp_path, data_dir):
     turns: list[Turn] = []
     for n in range(30):
         at = T0 + 100 * n
-        turns.append((f"klant-{n % 7}", [user("dank je", "bedanken", 0.97, at)] + answer("utter_bedanken", at)))
-        turns.append((f"klant-{n % 7}", [fallback(f"vraag nummer {n} over iets vaags", at + 50, "klacht", 0.3)]
-                      + answer("action_niet_begrepen", at + 50)))
+        turns.append(
+            (f"klant-{n % 7}", [user("dank je", "bedanken", 0.97, at)] + answer("utter_bedanken", at))
+        )
+        turns.append(
+            (
+                f"klant-{n % 7}",
+                [fallback(f"vraag nummer {n} over iets vaags", at + 50, "klacht", 0.3)]
+                + answer("action_niet_begrepen", at + 50),
+            )
+        )
     inbox = make_inbox(tmp_path, data_dir, fill(tmp_path / "tracker.db", turns))
     first = inbox.page(limit=10)
-    assert [m.text for m in first.messages] == [f"vraag nummer {n} over iets vaags" for n in range(29, 19, -1)]
+    assert [m.text for m in first.messages] == [
+        f"vraag nummer {n} over iets vaags" for n in range(29, 19, -1)
+    ]
     second = inbox.page(before=first.next_before, limit=10)
     third = inbox.page(before=second.next_before, limit=10)
     seen = [m.text for page in (first, second, third) for m in page.messages]
@@ -133,7 +177,9 @@ def test_pages_do_not_overlap_and_skip_decided_messages(tmp_path, data_dir):
     for message in first.messages[:4]:
         inbox.label(message, NOISE, "lea")
     again = inbox.page(limit=10)
-    assert [m.text for m in again.messages] == [f"vraag nummer {n} over iets vaags" for n in range(25, 15, -1)]
+    assert [m.text for m in again.messages] == [
+        f"vraag nummer {n} over iets vaags" for n in range(25, 15, -1)
+    ]
 
 
 def test_an_empty_or_missing_tracker_store_gives_an_empty_inbox(tmp_path, data_dir):
@@ -143,6 +189,7 @@ def test_an_empty_or_missing_tracker_store_gives_an_empty_inbox(tmp_path, data_d
 
 
 # --- labelling ----------------------------------------------------------------------------------------
+
 
 def test_a_label_writes_the_masked_text_in_rasa_format(inbox, data_dir):
     review_file = data_dir / "nlu_reviewed.yml"
@@ -158,14 +205,21 @@ def test_a_label_writes_the_masked_text_in_rasa_format(inbox, data_dir):
         {"intent": "terugbetaling", "examples": f"- wnr krijg ik mn poen terug, rekening {IBAN}\n"},
     ]
     examples = {(e.get("text"), e.get("intent")) for e in load_data(str(review_file)).intent_examples}
-    assert examples == {(f"wnr krijg ik mn poen terug, rekening {IBAN}", "terugbetaling"),
-                        (f"bel me op {PHONE} over bestelling {ORDER}", "medewerker_spreken")}
-    assert [m.text for m in inbox.page().messages] == ["kan ik de factuur in delen betalen", "wie wint het wk voetbal"]
+    assert examples == {
+        (f"wnr krijg ik mn poen terug, rekening {IBAN}", "terugbetaling"),
+        (f"bel me op {PHONE} over bestelling {ORDER}", "medewerker_spreken"),
+    }
+    assert [m.text for m in inbox.page().messages] == [
+        "kan ik de factuur in delen betalen",
+        "wie wint het wk voetbal",
+    ]
     # The decision keeps the masked text only.
     with sa.orm.Session(inbox.engine) as session:
         stored = session.scalars(sa.select(ReviewDecision).order_by(ReviewDecision.id)).all()
     assert [(d.decision, d.written, d.reviewer, d.conversation_id) for d in stored] == [
-        ("terugbetaling", True, "lea", "anna"), ("medewerker_spreken", True, "lea", "eva")]
+        ("terugbetaling", True, "lea", "anna"),
+        ("medewerker_spreken", True, "lea", "eva"),
+    ]
     assert all("NL91" not in d.masked_text and "06-1234" not in d.masked_text for d in stored)
     assert stored[0].predicted_intent == "terugbetaling" and stored[0].confidence == 0.41
 
@@ -183,14 +237,16 @@ def test_out_of_scope_is_written_under_out_of_scope_and_noise_nowhere(inbox, dat
 def test_the_review_file_passes_rasas_validation_with_the_rest_of_the_data(inbox, data_dir):
     inbox.label(by_text(inbox, POEN), "terugbetaling", "lea")
     inbox.label(by_text(inbox, "wie wint het wk voetbal"), OUT_OF_SCOPE, "lea")
-    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain.yml"),
-                                                     [str(data_dir)])
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(data_dir)]
+    )
     validator = Validator.from_importer(importer)
     assert validator.verify_nlu(ignore_warnings=False)
     assert validator.verify_domain_validity()
     examples = importer.get_nlu_data().intent_examples
     assert (f"wnr krijg ik mn poen terug, rekening {IBAN}", "terugbetaling") in {
-        (e.get("text"), e.get("intent")) for e in examples}
+        (e.get("text"), e.get("intent")) for e in examples
+    }
 
 
 def test_a_sentence_already_under_the_same_intent_is_a_duplicate(inbox, data_dir):
@@ -203,11 +259,15 @@ def test_a_sentence_already_under_the_same_intent_is_a_duplicate(inbox, data_dir
     assert inbox.decision_for(hello).written is False
     # The same sentence from another customer, after it was labelled once.
     inbox.label(by_text(inbox, "wie wint het wk voetbal"), OUT_OF_SCOPE, "lea")
-    twin = replace(by_text(inbox, POEN), text="Wie wint het WK-voetbal?", masked_text="Wie wint het WK-voetbal?")
+    twin = replace(
+        by_text(inbox, POEN), text="Wie wint het WK-voetbal?", masked_text="Wie wint het WK-voetbal?"
+    )
     with pytest.raises(Refused, match="nlu_reviewed.yml") as again:
         inbox.label(twin, OUT_OF_SCOPE, "lea")
     assert again.value.recorded
-    assert nlu_examples.read_examples(data_dir / "nlu_reviewed.yml") == {"out_of_scope": ["wie wint het wk voetbal"]}
+    assert nlu_examples.read_examples(data_dir / "nlu_reviewed.yml") == {
+        "out_of_scope": ["wie wint het wk voetbal"]
+    }
 
 
 def test_a_sentence_under_another_intent_is_a_conflict_and_stays_in_the_inbox(inbox, data_dir):
@@ -216,11 +276,17 @@ def test_a_sentence_under_another_intent_is_a_conflict_and_stays_in_the_inbox(in
         inbox.label(hello, "afscheid", "lea")
     message = refused.value.message
     assert not refused.value.recorded and refused.value.status == 409
-    assert "andere intent, ‘begroeten’" in message and "nlu.yml" in message and message.startswith("Niet toegevoegd")
+    assert (
+        "andere intent, ‘begroeten’" in message
+        and "nlu.yml" in message
+        and message.startswith("Niet toegevoegd")
+    )
     assert inbox.decision_for(hello) is None and not (data_dir / "nlu_reviewed.yml").exists()
     # A conflict with the review file itself.
     inbox.label(by_text(inbox, "wie wint het wk voetbal"), OUT_OF_SCOPE, "lea")
-    twin = replace(by_text(inbox, POEN), text="wie wint het wk voetbal!!", masked_text="wie wint het wk voetbal!!")
+    twin = replace(
+        by_text(inbox, POEN), text="wie wint het wk voetbal!!", masked_text="wie wint het wk voetbal!!"
+    )
     with pytest.raises(Refused, match="‘out_of_scope’"):
         inbox.label(twin, "klacht", "lea")
     assert by_text(inbox, POEN)  # still there
@@ -236,29 +302,35 @@ def test_unknown_decisions_repeated_decisions_and_nothing_left_are_refused(inbox
     with pytest.raises(Refused, match="al beoordeeld door lea") as twice:
         inbox.label(poen, "klacht", "bram")
     assert twice.value.recorded
-    only_data = replace(by_text(inbox, BELLEN), text="06-12345678 NL91ABNA0417164300",
-                        masked_text=f"{PHONE} {IBAN}")
+    only_data = replace(
+        by_text(inbox, BELLEN), text="06-12345678 NL91ABNA0417164300", masked_text=f"{PHONE} {IBAN}"
+    )
     with pytest.raises(Refused, match="geen tekst over") as empty:
         inbox.label(only_data, "medewerker_spreken", "lea")
     assert empty.value.status == 422
     assert inbox.label(only_data, NOISE, "lea").written is False
     assert nlu_examples.read_examples(data_dir / "nlu_reviewed.yml") == {
-        "terugbetaling": [f"wnr krijg ik mn poen terug, rekening {IBAN}"]}
+        "terugbetaling": [f"wnr krijg ik mn poen terug, rekening {IBAN}"]
+    }
 
 
 # --- the review file ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    'hij zei "betaal nu" # echt?',
-    "- begint met een streepje: en een dubbele punt",
-    "[link](http://voorbeeld.nl) en [x]{\"entity\": \"y\"} en [a][b]",
-    "tab\tnieuwe\nregel \u2028 en \x07 belletje",
-    "emoji 😀 en ‘quotes’ en é ü ß",
-    "'enkel' | pijp > groter & en % procent @ at",
-    "   spaties rondom   ",
-    "yes: no",
-    "!vraag? *ster* {accolade}",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'hij zei "betaal nu" # echt?',
+        "- begint met een streepje: en een dubbele punt",
+        '[link](http://voorbeeld.nl) en [x]{"entity": "y"} en [a][b]',
+        "tab\tnieuwe\nregel \u2028 en \x07 belletje",
+        "emoji 😀 en ‘quotes’ en é ü ß",
+        "'enkel' | pijp > groter & en % procent @ at",
+        "   spaties rondom   ",
+        "yes: no",
+        "!vraag? *ster* {accolade}",
+    ],
+)
 def test_awkward_texts_are_written_so_that_rasa_reads_them_back(tmp_path, text):
     review_file = tmp_path / "nlu_reviewed.yml"
     line = nlu_examples.add_example(review_file, "klacht", text)
@@ -271,15 +343,27 @@ def test_awkward_texts_are_written_so_that_rasa_reads_them_back(tmp_path, text):
 
 def test_the_review_file_keeps_a_stable_order_and_hand_made_items(tmp_path):
     review_file = tmp_path / "nlu_reviewed.yml"
-    review_file.write_text('version: "3.1"\nnlu:\n- synonym: bol.com\n  examples: |\n    - bolletje\n'
-                           "- intent: retour\n  examples: |\n    - met de hand toegevoegd\n")
-    for intent, text in (("terugbetaling", "waar blijft mn geld"), ("begroeten", "goeiesmorgens"),
-                         ("terugbetaling", "geld is nog niet terug")):
+    review_file.write_text(
+        'version: "3.1"\nnlu:\n- synonym: bol.com\n  examples: |\n    - bolletje\n'
+        "- intent: retour\n  examples: |\n    - met de hand toegevoegd\n"
+    )
+    for intent, text in (
+        ("terugbetaling", "waar blijft mn geld"),
+        ("begroeten", "goeiesmorgens"),
+        ("terugbetaling", "geld is nog niet terug"),
+    ):
         nlu_examples.add_example(review_file, intent, text)
     written = yaml.safe_load(review_file.read_text())
     assert [item.get("intent") or item.get("synonym") for item in written["nlu"]] == [
-        "begroeten", "retour", "terugbetaling", "bol.com"]
-    assert nlu_examples.read_examples(review_file)["terugbetaling"] == ["waar blijft mn geld", "geld is nog niet terug"]
+        "begroeten",
+        "retour",
+        "terugbetaling",
+        "bol.com",
+    ]
+    assert nlu_examples.read_examples(review_file)["terugbetaling"] == [
+        "waar blijft mn geld",
+        "geld is nog niet terug",
+    ]
     data = load_data(str(review_file))
     assert data.entity_synonyms == {"bolletje": "bol.com"}
     assert len(data.intent_examples) == 4
@@ -291,12 +375,16 @@ def test_the_review_file_keeps_a_stable_order_and_hand_made_items(tmp_path):
 
 
 def test_normalise_ignores_annotations_case_and_punctuation():
-    assert nlu_examples.normalise("Factuur van [Zalando](webshop) klopt niet!") == "factuur van zalando klopt niet"
+    assert (
+        nlu_examples.normalise("Factuur van [Zalando](webshop) klopt niet!")
+        == "factuur van zalando klopt niet"
+    )
     assert nlu_examples.normalise("  HALLO ,, daar ") == nlu_examples.normalise("hallo daar")
     assert nlu_examples.normalise("[IBAN]") == "iban"
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
+
 
 def test_the_inbox_and_labelling_work_on_postgresql(tmp_path, data_dir, postgres_url):
     """The same conversations copied row for row into PostgreSQL, decisions in the same database."""
@@ -306,11 +394,17 @@ def test_the_inbox_and_labelling_work_on_postgresql(tmp_path, data_dir, postgres
     source = sa.create_engine(fill(tmp_path / "tracker.db", conversations()))
     target = sa.create_engine(url)
     metadata = sa.MetaData()
-    events = sa.Table("events", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                      sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-                      sa.Column("type_name", sa.String(255), nullable=False), sa.Column("timestamp", sa.Float),
-                      sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)),
-                      sa.Column("data", sa.Text))
+    events = sa.Table(
+        "events",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+        sa.Column("type_name", sa.String(255), nullable=False),
+        sa.Column("timestamp", sa.Float),
+        sa.Column("intent_name", sa.String(255)),
+        sa.Column("action_name", sa.String(255)),
+        sa.Column("data", sa.Text),
+    )
     metadata.create_all(target)
     with source.connect() as read, target.begin() as write:
         rows = [dict(row._mapping) for row in read.execute(sa.select(events))]
@@ -329,7 +423,8 @@ def test_the_inbox_and_labelling_work_on_postgresql(tmp_path, data_dir, postgres
         with pytest.raises(Refused, match="al beoordeeld"):
             inbox.label(inbox.message(rest.messages[0].event_id), "klacht", "lea")
         assert nlu_examples.read_examples(data_dir / "nlu_reviewed.yml") == {
-            "terugbetaling": [f"wnr krijg ik mn poen terug, rekening {IBAN}"]}
+            "terugbetaling": [f"wnr krijg ik mn poen terug, rekening {IBAN}"]
+        }
     finally:
         inbox.close()
         target.dispose()

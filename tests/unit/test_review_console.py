@@ -22,8 +22,7 @@ from bot.webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
 from bot.webapp.app import WebConfig, create_app
 from bot.webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 from tests.conftest import ROOT
-from tests.unit.review_data import (BELLEN, POEN, T0, answer, conversations, fallback, fill, start,
-                                    user)
+from tests.unit.review_data import BELLEN, POEN, T0, answer, conversations, fallback, fill, start, user
 from tests.unit.test_agent_console import ANNA, closed_port_url, logged_in
 
 LEA = ("lea", "lea-wachtwoord-12")
@@ -39,8 +38,10 @@ class World:
     def event_id(self, text: str) -> int:
         engine = sa.create_engine(self.tracker_url)
         with engine.connect() as connection:
-            found = connection.execute(sa.text("SELECT id FROM events WHERE type_name = 'user' AND data LIKE :t"),
-                                       {"t": f'%"text": "{text}"%'}).scalar_one()
+            found = connection.execute(
+                sa.text("SELECT id FROM events WHERE type_name = 'user' AND data LIKE :t"),
+                {"t": f'%"text": "{text}"%'},
+            ).scalar_one()
         engine.dispose()
         return found
 
@@ -68,9 +69,15 @@ Scenario = Callable[[TestClient], Awaitable[None]]
 
 def run(world: World, scenario: Scenario) -> None:
     async def main() -> None:
-        config = WebConfig(host="127.0.0.1", port=8080, rasa_public_url="http://localhost:5005",
-                           bundle_path=world.bundle, rasa_url=closed_port_url(), rasa_token="t",
-                           db_url=world.db_url)
+        config = WebConfig(
+            host="127.0.0.1",
+            port=8080,
+            rasa_public_url="http://localhost:5005",
+            bundle_path=world.bundle,
+            rasa_url=closed_port_url(),
+            rasa_token="t",
+            db_url=world.db_url,
+        )
         async with TestClient(TestServer(create_app(config))) as client:
             await scenario(client)
 
@@ -84,8 +91,9 @@ async def inbox(client: TestClient) -> dict:
 
 
 async def decide(client: TestClient, csrf: str, event_id: int, decision: object) -> tuple[int, dict]:
-    response = await client.post(f"/agent/api/review/{event_id}", json={"decision": decision},
-                                 headers={"X-CSRF-Token": csrf})
+    response = await client.post(
+        f"/agent/api/review/{event_id}", json={"decision": decision}, headers={"X-CSRF-Token": csrf}
+    )
     return response.status, await response.json()
 
 
@@ -129,10 +137,15 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
         assert response.headers["Content-Security-Policy"] == CONSOLE_POLICY
         assert response.headers["Cache-Control"] == "no-store"
         assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S) == [
-            (' src="/static/console.js" defer', ""), (' src="/static/review.js" defer', "")]
+            (' src="/static/console.js" defer', ""),
+            (' src="/static/review.js" defer', ""),
+        ]
         assert not re.search(r"\son[a-z]+\s*=", html) and "style=" not in html
-        for path, kind in (("/static/console.js", "javascript"), ("/static/review.js", "javascript"),
-                           ("/static/review.css", "text/css")):
+        for path, kind in (
+            ("/static/console.js", "javascript"),
+            ("/static/review.js", "javascript"),
+            ("/static/review.css", "text/css"),
+        ):
             static = await client.get(path)
             assert static.status == 200 and kind in static.headers["Content-Type"]
 
@@ -141,9 +154,21 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
 
 def test_review_js_puts_texts_in_the_page_as_text_only():
     # What the review page loads: the shared console.js, then review.js.
-    script = "".join((ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js"))
-    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                      "new Function", "http://", "https://", "setAttribute(\"style", ".style."):
+    script = "".join(
+        (ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js")
+    )
+    for forbidden in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+        "http://",
+        "https://",
+        'setAttribute("style',
+        ".style.",
+    ):
         assert forbidden not in script
     assert script.count("textContent") >= 3
     assert '"X-CSRF-Token"' in script and 'credentials: "same-origin"' in script
@@ -157,7 +182,11 @@ def test_the_api_lists_the_inbox_with_masked_text_beside_the_original(world):
         anna = data["messages"][-1]
         assert anna["text"] == POEN and anna["masked"] is True
         assert anna["masked_text"] == f"wnr krijg ik mn poen terug, rekening {IBAN}"
-        assert (anna["intent"], anna["intent_label"], anna["confidence"]) == ("terugbetaling", "Terugbetaling", 0.41)
+        assert (anna["intent"], anna["intent_label"], anna["confidence"]) == (
+            "terugbetaling",
+            "Terugbetaling",
+            0.41,
+        )
         assert (anna["reason"], anna["reason_label"]) == ("fallback", "Niet begrepen")
         assert anna["time"] == "2026-11-24T08:00:10+00:00" and anna["answered_by"] == "action_niet_begrepen"
         assert data["messages"][2]["masked"] is False
@@ -177,8 +206,9 @@ def test_a_decision_without_the_csrf_token_is_refused(world):
         await logged_in(client, LEA)
         anna = (await inbox(client))["messages"][-1]
         for headers in ({}, {"X-CSRF-Token": "verkeerd"}):
-            response = await client.post(f"/agent/api/review/{anna['id']}", json={"decision": "terugbetaling"},
-                                         headers=headers)
+            response = await client.post(
+                f"/agent/api/review/{anna['id']}", json={"decision": "terugbetaling"}, headers=headers
+            )
             assert response.status == 403 and (await response.json())["error"] == CSRF_REFUSED
         assert len((await inbox(client))["messages"]) == 4
 
@@ -216,8 +246,9 @@ def test_a_team_lead_labels_through_the_api_and_sees_the_refusals(world):
             assert status == 400 and body["error"].startswith("Kies een intent")
         status, body = await decide(client, csrf, 999999, "klacht")
         assert status == 404 and "bestaat niet" in body["error"]
-        response = await client.post(f"/agent/api/review/{messages['eva']['id']}", data="geen json",
-                                     headers={"X-CSRF-Token": csrf})
+        response = await client.post(
+            f"/agent/api/review/{messages['eva']['id']}", data="geen json", headers={"X-CSRF-Token": csrf}
+        )
         assert response.status == 400
         assert [m["text"] for m in (await inbox(client))["messages"]] == [BELLEN]
 
@@ -233,8 +264,11 @@ def test_a_team_lead_labels_through_the_api_and_sees_the_refusals(world):
         decisions = session.scalars(sa.select(ReviewDecision).order_by(ReviewDecision.id)).all()
     engine.dispose()
     assert [(d.conversation_id, d.decision, d.written, d.reviewer) for d in decisions] == [
-        ("anna", "terugbetaling", True, "lea"), ("bram", "out_of_scope", True, "lea"),
-        ("dirk", "noise", False, "lea"), ("anna", "begroeten", False, "lea")]
+        ("anna", "terugbetaling", True, "lea"),
+        ("bram", "out_of_scope", True, "lea"),
+        ("dirk", "noise", False, "lea"),
+        ("anna", "begroeten", False, "lea"),
+    ]
 
 
 def test_the_inbox_uses_the_consoles_database_for_its_decisions(world):
@@ -255,13 +289,27 @@ def fien() -> list:
     """A customer with an earlier session, a message with markup, an answer that repeats an IBAN, a
     misunderstood message and one after it."""
     return [
-        ("fien", start(T0 + 100) + [user("een vraag van vorige week", "factuur_vraag", 0.9, T0 + 101)]
-         + answer("utter_factuur_vraag", T0 + 101, "Oude sessie")),
-        ("fien", start(T0 + 200) + [user(MARKUP, "betaling_status", 0.95, T0 + 201)]
-         + answer("action_betaling_status", T0 + 201, "Je betaling op NL91ABNA0417164300 is binnen.")),
-        ("fien", [fallback(WHAT_NOW, T0 + 210, "terugbetaling", 0.4)]
-         + answer("action_niet_begrepen", T0 + 210, "Sorry, dat begreep ik niet.")),
-        ("fien", [user("laat maar", "afscheid", 0.97, T0 + 220)] + answer("utter_afscheid", T0 + 220, "Tot ziens")),
+        (
+            "fien",
+            start(T0 + 100)
+            + [user("een vraag van vorige week", "factuur_vraag", 0.9, T0 + 101)]
+            + answer("utter_factuur_vraag", T0 + 101, "Oude sessie"),
+        ),
+        (
+            "fien",
+            start(T0 + 200)
+            + [user(MARKUP, "betaling_status", 0.95, T0 + 201)]
+            + answer("action_betaling_status", T0 + 201, "Je betaling op NL91ABNA0417164300 is binnen."),
+        ),
+        (
+            "fien",
+            [fallback(WHAT_NOW, T0 + 210, "terugbetaling", 0.4)]
+            + answer("action_niet_begrepen", T0 + 210, "Sorry, dat begreep ik niet."),
+        ),
+        (
+            "fien",
+            [user("laat maar", "afscheid", 0.97, T0 + 220)] + answer("utter_afscheid", T0 + 220, "Tot ziens"),
+        ),
     ]
 
 
@@ -320,7 +368,9 @@ def test_the_conversation_shows_the_session_up_to_the_message_and_its_answer_mas
 def test_the_conversation_of_something_that_is_no_customer_message_is_404(fien_world):
     engine = sa.create_engine(fien_world.tracker_url)
     with engine.connect() as connection:
-        bot_event = connection.execute(sa.text("SELECT min(id) FROM events WHERE type_name = 'bot'")).scalar_one()
+        bot_event = connection.execute(
+            sa.text("SELECT min(id) FROM events WHERE type_name = 'bot'")
+        ).scalar_one()
     engine.dispose()
 
     async def scenario(client):
@@ -341,7 +391,9 @@ def test_the_conversation_is_cut_to_the_last_texts_before_the_message(fien_world
         asked = fien_world.event_id(WHAT_NOW)
         short = inbox_.conversation(asked, before=2, after=0)
         assert [(turn.speaker, turn.text) for turn in short] == [
-            ("bot", f"Je betaling op {IBAN} is binnen."), ("user", f"en nu? mail me op {EMAIL}")]
+            ("bot", f"Je betaling op {IBAN} is binnen."),
+            ("user", f"en nu? mail me op {EMAIL}"),
+        ]
         first = inbox_.conversation(fien_world.event_id("hallo"))
         assert [(turn.speaker, turn.text) for turn in first] == [("user", "hallo"), ("bot", "…")]
     finally:

@@ -35,7 +35,9 @@ def config(bundle: Path, public_url: str = "http://localhost:5005") -> WebConfig
     return WebConfig(host="127.0.0.1", port=8080, rasa_public_url=public_url, bundle_path=bundle)
 
 
-def fetch(make_app: Callable[[], web.Application], path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+def fetch(
+    make_app: Callable[[], web.Application], path: str, method: str = "GET"
+) -> tuple[int, dict[str, str], str]:
     """One request to a new app (an aiohttp app belongs to the event loop it first ran on)."""
 
     async def request() -> tuple[int, dict[str, str], str]:
@@ -105,7 +107,9 @@ def test_the_page_has_no_inline_script_or_event_handler(bundle):
     assert "googleapis" not in html and "cdn" not in html.lower()
 
 
-@pytest.mark.parametrize("path", ["/", "/static/widget.js", "/static/page.css", "/vendor/rasa-webchat.js", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/static/widget.js", "/static/page.css", "/vendor/rasa-webchat.js", "/nope"]
+)
 def test_every_response_carries_the_security_headers(bundle, path):
     _, headers, _ = fetch(app_factory(bundle), path)
     assert headers["Content-Security-Policy"] == content_security_policy(config(bundle))
@@ -157,8 +161,13 @@ def test_static_files_do_not_leave_their_folder(bundle):
 
 def test_the_widget_script_configures_webchat_in_dutch():
     script = (ROOT / "bot" / "webapp" / "static" / "widget.js").read_text()
-    for setting in ('customData: { language: "nl" }', 'initPayload: INIT_PAYLOAD', 'params: { storage: "local" }',
-                    'socketPath: data.socketPath || "/socket.io/"', "inputTextFieldHint:"):
+    for setting in (
+        'customData: { language: "nl" }',
+        "initPayload: INIT_PAYLOAD",
+        'params: { storage: "local" }',
+        'socketPath: data.socketPath || "/socket.io/"',
+        "inputTextFieldHint:",
+    ):
         assert setting in script
     assert 'INIT_PAYLOAD = "/begroeten"' in script
     assert 'placeholder: "Typ je vraag…"' in script
@@ -169,16 +178,24 @@ def test_config_from_the_environment():
     config = WebConfig.from_env({"WEB_PORT": "18080", "RASA_PORT": "15005"})
     assert config.port == 18080
     assert config.rasa_public_url == "http://localhost:15005"
-    assert WebConfig.from_env({"RASA_PUBLIC_URL": "https://chat.example.nl/"}).rasa_public_url == "https://chat.example.nl"
+    assert (
+        WebConfig.from_env({"RASA_PUBLIC_URL": "https://chat.example.nl/"}).rasa_public_url
+        == "https://chat.example.nl"
+    )
     with pytest.raises(ValueError):
         WebConfig.from_env({"RASA_PUBLIC_URL": "localhost:5005"})
 
 
 def test_the_web_app_refuses_to_start_without_the_widget(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "WEBCHAT_BUNDLE": str(tmp_path / "missing.js"),
-           "WEB_PORT": "0"}
-    result = subprocess.run([sys.executable, "-m", "bot.webapp"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "WEBCHAT_BUNDLE": str(tmp_path / "missing.js"),
+        "WEB_PORT": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "make setup" in result.stderr
 
@@ -203,4 +220,3 @@ def test_the_page_quick_questions_match_the_greeting_buttons_in_the_domain():
     [greeting] = domain["responses"]["utter_begroeten"]
     buttons = [(button["title"], button["payload"]) for button in greeting["buttons"]]
     assert buttons == [(question.label, question.payload) for question in QUICK_QUESTIONS]
-

@@ -15,4 +15,3 @@ def test_the_widget_text_box_stops_at_the_channels_message_limit():
     """widget.js cannot import channels/rest.py's limit; over it the message would be refused."""
     script = SCRIPT.read_text(encoding="utf-8")
     assert re.findall(r"var MAX_MESSAGE_CHARS = (\d+);", script) == [str(MAX_MESSAGE_CHARS)]
-
