@@ -73,7 +73,7 @@ class Services:
                 "--cors",
                 *env["CORS_ORIGINS"].split(),
             ],
-            "web": [PYTHON, "-m", "bot.webapp"],
+            "web": [PYTHON, "-m", "webapp"],
         }
 
     def start(self, name: str) -> None:

@@ -1,4 +1,4 @@
-"""The agent console (bot/webapp/agent.py) in process, with a temporary SQLite database and a small
+"""The agent console (webapp/agent.py) in process, with a temporary SQLite database and a small
 real HTTP server standing in for the Rasa server's HTTP API, which records what the console asks."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionSt
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
-from bot.webapp.agent import (
+from webapp.agent import (
     CONSOLE_KEY,
     CONSOLE_POLICY,
     CSRF_REFUSED,
@@ -33,7 +33,7 @@ from bot.webapp.agent import (
     TRANSCRIPT_UNAVAILABLE,
     WRONG_LOGIN,
 )
-from bot.webapp.app import WebConfig, create_app
+from webapp.app import WebConfig, create_app
 from tests.conftest import ROOT
 
 TOKEN = "test-rasa-token"
@@ -435,7 +435,7 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 def test_agent_js_puts_texts_in_the_page_as_text_only():
     # What the console page loads: the shared console.js, then agent.js.
     script = "".join(
-        (ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js")
+        (ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js")
     )
     for forbidden in (
         "innerHTML",

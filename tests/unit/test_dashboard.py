@@ -1,4 +1,4 @@
-"""The team lead's dashboard (bot/webapp/dashboard.py) in process: a generated week in a temporary
+"""The team lead's dashboard (webapp/dashboard.py) in process: a generated week in a temporary
 tracker store and assistant database, a team lead and an agent without the role."""
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.agents import TEAM_LEAD, AgentStore
 from bot.insight import Insight
 from bot.settings import DEFAULT_CONFIG_PATH
-from bot.webapp import dashboard_charts
-from bot.webapp.agent import CONSOLE_POLICY, DATABASE_DOWN
-from bot.webapp.app import WebConfig, create_app
-from bot.webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
+from webapp import dashboard_charts
+from webapp.agent import CONSOLE_POLICY, DATABASE_DOWN
+from webapp.app import WebConfig, create_app
+from webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
 from tests.insight_data import WEEK, create_tracker_schema, write_store, write_tracker
 
 LEAD, AGENT = ("lotte", "lotte-wachtwoord-1"), ("anna", "anna-wachtwoord-1")
@@ -327,8 +327,8 @@ def test_staffed_hours_become_outlined_blocks_with_their_minutes():
 def test_every_intent_of_the_domain_has_one_dutch_label_for_the_dashboard_and_the_inbox():
     import yaml
 
-    from bot.webapp import dashboard, review
-    from bot.webapp.intent_labels import INTENT_LABELS
+    from webapp import dashboard, review
+    from webapp.intent_labels import INTENT_LABELS
 
     domain = yaml.safe_load((DEFAULT_CONFIG_PATH.parent / "domain.yml").read_text(encoding="utf-8"))
     assert set(domain["intents"]) - set(INTENT_LABELS) == set()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.webapp.app import DEFAULT_BUNDLE, PROJECT_ROOT
+from webapp.app import DEFAULT_BUNDLE, PROJECT_ROOT
 from bot.webshops import NLU_FILE
 from scripts.services import Services
 from tests.conftest import ROOT
@@ -390,12 +390,12 @@ def test_the_web_app_gets_every_variable_it_reads():
         "WEB_HOST",
         "WEB_PORT",
     }
-    assert needed <= env_sh_variables() | {"WEB_HOST"}  # WEB_HOST: bot/webapp's own default
+    assert needed <= env_sh_variables() | {"WEB_HOST"}  # WEB_HOST: webapp's own default
     env = env_map(web_container()["env"])
     assert needed <= set(env)
     assert env["WEB_HOST"]["value"] == "0.0.0.0"
     assert env["RASA_URL"]["value"] == f"http://{values('rasa-values.yml')['fullnameOverride']}:5005"
-    assert web_container()["command"] == ["python", "-m", "bot.webapp"]
+    assert web_container()["command"] == ["python", "-m", "webapp"]
 
 
 # --- secrets ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The review inbox in the agent console (bot/webapp/review.py), in process: roles, CSRF, the page
+"""The review inbox in the agent console (webapp/review.py), in process: roles, CSRF, the page
 and labelling through the JSON API, on a tracker store filled by Rasa's SQLTrackerStore."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.agents import TEAM_LEAD, AgentStore
 from bot.masking import EMAIL, IBAN
 from bot.review import ReviewDecision, ReviewInbox, ReviewSettings
-from bot.webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
-from bot.webapp.app import WebConfig, create_app
-from bot.webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
+from webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
+from webapp.app import WebConfig, create_app
+from webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 from tests.conftest import ROOT
 from tests.unit.review_data import BELLEN, POEN, T0, answer, conversations, fallback, fill, start, user
 from tests.unit.test_agent_console import ANNA, closed_port_url, logged_in
@@ -155,7 +155,7 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
 def test_review_js_puts_texts_in_the_page_as_text_only():
     # What the review page loads: the shared console.js, then review.js.
     script = "".join(
-        (ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js")
+        (ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js")
     )
     for forbidden in (
         "innerHTML",

@@ -1,4 +1,4 @@
-"""The web app (bot/webapp) in process: the Dutch page, its headers, its static files, its config."""
+"""The web app (webapp) in process: the Dutch page, its headers, its static files, its config."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.webapp.app import DEFAULT_BUNDLE, QUICK_QUESTIONS, WebConfig, content_security_policy, create_app
+from webapp.app import DEFAULT_BUNDLE, QUICK_QUESTIONS, WebConfig, content_security_policy, create_app
 from tests.conftest import ROOT
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -160,7 +160,7 @@ def test_static_files_do_not_leave_their_folder(bundle):
 
 
 def test_the_widget_script_configures_webchat_in_dutch():
-    script = (ROOT / "bot" / "webapp" / "static" / "widget.js").read_text()
+    script = (ROOT / "webapp" / "static" / "widget.js").read_text()
     for setting in (
         'customData: { language: "nl" }',
         "initPayload: INIT_PAYLOAD",
@@ -194,7 +194,7 @@ def test_the_web_app_refuses_to_start_without_the_widget(tmp_path):
         "WEB_PORT": "0",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "bot.webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0
     assert "make setup" in result.stderr

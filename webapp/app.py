@@ -8,7 +8,7 @@ Routes:
 - `/vendor/rasa-webchat.js`: the widget bundle from node_modules (installed by `make setup` with
   `npm ci`), so the page needs no CDN.
 - `/health`: readiness for scripts/services.py.
-- `/agent...`: the agent console (login, the queue, answering customers), see bot/webapp/agent.py.
+- `/agent...`: the agent console (login, the queue, answering customers), see webapp/agent.py.
 
 Every response carries a Content-Security-Policy that allows only this origin and the Rasa server
 (http and ws): no inline or third-party scripts, and no request to a third party, such as the Google
@@ -34,14 +34,14 @@ from bot.database import URL_VARIABLE
 from bot.hours import default_calendar
 from bot.hours_text import availability_line
 from bot.settings import load_settings
-from bot.webapp.agent import setup_agent_console
-from bot.webapp.dashboard import setup_dashboard
-from bot.webapp.review import setup_review
+from webapp.agent import setup_agent_console
+from webapp.dashboard import setup_dashboard
+from webapp.review import setup_review
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-PROJECT_ROOT = HERE.parent.parent
+PROJECT_ROOT = HERE.parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 DEFAULT_BUNDLE = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"

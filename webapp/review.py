@@ -28,8 +28,8 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.nlu_examples import NluFileError
 from bot.review import OUT_OF_SCOPE, InboxMessage, Refused, ReviewInbox, ReviewSettings, Turn
-from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
-from bot.webapp.intent_labels import intent_label
+from webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
+from webapp.intent_labels import intent_label
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from bot import clock, insight
 from bot.agents import Agent
 from bot.insight import Figures, Insight, amount
 from bot.settings import WEEKDAY_KEYS, load_settings
-from bot.webapp import dashboard_charts
-from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
-from bot.webapp.intent_labels import INTENT_LABELS, intent_label
+from webapp import dashboard_charts
+from webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
+from webapp.intent_labels import INTENT_LABELS, intent_label
 
 PAGE_PATH = "/agent/dashboard"
 CSV_PATH = "/agent/dashboard.csv"

@@ -59,7 +59,7 @@ from bot.rasa_api import RasaClient, RasaUnavailable
 from bot.settings import load_settings
 
 if TYPE_CHECKING:
-    from bot.webapp.app import WebConfig
+    from webapp.app import WebConfig
 
 logger = logging.getLogger(__name__)
 
