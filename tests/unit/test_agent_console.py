@@ -1,5 +1,6 @@
-"""The agent console (webapp/agent.py) in process, with a temporary SQLite database and a small
-real HTTP server standing in for the Rasa server's HTTP API, which records what the console asks."""
+"""The agent console (webapp/auth.py, queue_api.py, cases.py) in process, with a temporary SQLite
+database and a small real HTTP server standing in for the Rasa server's HTTP API, which records what
+the console asks."""
 
 from __future__ import annotations
 
@@ -24,17 +25,13 @@ from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionSt
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
-from webapp.agent import (
-    CONSOLE_KEY,
-    CONSOLE_POLICY,
-    CSRF_REFUSED,
-    LOCKED_OUT,
-    NOT_LOGGED_IN,
-    TRANSCRIPT_UNAVAILABLE,
-    WRONG_LOGIN,
-)
-from webapp.app import WebConfig, create_app
 from tests.conftest import ROOT
+from webapp.app import create_app
+from webapp.auth import CONSOLE_POLICY, LOCKED_OUT, NOT_LOGGED_IN, WRONG_LOGIN
+from webapp.config import WebConfig
+from webapp.csrf import CSRF_REFUSED
+from webapp.keys import CONSOLE_KEY
+from webapp.queue_api import TRANSCRIPT_UNAVAILABLE
 
 TOKEN = "test-rasa-token"
 ANNA, BRAM = ("anna", "anna-wachtwoord-1"), ("bram", "bram-wachtwoord-1")
@@ -434,9 +431,7 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
     # What the console page loads: the shared console.js, then agent.js.
-    script = "".join(
-        (ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js")
-    )
+    script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js"))
     for forbidden in (
         "innerHTML",
         "outerHTML",

@@ -20,11 +20,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.agents import TEAM_LEAD, AgentStore
 from bot.insight import Insight
 from bot.settings import DEFAULT_CONFIG_PATH
-from webapp import dashboard_charts
-from webapp.agent import CONSOLE_POLICY, DATABASE_DOWN
-from webapp.app import WebConfig, create_app
-from webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
 from tests.insight_data import WEEK, create_tracker_schema, write_store, write_tracker
+from webapp import dashboard_charts
+from webapp.app import create_app
+from webapp.auth import CONSOLE_POLICY, DATABASE_DOWN
+from webapp.config import WebConfig
+from webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
 
 LEAD, AGENT = ("lotte", "lotte-wachtwoord-1"), ("anna", "anna-wachtwoord-1")
 WEEK_QUERY = "from=2026-11-02&to=2026-11-08"
@@ -328,7 +329,7 @@ def test_every_intent_of_the_domain_has_one_dutch_label_for_the_dashboard_and_th
     import yaml
 
     from webapp import dashboard, review
-    from webapp.intent_labels import INTENT_LABELS
+    from webapp.labels import INTENT_LABELS
 
     domain = yaml.safe_load((DEFAULT_CONFIG_PATH.parent / "domain.yml").read_text(encoding="utf-8"))
     assert set(domain["intents"]) - set(INTENT_LABELS) == set()

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from webapp.app import DEFAULT_BUNDLE, PROJECT_ROOT
 from bot.webshops import NLU_FILE
 from scripts.services import Services
 from tests.conftest import ROOT
+from webapp.config import DEFAULT_BUNDLE, PROJECT_ROOT
 
 DEPLOY = ROOT / "deploy"
 SECRET_NAME = "klantenservice-secrets"

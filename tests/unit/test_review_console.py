@@ -18,12 +18,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.agents import TEAM_LEAD, AgentStore
 from bot.masking import EMAIL, IBAN
 from bot.review import ReviewDecision, ReviewInbox, ReviewSettings
-from webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
-from webapp.app import WebConfig, create_app
-from webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 from tests.conftest import ROOT
 from tests.unit.review_data import BELLEN, POEN, T0, answer, conversations, fallback, fill, start, user
 from tests.unit.test_agent_console import ANNA, closed_port_url, logged_in
+from webapp.app import create_app
+from webapp.auth import CONSOLE_POLICY, NOT_LOGGED_IN
+from webapp.config import WebConfig
+from webapp.csrf import CSRF_REFUSED
+from webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 
 LEA = ("lea", "lea-wachtwoord-12")
 
@@ -154,9 +156,7 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
 
 def test_review_js_puts_texts_in_the_page_as_text_only():
     # What the review page loads: the shared console.js, then review.js.
-    script = "".join(
-        (ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js")
-    )
+    script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js"))
     for forbidden in (
         "innerHTML",
         "outerHTML",

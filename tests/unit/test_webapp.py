@@ -16,8 +16,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from webapp.app import DEFAULT_BUNDLE, QUICK_QUESTIONS, WebConfig, content_security_policy, create_app
 from tests.conftest import ROOT
+from webapp.app import create_app
+from webapp.chat_page import QUICK_QUESTIONS, content_security_policy
+from webapp.config import DEFAULT_BUNDLE, WebConfig
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
