@@ -20,6 +20,7 @@ RUN python -m pip install --no-cache-dir -c /tmp/lock.txt \
  && useradd --uid 1001 --gid 0 --home-dir /app --no-create-home --shell /usr/sbin/nologin klantenservice
 
 WORKDIR /app
+# The web app and the domain it calls (bot/: queue, agents, cases, figures, review).
 COPY webapp/ webapp/
 COPY bot/ bot/
 # The business facts; the review console reads config.yml (fallback threshold), domain.yml
