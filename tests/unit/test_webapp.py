@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
@@ -222,3 +223,43 @@ def test_the_page_quick_questions_match_the_greeting_buttons_in_the_domain():
     [greeting] = domain["responses"]["utter_begroeten"]
     buttons = [(button["title"], button["payload"]) for button in greeting["buttons"]]
     assert buttons == [(question.label, question.payload) for question in QUICK_QUESTIONS]
+
+
+def webapp_imports() -> dict[str, set[str]]:
+    """Which modules of the package each module imports, wherever the import stands (also under
+    TYPE_CHECKING or inside a function)."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "webapp").glob("*.py"):
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "webapp":
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("webapp."):
+                imported.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[1] for a in node.names if a.name.startswith("webapp.")}
+        graph[path.stem] = imported
+    return graph
+
+
+def test_the_web_apps_modules_import_each_other_without_a_cycle():
+    graph = webapp_imports()
+    assert {"app", "config", "keys", "auth", "csrf", "labels", "queue_api"} <= set(graph)
+    assert [module for module, imported in graph.items() if "app" in imported] == ["__main__"]
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, f"import cycle: {' -> '.join((*path, module))}"
+        if module not in done:
+            for imported in graph.get(module, ()):
+                visit(imported, (*path, module))
+            done.add(module)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_the_team_lead_check_and_the_intent_labels_have_one_home():
+    sources = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "webapp").glob("*.py")}
+    assert [name for name, text in sources.items() if "is_team_lead" in text] == ["auth.py"]
+    assert [name for name, text in sources.items() if '"Terugbetaling"' in text] == ["labels.py"]
