@@ -1,9 +1,10 @@
 """The Dutch words the console shows for the system's names: intents (the queue's reasons, the
 dashboard and the review inbox use the same map, so an intent reads the same on every screen),
-queue modes and statuses, the details a customer gave, cases, review reasons and speakers."""
+roles, queue modes and statuses, the details a customer gave, cases, review reasons and speakers."""
 
 from __future__ import annotations
 
+from bot.agents import AGENT, TEAM_LEAD
 from bot.handoff import ANSWERED, CLOSED, LIVE, OFFLINE, WAITING, WITH_AGENT
 
 INTENT_LABELS = {
@@ -32,6 +33,7 @@ INTENT_LABELS = {
     "nlu_fallback": "Niet begrepen",
 }
 
+ROLE_LABELS = {AGENT: "medewerker", TEAM_LEAD: "teamleider"}
 MODE_LABELS = {LIVE: "live", OFFLINE: "buiten openingstijden"}
 STATUS_LABELS = {WAITING: "wacht", WITH_AGENT: "in behandeling", ANSWERED: "beantwoord", CLOSED: "afgesloten"}
 FIELD_LABELS = {

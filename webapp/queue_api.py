@@ -24,14 +24,14 @@ from typing import Any
 from aiohttp import web
 
 from bot.agent_sessions import AgentSession
-from bot.agents import TEAM_LEAD, Agent
+from bot.agents import Agent
 from bot.cases import Case
 from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, Entry, Message, QueueError
 from bot.rasa_api import RasaUnavailable
 from webapp.auth import LOGOUT_PATH, PREFIX, redirect
 from webapp.console import Console, Stores, blocking
 from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
-from webapp.labels import CASE_TYPE_LABELS, MODE_LABELS, STATUS_LABELS, field_label, intent_label
+from webapp.labels import CASE_TYPE_LABELS, MODE_LABELS, ROLE_LABELS, STATUS_LABELS, field_label, intent_label
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ async def console_page(request: web.Request) -> web.Response:
         .get_template("agent_console.html")
         .render(
             agent=agent,
-            role_label="teamleider" if agent.role == TEAM_LEAD else "medewerker",
+            role_label=ROLE_LABELS.get(agent.role, "medewerker"),
             csrf=session.csrf_token,
             max_length=MAX_MESSAGE_LENGTH,
             logout_action=LOGOUT_PATH,

@@ -300,6 +300,7 @@ def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(wor
         assert (
             '<html lang="nl">' in html and "Wachtrij" in html and "Oppakken" in html and "Afsluiten" in html
         )
+        assert "(medewerker)" in html and "(teamleider)" not in html
         assert response.headers["Cache-Control"] == "no-store"
         policy = response.headers["Content-Security-Policy"]
         assert (

@@ -119,6 +119,7 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
         await logged_in(client, LEA)
         console = await (await client.get("/agent")).text()
         assert 'href="/agent/review"' in console and "Review-inbox" in console
+        assert "(teamleider)" in console and "(medewerker)" not in console
         response = await client.get("/agent/review")
         html = await response.text()
         assert response.status == 200 and '<html lang="nl">' in html and "Lea Jansen" in html
