@@ -93,8 +93,14 @@ def second_browser(client: TestClient) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(base_url=origin, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
+def _found(pattern: str, html: str) -> str:
+    match = re.search(pattern, html)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def hidden_csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    return _found(r'name="csrf" value="([^"]+)"', html)
 
 
 async def login(client: Client, user: User) -> aiohttp.ClientResponse:
@@ -111,7 +117,7 @@ async def logged_in(client: Client, user: User) -> str:
     response = await login(client, user)
     assert response.status == 303 and response.headers["Location"] == "/agent"
     page = await (await client.get("/agent")).text()
-    return re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+    return _found(r'<meta name="csrf-token" content="([^"]+)">', page)
 
 
 async def post_json(client: Client, path: str, csrf: str, json: Any = None) -> tuple[int, dict]:

@@ -47,7 +47,9 @@ class Console:
             return self._stores
 
     async def stores(self) -> Stores:
-        return self._stores or await asyncio.to_thread(self._open)
+        if self._stores is not None:
+            return self._stores
+        return await asyncio.to_thread(self._open)
 
     async def close(self) -> None:
         await self.rasa.close()

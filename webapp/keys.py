@@ -13,7 +13,7 @@ from webapp.config import WebConfig
 from webapp.console import Console
 
 CONFIG_KEY = web.AppKey("config", WebConfig)
-CLOCK_KEY = web.AppKey("clock", Callable[[], datetime])
+CLOCK_KEY: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 CONSOLE_KEY = web.AppKey("agent_console", Console)
 
