@@ -27,6 +27,7 @@ WORKDIR /app
 COPY --chown=1001:0 rasa_runtime/ rasa_runtime/
 COPY --chown=1001:0 channels/ channels/
 COPY --chown=1001:0 bot/ bot/
+COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu.yml data/nlu.yml
 # config.yml's SpacyNLP loads `build/spacy-nl` relative to the working directory at run time.
