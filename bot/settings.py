@@ -15,19 +15,21 @@ from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
-from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
+from pydantic import BaseModel, Extra, ValidationError, create_model, root_validator, validator
+
+from bot.dutch import WEEKDAYS
 
 CONFIG_ENV_VAR = "KLANTENSERVICE_CONFIG"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "klantenservice.yml"
 
-# Keys of `weekly_hours`, in the order of `date.weekday()` (Monday = 0).
-WEEKDAY_KEYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+# Keys of `weekly_hours`, in the order of `date.weekday()` (Monday = 0): the Dutch weekday names.
+WEEKDAY_KEYS = WEEKDAYS
 
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _FIXED_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -265,14 +267,8 @@ class _Hours(_Section):
         return OpeningHours(self.open, self.close)
 
 
-class _Week(_Section):
-    maandag: _Hours | None = None
-    dinsdag: _Hours | None = None
-    woensdag: _Hours | None = None
-    donderdag: _Hours | None = None
-    vrijdag: _Hours | None = None
-    zaterdag: _Hours | None = None
-    zondag: _Hours | None = None
+class _WeekBase(_Section):
+    """`weekly_hours`: one optional `_Hours` per weekday name (`_Week` below adds the fields)."""
 
     @root_validator(skip_on_failure=True)
     def _open_some_day(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -283,6 +279,13 @@ class _Week(_Section):
     def hours(self) -> tuple[OpeningHours | None, ...]:
         days = (getattr(self, day) for day in WEEKDAY_KEYS)
         return tuple(None if day is None else day.hours() for day in days)
+
+
+_Week = create_model(  # type: ignore[call-overload]
+    "_Week",
+    __base__=_WeekBase,
+    **dict.fromkeys(WEEKDAY_KEYS, (Optional[_Hours], None)),  # noqa: UP045
+)
 
 
 class _SpecialDay(_Section):
