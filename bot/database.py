@@ -73,22 +73,29 @@ def upgrade(url: str | None = None) -> None:
 @cache
 def _head() -> str | None:
     """The latest migration's revision."""
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on import
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def _revision(connection: sa.engine.Connection) -> str | None:
+    """The database's migration, as Alembic records it (None: none yet)."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _upgrade(engine: sa.engine.Engine) -> None:
     """Runs the migrations not yet applied. A database made by `create_all` before there were
     migrations (tables, no alembic_version) is adopted: the first migration adds only the tables
     it lacks and records itself, and the later ones follow."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.migration import MigrationContext
-
     with engine.begin() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == _head():
-            return  # one query: what every start after the first finds
+        if _revision(connection) == _head():
+            return  # what every start after the first finds
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
