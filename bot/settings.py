@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -184,7 +184,7 @@ def settings_from_dict(data: Any, source: str = "<config>") -> Settings:
         raise ConfigError("\n".join(_message(error, source) for error in exc.errors())) from exc
 
 
-def _message(error: dict[str, Any], source: str) -> str:
+def _message(error: Mapping[str, Any], source: str) -> str:
     """One error as `source: where: key problem`, where names the section (`special_days[0]`)."""
     loc = [part for part in error["loc"] if part != "__root__"]
     names = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
@@ -203,12 +203,16 @@ def _not_a_mapping(value: Any) -> str:
     return f"expected a mapping (key: value), got {type(value).__name__}"
 
 
-def _text(value: Any, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
+def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be a non-empty string{' or null' if optional else ''}, got {value!r}")
+        raise ValueError(f"must be a non-empty string, got {value!r}")
     return value.strip()
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError(f"must be a non-empty string or null, got {value!r}")
+    return None if value is None else value.strip()
 
 
 def _whole_number(value: Any, minimum: int) -> int:
@@ -281,11 +285,14 @@ class _WeekBase(_Section):
         return tuple(None if day is None else day.hours() for day in days)
 
 
-_Week = create_model(  # type: ignore[call-overload]
-    "_Week",
-    __base__=_WeekBase,
-    **dict.fromkeys(WEEKDAY_KEYS, (Optional[_Hours], None)),  # noqa: UP045
-)
+if TYPE_CHECKING:
+    _Week = _WeekBase
+else:
+    _Week = create_model(
+        "_Week",
+        __base__=_WeekBase,
+        **dict.fromkeys(WEEKDAY_KEYS, (Optional[_Hours], None)),  # noqa: UP045
+    )
 
 
 class _SpecialDay(_Section):
@@ -295,7 +302,7 @@ class _SpecialDay(_Section):
     close: time | None = None
     name: str | None = None
 
-    _name = validator("name", pre=True, allow_reuse=True)(lambda value: _text(value, optional=True))
+    _name = validator("name", pre=True, allow_reuse=True)(_optional_text)
     _times = validator("open", "close", pre=True, allow_reuse=True)(_time)
 
     @validator("closed", pre=True)
@@ -383,7 +390,7 @@ class _Contact(_Section):
         "dispute_committee",
         pre=True,
         allow_reuse=True,
-    )(lambda value: _text(value, optional=True))
+    )(_optional_text)
 
     @validator("social_media", pre=True)
     def _networks(cls, value: Any) -> dict[str, str]:

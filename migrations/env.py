@@ -7,6 +7,8 @@ project root) connects to KLANTENSERVICE_DB_URL or the default SQLite file. Only
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import context
 
@@ -18,7 +20,7 @@ MIGRATION_LOCK = 7_316_432_001
 target_metadata = database.metadata()
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: Any, parent_names: Any) -> bool:
     return type_ != "table" or name in target_metadata.tables
 
 

@@ -26,7 +26,7 @@ def _config(connection: sa.engine.Connection) -> Config:
     return config
 
 
-def _head() -> str:
+def _head() -> str | None:
     return ScriptDirectory(str(database.MIGRATIONS)).get_current_head()
 
 
