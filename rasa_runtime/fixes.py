@@ -35,6 +35,7 @@ ACTION_SERVER_DOWN_TEXT = (
 )
 
 _installed = False
+_refused: fence.FenceError | None = None
 _installing = threading.Lock()
 
 
@@ -44,30 +45,40 @@ def speed_patches_on() -> bool:
 
 
 def install() -> None:
-    """Applies every patch once per process; later calls do nothing."""
-    global _installed
+    """Applies every patch once per process; later calls do nothing, or refuse again as the first did."""
+    global _installed, _refused
     with _installing:
+        if _refused is not None:
+            raise _refused
         if _installed:
             return
-        from bot import log_privacy
-
-        log_privacy.install()  # the server's debug log repeats customer messages
-        _answer_when_the_action_server_fails(
-            float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT)
-        )
-        _refuse_messages_when_the_conversation_store_fails()
-        if speed_patches_on():
-            _validate_action_results_with_a_compiled_validator()
-            _resolve_event_types_from_a_table()
-            _combine_sparse_features_at_once()
-            _match_rules_only_as_far_back_as_they_reach()
-            _run_graphs_in_order()
-            limit = int(os.environ.get("KLANTENSERVICE_MESSAGES_IN_PROCESS", "") or MESSAGES_IN_PROCESS)
-            if limit > 0:
-                _limit_messages_in_process(limit)
-        else:
-            logger.info("Rasa's own code runs without the speed patches (%s=off)", SPEED_PATCHES)
+        try:
+            _apply_all()
+        except fence.FenceError as refused:
+            _refused = refused
+            raise
         _installed = True
+
+
+def _apply_all() -> None:
+    from bot import log_privacy
+
+    log_privacy.install()  # the server's debug log repeats customer messages
+    _answer_when_the_action_server_fails(
+        float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT)
+    )
+    _refuse_messages_when_the_conversation_store_fails()
+    if speed_patches_on():
+        _validate_action_results_with_a_compiled_validator()
+        _resolve_event_types_from_a_table()
+        _combine_sparse_features_at_once()
+        _match_rules_only_as_far_back_as_they_reach()
+        _run_graphs_in_order()
+        limit = int(os.environ.get("KLANTENSERVICE_MESSAGES_IN_PROCESS", "") or MESSAGES_IN_PROCESS)
+        if limit > 0:
+            _limit_messages_in_process(limit)
+    else:
+        logger.info("Rasa's own code runs without the speed patches (%s=off)", SPEED_PATCHES)
 
 
 apply = install

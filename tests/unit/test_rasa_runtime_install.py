@@ -191,3 +191,29 @@ def test_the_fence_checks_other_libraries_by_their_installed_release():
         fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="0.1")
     fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="1.4.54")
     assert owner().greet() == "hoi"
+
+
+def test_on_another_rasa_release_the_server_refuses_to_start_and_patches_nothing():
+    code = """
+import rasa.version
+rasa.version.__version__ = "3.7.0"
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa_runtime.tracker_store import SQLTrackerStore
+run = RemoteAction.run
+for attempt in range(2):
+    try:
+        SQLTrackerStore(domain=Domain.empty(), host="sqlite://")
+    except RuntimeError as refused:
+        print(refused)
+print(RemoteAction.run is run)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, second, unchanged = done.stdout.strip().splitlines()[-3:]
+    assert first == second
+    assert first.startswith(
+        "rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT: this replacement was written for"
+    )
+    assert "rasa 3.6.21, but rasa 3.7.0 is installed" in first
+    assert unchanged == "True"
