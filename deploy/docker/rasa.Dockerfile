@@ -30,6 +30,7 @@ COPY --chown=1001:0 channels/ channels/
 # the list against their imports).
 COPY --chown=1001:0 bot/__init__.py bot/database.py bot/entity_shapes.py bot/handoff.py bot/log_privacy.py \
      bot/masking.py bot/
+COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu.yml data/nlu.yml
 # config.yml's SpacyNLP loads `build/spacy-nl` relative to the working directory at run time.

@@ -15,7 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY requirements/lock.txt /tmp/lock.txt
 RUN python -m pip install --no-cache-dir -c /tmp/lock.txt \
       aiohttp Jinja2 matplotlib bcrypt holidays SQLAlchemy psycopg2-binary PyYAML python-dateutil \
-      dateparser tzdata \
+      dateparser tzdata alembic \
  && rm /tmp/lock.txt \
  && useradd --uid 1001 --gid 0 --home-dir /app --no-create-home --shell /usr/sbin/nologin klantenservice
 
@@ -23,6 +23,7 @@ WORKDIR /app
 # The web app and the domain it calls (bot/: queue, agents, cases, figures, review).
 COPY webapp/ webapp/
 COPY bot/ bot/
+COPY migrations/ migrations/
 # The business facts; the review console reads config.yml (fallback threshold), domain.yml
 # (intents) and data/ (existing examples).
 COPY klantenservice.yml config.yml domain.yml ./

@@ -578,3 +578,14 @@ def test_the_readmes_explain_the_installation_and_sticky_sessions():
     main = (ROOT / "README.md").read_text()
     assert main.index("## Running on Kubernetes") < main.index("## Settings")
     assert "deploy/README.md" in main[main.index("## Running on Kubernetes") : main.index("## Settings")]
+
+
+def test_the_database_is_migrated_before_the_web_app_starts():
+    spec = manifest("Deployment", "klantenservice-web")["spec"]["template"]["spec"]
+    (migrate,) = spec["initContainers"]
+    assert migrate["command"] == ["python", "-m", "bot.database", "upgrade"]
+    assert migrate["image"] == web_container()["image"]
+    env = env_map(migrate["env"])
+    assert env["KLANTENSERVICE_DB_URL"] == env_map(web_container()["env"])["KLANTENSERVICE_DB_URL"]
+    for name in ("web.Dockerfile", "actions.Dockerfile", "rasa.Dockerfile"):  # bot.database migrates
+        assert " migrations/ migrations/" in dockerfile(name), name
