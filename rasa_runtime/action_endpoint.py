@@ -1,5 +1,6 @@
-"""ACTION_ENDPOINT_URL, when set, replaces the action server's URL of endpoints.yml (applied to every
-Agent by rasa_runtime.fixes).
+"""The action server's endpoint as the Rasa server uses it (applied to every Agent by rasa_runtime.fixes):
+ACTION_ENDPOINT_URL, when set, replaces the URL of endpoints.yml, and every call carries the shared
+secret the action server checks (bot/action_server_secret.py, actions/caller_check.py).
 
 endpoints.yml names the default (http://localhost:5055/webhook), so plain `rasa run`, `rasa shell`
 and `rasa test` work from the project root with no variable set; Rasa itself can only read a
@@ -14,19 +15,25 @@ import os
 
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import action_server_secret
+
 VARIABLE = "ACTION_ENDPOINT_URL"
 
 
 def from_environment(configured: EndpointConfig | None) -> EndpointConfig | None:
-    url = os.environ.get(VARIABLE, "").strip()
+    url = os.environ.get(VARIABLE, "").strip() or (configured.url if configured else "")
     if not url:
-        return configured
+        return configured  # no action server at all (an Agent for training or tests)
+    headers = {
+        **(configured.headers if configured else {}),
+        action_server_secret.HEADER: action_server_secret.secret(),
+    }
     if configured is None:
-        return EndpointConfig(url=url)
+        return EndpointConfig(url=url, headers=headers)
     return EndpointConfig(
         url=url,
         params=configured.params,
-        headers=configured.headers,
+        headers=headers,
         basic_auth=configured.basic_auth,
         token=configured.token,
         token_name=configured.token_name,

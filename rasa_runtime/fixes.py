@@ -348,14 +348,16 @@ def _apologised_since_the_message(tracker: Any) -> bool:
 
 
 def _take_the_action_server_url_from_the_environment() -> None:
-    """Every Agent takes the action server's URL from ACTION_ENDPOINT_URL when that is set.
+    """Every Agent takes the action server's URL from ACTION_ENDPOINT_URL when that is set, and
+    sends the shared secret the action server checks (ACTION_SERVER_SECRET or var/action_server_secret).
 
-    endpoints.yml names the default URL, so that Rasa's own commands work from the project root
-    without any variable; Rasa cannot give a `${...}` a default. Rasa creates the tracker store and
-    the lock store (which install this) before the Agent.
+    endpoints.yml names the default URL and no secret, so that Rasa's own commands work from the
+    project root without any variable; Rasa cannot give a `${...}` a default. Rasa creates the
+    tracker store and the lock store (which install this) before the Agent.
 
     Correctness. Wraps Rasa's `Agent.__init__`, which keeps `endpoints.action` as it is;
-    tests/unit/test_rasa_runtime_install.py::test_the_action_server_url_comes_from_the_environment.
+    tests/unit/test_rasa_runtime_install.py::test_the_action_server_url_comes_from_the_environment,
+    tests/e2e/test_action_server_secret.py.
     """
     from rasa.core.agent import Agent
 

@@ -43,3 +43,10 @@ if [ -z "${RASA_TOKEN:-}" ]; then
   RASA_TOKEN="$(cat "$ROOT/var/rasa_token")"
 fi
 export RASA_TOKEN
+
+# The secret the Rasa server shows the action server (bot/action_server_secret.py): from the
+# environment, else the one kept in var/, the file plain `rasa run` and `rasa run actions` share.
+if [ -z "${ACTION_SERVER_SECRET:-}" ]; then
+  ACTION_SERVER_SECRET="$("$ROOT/.venv/bin/python" -c 'from bot.action_server_secret import secret; print(secret())')"
+fi
+export ACTION_SERVER_SECRET

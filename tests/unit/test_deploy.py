@@ -588,3 +588,11 @@ def test_the_database_is_migrated_before_the_web_app_starts():
     assert env["KLANTENSERVICE_DB_URL"] == env_map(web_container()["env"])["KLANTENSERVICE_DB_URL"]
     for name in ("web.Dockerfile", "actions.Dockerfile", "rasa.Dockerfile"):  # bot.database migrates
         assert " migrations/ migrations/" in dockerfile(name), name
+
+
+def test_the_rasa_server_and_the_action_server_share_the_action_server_secret():
+    refs = []
+    for name in ("rasa-values.yml", "actions-values.yml"):
+        (values,) = documents(DEPLOY / "helm" / name)
+        refs.append(env_map(values["extraEnv"])["ACTION_SERVER_SECRET"]["valueFrom"]["secretKeyRef"])
+    assert refs[0] == refs[1] == {"name": SECRET_NAME, "key": "action-server-secret"}
