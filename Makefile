@@ -7,7 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPACY_MODEL := build/spacy-nl/meta.json
 MODEL := models/klantenservice.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_MODEL)
+NLU_DATA := $(wildcard data/nlu/*.yml)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(NLU_DATA) $(SPACY_MODEL)
 
 .PHONY: help setup train run shell test eval bench agent report clean
 
@@ -26,7 +27,7 @@ $(VENV)/.installed: requirements/lock.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -r requirements/lock.txt
 	@touch $@
 
-$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py bot/webshops.py data/nlu.yml
+$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py bot/webshops.py $(NLU_DATA)
 	@source scripts/env.sh && $(PY) scripts/build_spacy_nl.py
 
 # The chat widget (rasa-webchat) at the versions of package-lock.json; its bundle is prebuilt, so

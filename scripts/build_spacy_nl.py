@@ -3,7 +3,7 @@
 Base: `nl_core_news_sm` when it is installed (its tagger, morphologizer, lemmatizer and NER are
 kept), otherwise spaCy's own Dutch language data with the lookup lemmatizer from
 `spacy-lookups-data`. Both get the assistant's entity ruler: webshop names from the lookup table
-in data/nlu.yml, order and tracking number shapes from bot/entity_shapes.py and day phrases.
+in data/nlu/entities.yml, order and tracking number shapes from bot/entity_shapes.py and day phrases.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import entity_shapes  # noqa: E402
-from bot.webshops import read_webshops  # noqa: E402
+from bot.webshops import NLU_FILE, read_webshops  # noqa: E402
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (
@@ -153,7 +153,7 @@ def build(output: Path, nlu_file: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "spacy-nl")
-    parser.add_argument("--nlu", type=Path, default=ROOT / "data" / "nlu.yml")
+    parser.add_argument("--nlu", type=Path, default=NLU_FILE)
     args = parser.parse_args()
     base = build(args.output, args.nlu)
     print(f"Dutch spaCy pipeline built in {args.output} (base: {base})")

@@ -4,7 +4,7 @@ side by side, in one run.
 For each system:
 - held-out test set (tests/nlu_test.yml) on the trained model: intent accuracy, macro-F1 and F1 per
   intent, entity F1 (strict: same start, end and type);
-- k-fold cross-validation on data/nlu.yml (the same stratified folds for both configs);
+- k-fold cross-validation on all NLU training files of data/ (the same stratified folds for both configs);
 - out-of-scope and nonsense messages (benchmarks/out_of_scope.yml): declined (out_of_scope or
   nlu_fallback) or wrongly answered.
 
@@ -43,7 +43,7 @@ from scripts.peer_model import PEER_CONFIG, ensure_peer_model, fingerprint, peer
 PROJECT_CONFIG = ROOT / "config.yml"
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
-TRAIN_DATA = ROOT / "data" / "nlu.yml"
+TRAIN_DATA = ROOT / "data"
 OUT_OF_SCOPE = ROOT / "benchmarks" / "out_of_scope.yml"
 SPACY_DIR = ROOT / "build" / "spacy-nl"
 CACHE_DIR = ROOT / "var" / "eval-cache"
@@ -197,7 +197,7 @@ def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[di
 # --- the steps ---------------------------------------------------------------------------------
 
 
-def training_texts(folder: Path = ROOT / "data") -> set[str]:
+def training_texts(folder: Path = TRAIN_DATA) -> set[str]:
     """Every intent example of data/, normalised as the review inbox compares sentences."""
     return {
         normalise(text)
@@ -325,7 +325,7 @@ def folds_of(training_data: Any, n_folds: int, seed: int) -> list[tuple[list[int
 
 
 def system_fingerprint(system: str, config: Path) -> str:
-    paths = [config, TRAIN_DATA]
+    paths = [config, *nlu_files(TRAIN_DATA)]
     if system == "project":
         paths += sorted(p for p in SPACY_DIR.rglob("*") if p.is_file())
     return fingerprint(paths, f"rasa {metadata.version('rasa')}")[:16]
@@ -635,7 +635,7 @@ def markdown(results: dict, images: list[str]) -> str:
     if results["project"].get("cross_validation"):
         cv = results["project"]["cross_validation"]
         lines.append(
-            f"- Cross-validation: {cv['folds']} stratified folds of `data/nlu.yml` (seed {cv['seed']}), "
+            f"- Cross-validation: {cv['folds']} stratified folds of the NLU data in `data/` (seed {cv['seed']}), "
             "the same folds for both configs; figures pooled over the folds' test parts."
         )
     lines += ["", "## Side by side", "", "| figure | project | peer | verdict |", "|---|---:|---:|---|"]
@@ -806,6 +806,7 @@ def spacy_base() -> str:
 async def main_async(args: argparse.Namespace) -> dict:
     import yaml
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
     results: dict[str, Any] = {
         "command": " ".join(["scripts/evaluate.py", *sys.argv[1:]]),
@@ -849,7 +850,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         results["timing"][f"{system}_held_out_seconds"] = round(time.monotonic() - started, 1)
 
     if args.folds > 1:
-        training_data = load_data(str(TRAIN_DATA))
+        training_data = TrainingData().merge(*(load_data(str(path)) for path in nlu_files(TRAIN_DATA)))
         os.environ["RASA_MAX_CACHE_SIZE"] = "0"  # fold models stay out of Rasa's training cache
         for system, (config, _model) in systems.items():
             log(f"{system}: {args.folds}-fold cross-validation with {rel(config)}")

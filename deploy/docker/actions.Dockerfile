@@ -20,9 +20,9 @@ WORKDIR /app
 COPY --chown=1001:0 actions/ actions/
 COPY --chown=1001:0 bot/ bot/
 # The business facts (opening hours, contact) and the webshop names (bot/webshops.py reads the
-# lookup table of data/nlu.yml).
+# lookup table of data/nlu/entities.yml).
 COPY --chown=1001:0 klantenservice.yml klantenservice.yml
-COPY --chown=1001:0 data/nlu.yml data/nlu.yml
+COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml
 
 ENV PYTHONPATH=/app \
     SQLALCHEMY_SILENCE_UBER_WARNING=1

@@ -28,7 +28,7 @@ COPY --chown=1001:0 rasa_runtime/ rasa_runtime/
 COPY --chown=1001:0 channels/ channels/
 COPY --chown=1001:0 bot/ bot/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
-COPY --chown=1001:0 data/nlu.yml data/nlu.yml
+COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml
 # config.yml's SpacyNLP loads `build/spacy-nl` relative to the working directory at run time.
 COPY --chown=1001:0 build/spacy-nl/ build/spacy-nl/
 COPY --chown=1001:0 models/klantenservice.tar.gz models/klantenservice.tar.gz

@@ -48,8 +48,8 @@ from tests.unit.review_data import (
 def data_dir(tmp_path: Path) -> Path:
     """A copy of data/ without a review file of its own: the tests write theirs there."""
     folder = tmp_path / "data"
-    folder.mkdir()
-    for name in ("nlu.yml", "rules.yml", "stories.yml"):
+    shutil.copytree(ROOT / "data" / "nlu", folder / "nlu")
+    for name in ("rules.yml", "stories.yml"):
         shutil.copy(ROOT / "data" / name, folder / name)
     return folder
 
@@ -250,11 +250,11 @@ def test_the_review_file_passes_rasas_validation_with_the_rest_of_the_data(inbox
 
 
 def test_a_sentence_already_under_the_same_intent_is_a_duplicate(inbox, data_dir):
-    hello = inbox.message(event_id(inbox, "hallo"))  # "hallo" is in data/nlu.yml under begroeten
+    hello = inbox.message(event_id(inbox, "hallo"))  # "hallo" is in data/nlu/smalltalk.yml under begroeten
     with pytest.raises(Refused) as refused:
         inbox.label(hello, "begroeten", "lea")
     assert refused.value.recorded and refused.value.status == 409
-    assert "staat al bij ‘begroeten’ in" in refused.value.message and "nlu.yml" in refused.value.message
+    assert "staat al bij ‘begroeten’ in" in refused.value.message and "smalltalk.yml" in refused.value.message
     assert not (data_dir / "nlu_reviewed.yml").exists()
     assert inbox.decision_for(hello).written is False
     # The same sentence from another customer, after it was labelled once.
@@ -278,7 +278,7 @@ def test_a_sentence_under_another_intent_is_a_conflict_and_stays_in_the_inbox(in
     assert not refused.value.recorded and refused.value.status == 409
     assert (
         "andere intent, ‘begroeten’" in message
-        and "nlu.yml" in message
+        and "smalltalk.yml" in message
         and message.startswith("Niet toegevoegd")
     )
     assert inbox.decision_for(hello) is None and not (data_dir / "nlu_reviewed.yml").exists()
