@@ -19,16 +19,18 @@ help:
 	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
 	@echo "make setup | train | shell | eval | bench | clean"
 
-$(VENV)/.installed: requirements/lock.txt
+# The pinned dependencies, then the project itself, editable: its packages import from any directory.
+$(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@python=$$(scripts/find_python.sh) || exit 1; \
 	  [ -x $(PY) ] || { echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV); }
 	@echo "Installing the pinned dependencies (requirements/lock.txt); the first time takes a few minutes"
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -r requirements/lock.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
 	@touch $@
 
 $(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py bot/webshops.py $(NLU_DATA)
-	@source scripts/env.sh && $(PY) scripts/build_spacy_nl.py
+	@source scripts/env.sh && $(PY) -m scripts.build_spacy_nl
 
 # The chat widget (rasa-webchat) at the versions of package-lock.json; its bundle is prebuilt, so
 # no package scripts are run.
@@ -55,10 +57,10 @@ test: train
 	@scripts/test.sh
 
 eval: train
-	@source scripts/env.sh && $(PY) scripts/evaluate.py $(EVAL_ARGS)
+	@source scripts/env.sh && $(PY) -m scripts.evaluate $(EVAL_ARGS)
 
 bench: train
-	@source scripts/env.sh && $(PY) scripts/bench.py $(BENCH_ARGS)
+	@source scripts/env.sh && $(PY) -m scripts.bench $(BENCH_ARGS)
 
 agent: setup
 	@test -n "$(NAME)" || { echo "Name the account: make agent NAME=anna (ROLE=teamlead for a team lead)"; exit 1; }

@@ -40,13 +40,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import yaml
+
+from scripts.services import Services
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import aiohttp  # noqa: E402
-import yaml  # noqa: E402
-
-from scripts.services import Services  # noqa: E402
 
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
 CONVERSATIONS = ROOT / "benchmarks" / "conversations.yml"
@@ -715,7 +714,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         sys.exit(f"{models['project']} is missing: run `make train` first")
     duration = None if args.conversations else args.duration
     results: dict[str, Any] = {
-        "command": " ".join(["scripts/bench.py", *sys.argv[1:]]),
+        "command": " ".join(["python -m scripts.bench", *sys.argv[1:]]),
         "started_at": time.strftime("%Y-%m-%d %H:%M"),
         "machine": {
             "cpus": os.cpu_count(),

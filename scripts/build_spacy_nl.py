@@ -9,17 +9,15 @@ in data/nlu/entities.yml, order and tracking number shapes from bot/entity_shape
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 import spacy
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot import entity_shapes
+from bot.webshops import NLU_FILE, read_webshops
 
-from bot import entity_shapes  # noqa: E402
-from bot.webshops import NLU_FILE, read_webshops  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (

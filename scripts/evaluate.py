@@ -33,12 +33,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)  # config.yml loads the spaCy pipeline from the relative path build/spacy-nl
+from bot.nlu_examples import nlu_files, normalise, read_examples
+from scripts.peer_model import PEER_CONFIG, ensure_peer_model, fingerprint, peer_record
 
-from bot.nlu_examples import nlu_files, normalise, read_examples  # noqa: E402
-from scripts.peer_model import PEER_CONFIG, ensure_peer_model, fingerprint, peer_record  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+os.chdir(ROOT)  # config.yml loads the spaCy pipeline from the relative path build/spacy-nl
 
 PROJECT_CONFIG = ROOT / "config.yml"
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
@@ -261,7 +260,6 @@ async def held_out(system: str, model: Path, test_examples: list[Any], oos: dict
 def fallback_settings(model: Path) -> dict:
     """The FallbackClassifier's threshold and ambiguity threshold of the config the model was trained with."""
     import tarfile
-
 
     with tarfile.open(model) as archive:
         metadata_file = next(m for m in archive.getmembers() if m.name.lstrip("./") == "metadata.json")
@@ -809,7 +807,7 @@ async def main_async(args: argparse.Namespace) -> dict:
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     results: dict[str, Any] = {
-        "command": " ".join(["scripts/evaluate.py", *sys.argv[1:]]),
+        "command": " ".join(["python -m scripts.evaluate", *sys.argv[1:]]),
         "rasa_version": metadata.version("rasa"),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

@@ -27,8 +27,8 @@ step "Test stories (user text, end to end through NLU and dialogue)"
   --fail-on-prediction-errors --out var/test-results/stories
 
 step "Held-out NLU test set (the messages that are not also training examples)"
-"$ROOT/.venv/bin/python" scripts/unseen_test_set.py tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
+"$ROOT/.venv/bin/python" -m scripts.unseen_test_set tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
 "$RASA" test nlu --model "$MODEL_PATH" --nlu var/test-results/nlu_test_unseen.yml --out var/test-results/nlu
-"$ROOT/.venv/bin/python" scripts/check_nlu_results.py var/test-results/nlu --min-accuracy 0.95
+"$ROOT/.venv/bin/python" -m scripts.check_nlu_results var/test-results/nlu --min-accuracy 0.95
 
 step "All tests passed"
