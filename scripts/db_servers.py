@@ -140,23 +140,10 @@ class Redis:
         if binary is None:
             raise RuntimeError("Redis is not installed: run scripts/install_db_servers.sh")
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=open(self.folder / "redis.log", "wb"),
-            stderr=subprocess.STDOUT,
-        )
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.folder)]
+        with open(self.folder / "redis.log", "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         _wait_for_port(self.port, "Redis")
         return self
 

@@ -120,11 +120,13 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
             "f1": round(float(f), 4),
             "support": int(s),
         }
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
     }
-    correct = sum(t == o for t, o in zip(targets, outputs))
+    correct = sum(t == o for t, o in zip(targets, outputs, strict=True))
     declined = [
-        g["text"] for g, p in zip(gold, predicted) if g["intent"] not in DECLINED and p["final"] in DECLINED
+        g["text"]
+        for g, p in zip(gold, predicted, strict=True)
+        if g["intent"] not in DECLINED and p["final"] in DECLINED
     ]
     return {
         "examples": len(targets),
@@ -141,7 +143,7 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
                 "predicted": p["intent"],
                 "confidence": p["confidence"],
             }
-            for g, p in zip(gold, predicted)
+            for g, p in zip(gold, predicted, strict=True)
             if g["intent"] != p["intent"]
         ],
     }
@@ -150,7 +152,7 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
 def entity_metrics(gold: list[dict], predicted: list[dict]) -> dict:
     """Strict span match: an entity counts when start, end and type are the same."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=True):
         wanted = Counter(tuple(e) for e in g["entities"])
         found = Counter(tuple(e) for e in p["entities"])
         for span in wanted | found:
@@ -294,7 +296,7 @@ def threshold_sweep(
         )
 
     oos_all = [p for kind in oos_predicted.values() for p in kind]
-    in_scope = [(g, p) for g, p in zip(gold, predicted) if g["intent"] not in DECLINED]
+    in_scope = [(g, p) for g, p in zip(gold, predicted, strict=True) if g["intent"] not in DECLINED]
     rows = []
     for threshold in sorted(set(SWEEP) | {settings["threshold"]}):
         answered = [(g, p) for g, p in in_scope if not declined(p, threshold)]
@@ -343,7 +345,8 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         if cache_file.exists():
             fold_results.append(json.loads(cache_file.read_text(encoding="utf-8")))
             log(
-                f"{system}: fold {index}/{n_folds} from the cache ({fold_results[-1]['seconds']:.0f} s when run)"
+                f"{system}: fold {index}/{n_folds} from the cache ({fold_results[-1]['seconds']:.0f} s "
+                "when run)"
             )
             continue
         log(
@@ -387,7 +390,7 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         "entities": entity_metrics(gold, predicted),
         "per_fold": [
             {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "seconds": f["seconds"]}
-            for m, f in zip(per_fold, fold_results)
+            for m, f in zip(per_fold, fold_results, strict=True)
         ],
         "accuracy_mean": round(statistics.mean(m["accuracy"] for m in per_fold), 4),
         "accuracy_std": round(statistics.pstdev(m["accuracy"] for m in per_fold), 4),
@@ -520,7 +523,8 @@ def print_summary(results: dict) -> None:
     print(f"{'figure':<50}{'project':>10}{'peer':>10}   verdict")
     for row in rows:
         print(
-            f"{row['label']:<50}{fmt(row['project']):>10}{fmt(row.get('peer', '-')):>10}   {row.get('verdict', '')}"
+            f"{row['label']:<50}{fmt(row['project']):>10}{fmt(row.get('peer', '-')):>10}   "
+            f"{row.get('verdict', '')}"
         )
     print("\nTargets for the project's config:")
     for row in results["targets"]:
@@ -540,7 +544,7 @@ def plot(results: dict, out: Path) -> list[str]:
     systems = [s for s in SYSTEMS if s in results]
     labels = sorted(set(results["project"]["held_out"]["confusion"]["gold"]))
     fig, axes = plt.subplots(1, len(systems), figsize=(9 * len(systems), 8.5), squeeze=False)
-    for ax, system in zip(axes[0], systems):
+    for ax, system in zip(axes[0], systems, strict=True):
         confusion = results[system]["held_out"]["confusion"]
         all_labels = labels + sorted(set(confusion["predicted"]) - set(labels))
         matrix = confusion_matrix(confusion["gold"], confusion["predicted"], labels=all_labels)[: len(labels)]
@@ -577,7 +581,7 @@ def plot(results: dict, out: Path) -> list[str]:
         )
     fig, axes = plt.subplots(len(panels), 1, figsize=(13, 4.6 * len(panels)), squeeze=False)
     width = 0.8 / len(systems)
-    for ax, (key, title) in zip(axes[:, 0], panels):
+    for ax, (key, title) in zip(axes[:, 0], panels, strict=True):
         x = np.arange(len(labels))
         for k, system in enumerate(systems):
             per_intent = results[system][key]["intents"]["per_intent"]
@@ -611,18 +615,22 @@ def markdown(results: dict, images: list[str]) -> str:
         "",
         f"Written by `make eval` (`{results['command']}`) on {results['finished_at']}. "
         f"Rasa {results['rasa_version']}, Python {results['python']}, {results['cpus']} CPUs, "
-        f"load average {results['load_average'][0]:.1f} at the start (other work was running on the machine).",
+        f"load average {results['load_average'][0]:.1f} at the start (other work was running on the "
+        "machine).",
         "",
         f"- **project**: `config.yml`, model `models/klantenservice.tar.gz`; Dutch spaCy base: "
         f"**{results['spacy_base']}** (`build/spacy-nl/meta.json`, `klantenservice_base`).",
-        "- **peer**: `benchmarks/peer_config.yml`, what `rasa init` gives (WhitespaceTokenizer, CountVectors, "
+        "- **peer**: `benchmarks/peer_config.yml`, what `rasa init` gives (WhitespaceTokenizer, "
+        "CountVectors, "
         "DIET 100 epochs, ResponseSelector, FallbackClassifier 0.3; Memoization, Rule, UnexpecTED, TED), "
         "`language: nl`, trained on the same data and domain into `models/peer.tar.gz`.",
-        f"- Held-out: `tests/nlu_test.yml` ({results['project']['held_out']['intents']['examples']} messages; "
+        f"- Held-out: `tests/nlu_test.yml` ({results['project']['held_out']['intents']['examples']} "
+        "messages; "
         f"{len(results['left_out']['held_out'])} more that are also training examples are left out, and "
         f"{len(results['left_out']['out_of_scope'])} such out-of-scope messages; listed in `eval.json`). "
         "Intent figures use the classifier's top intent, as `rasa test nlu` does (the FallbackClassifier's "
-        "`nlu_fallback` undone); macro-F1 is the mean F1 over the intents of the test set. Entity F1 is strict: "
+        "`nlu_fallback` undone); macro-F1 is the mean F1 over the intents of the test set. Entity F1 is "
+        "strict: "
         "same start, end and type (the project's entities come from the spaCy entity ruler, which "
         "`rasa test nlu` leaves out of its entity report, so this script counts them itself).",
         f"- Out of scope: `benchmarks/out_of_scope.yml`, "
@@ -633,13 +641,15 @@ def markdown(results: dict, images: list[str]) -> str:
     if results["project"].get("cross_validation"):
         cv = results["project"]["cross_validation"]
         lines.append(
-            f"- Cross-validation: {cv['folds']} stratified folds of the NLU data in `data/` (seed {cv['seed']}), "
+            f"- Cross-validation: {cv['folds']} stratified folds of the NLU data in `data/` (seed "
+            f"{cv['seed']}), "
             "the same folds for both configs; figures pooled over the folds' test parts."
         )
     lines += ["", "## Side by side", "", "| figure | project | peer | verdict |", "|---|---:|---:|---|"]
     for row in comparison(results):
         lines.append(
-            f"| {row['label']} | {fmt(row['project'])} | {fmt(row.get('peer', '-'))} | {row.get('verdict', '')} |"
+            f"| {row['label']} | {fmt(row['project'])} | {fmt(row.get('peer', '-'))} | "
+            f"{row.get('verdict', '')} |"
         )
     lines += ["", "## Targets (project's config)", "", "| target | value | met |", "|---|---:|---|"]
     for row in results["targets"]:
@@ -654,9 +664,11 @@ def markdown(results: dict, images: list[str]) -> str:
             "",
             "**Verdict:** "
             + (
-                f"the project's spaCy pipeline wins on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}); keep it."
+                f"the project's spaCy pipeline wins on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}); "
+                "keep it."
                 if mine > theirs
-                else f"the project's spaCy pipeline LOSES to the peer on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}): "
+                else f"the project's spaCy pipeline LOSES to the peer on held-out macro-F1 ({mine:.3f} "
+                f"vs {theirs:.3f}): "
                 "the peer's pipeline is what wins on these figures."
             ),
         ]
@@ -767,11 +779,13 @@ def markdown(results: dict, images: list[str]) -> str:
             cv = results[s]["cross_validation"]
             for i, fold in enumerate(cv["per_fold"], start=1):
                 lines.append(
-                    f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | {fold['seconds']:.0f} s |"
+                    f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | "
+                    f"{fold['seconds']:.0f} s |"
                 )
             lines.append(
                 f"| {s} | mean ± sd | {cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f} | "
-                f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | {cv['training_seconds'] / 60:.1f} min |"
+                f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | "
+                f"{cv['training_seconds'] / 60:.1f} min |"
             )
 
     lines += ["", "## Time", ""]
@@ -779,7 +793,8 @@ def markdown(results: dict, images: list[str]) -> str:
     peer = results.get("peer_training") or {}
     if peer.get("training_seconds"):
         lines.append(
-            f"- Training the peer model (`rasa train`, NLU and dialogue): {peer['training_seconds'] / 60:.1f} min "
+            "- Training the peer model (`rasa train`, NLU and dialogue): "
+            f"{peer['training_seconds'] / 60:.1f} min "
             f"(on {peer.get('trained_at', '?')}; reused while its inputs are unchanged)."
         )
     for s in cv_systems:
@@ -835,7 +850,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     )
     if any(results["left_out"].values()):
         log(
-            f"Left out because they are also training examples: {len(results['left_out']['held_out'])} held-out "
+            f"Left out because they are also training examples: {len(results['left_out']['held_out'])} "
+            "held-out "
             f"and {len(results['left_out']['out_of_scope'])} out-of-scope messages (listed in eval.json)"
         )
     for system, (config, model) in systems.items():

@@ -78,15 +78,16 @@ class Services:
 
     def start(self, name: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            self.commands()[name],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # The child keeps its own copy of the log's file descriptor; this process closes its copy.
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                self.commands()[name],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def ready(self, name: str) -> bool:
         url = {
@@ -102,7 +103,8 @@ class Services:
             process = self.processes[name]
             if process.poll() is not None:
                 raise RuntimeError(
-                    f"{name} stopped with exit code {process.returncode}; see {self.log_dir / (name + '.log')}"
+                    f"{name} stopped with exit code {process.returncode}; see "
+                    f"{self.log_dir / (name + '.log')}"
                 )
             if self.ready(name):
                 return
@@ -172,7 +174,8 @@ def run_foreground() -> None:
             for name, process in services.processes.items():
                 if process.poll() is not None:
                     print(
-                        f"{name} stopped unexpectedly (exit code {process.returncode}); see var/log/{name}.log"
+                        f"{name} stopped unexpectedly (exit code {process.returncode}); see "
+                        f"var/log/{name}.log"
                     )
                     stopping = True
             time.sleep(0.5)

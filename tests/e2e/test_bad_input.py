@@ -489,9 +489,10 @@ async def _raw_frames(url: str, frames: list[str | bytes]) -> list[str]:
     """Engine.IO over a bare WebSocket: garbage frames, then a good message on the same connection."""
     session_id = uuid.uuid4().hex
     received: list[str] = []
-    async with aiohttp.ClientSession() as session, session.ws_connect(
-        url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-    ) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket") as ws,
+    ):
         assert (await ws.receive_str()).startswith("0")
         await ws.send_str("40")
         assert (await ws.receive_str()).startswith("40")

@@ -292,7 +292,7 @@ def test_the_rows_hold_every_figure_once_with_a_dutch_description():
     assert (values["handoffs_offline"], values["offline_questions"], values["abandoned"]) == (5, 3, 1)
     assert values["demand.2.22"] == 2 and values["staffed_minutes.4.17"] == 15
     assert sum(1 for key in keys if key.startswith("demand.")) == 168
-    descriptions = dict((key, label) for key, label, _ in rows)
+    descriptions = {key: label for key, label, _ in rows}
     assert descriptions["containment"] == "Aandeel zelf opgelost"
 
 

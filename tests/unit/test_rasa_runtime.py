@@ -201,7 +201,7 @@ def test_sparse_features_are_combined_into_rasas_matrix(monkeypatch):
 
     assert (combined.features.toarray() == expected.features.toarray()).all()
     assert combined.origin == ["words", "chars", "regex"] and combined.type == "sequence"
-    assert all((part.features.toarray() == was).all() for part, was in zip(parts, before))
+    assert all((part.features.toarray() == was).all() for part, was in zip(parts, before, strict=True))
     dense = [Features(np.ones((1, 3)), "sentence", "text", "dense")]
     assert Message._combine_features(dense, ["dense"]).features.shape == (1, 3)
 
