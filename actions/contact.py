@@ -21,7 +21,7 @@ RESPONSE_BY_INTENT = {
 }
 
 
-def contact_facts() -> dict[str, str]:
+def contact_facts() -> dict[str, str | None]:
     """The template values the contact responses in domain.yml use."""
     settings = load_settings()
     contact = settings.contact

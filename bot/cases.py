@@ -30,7 +30,7 @@ FREE_TEXT_FIELDS = frozenset({"klacht_omschrijving"})
 MAX_REFERENCE_TRIES = 10
 
 
-class CaseRecord(Base):
+class CaseRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "cases"
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -92,8 +92,9 @@ class CaseStore:
             raise ValueError(f"unknown case type {case_type!r}")
         kept = {name: fields.get(name) for name in CASE_FIELDS[case_type]}
         for name in FREE_TEXT_FIELDS & kept.keys():
-            if isinstance(kept[name], str):
-                kept[name] = mask(kept[name])
+            text = kept[name]
+            if isinstance(text, str):
+                kept[name] = mask(text)
         for _ in range(MAX_REFERENCE_TRIES):
             record = CaseRecord(
                 reference=new_reference(case_type),
@@ -160,7 +161,8 @@ class CaseStore:
             result = session.execute(
                 sa.delete(CaseRecord).where(CaseRecord.status == "closed", CaseRecord.closed_at < cutoff)
             )
-            return result.rowcount
+            deleted: int = result.rowcount
+            return deleted
 
 
 def _retention_days(text: str) -> int:

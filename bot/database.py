@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
@@ -28,7 +29,7 @@ def create_engine(url: str | None = None) -> sa.engine.Engine:
     Errors do not quote a statement's parameters (`hide_parameters`): they are customers' data and
     errors end up in logs."""
     url = url or database_url()
-    options: dict = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
+    options: dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -42,6 +43,14 @@ def create_engine(url: str | None = None) -> sa.engine.Engine:
 def utc(moment: datetime | None = None) -> datetime:
     """`moment` (default: now) in UTC, as every moment is stored."""
     return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+
+@overload
+def from_stored(moment: datetime) -> datetime: ...
+
+
+@overload
+def from_stored(moment: None) -> None: ...
 
 
 def from_stored(moment: datetime | None) -> datetime | None:

@@ -40,7 +40,7 @@ class AlreadyTaken(QueueError):
     pass
 
 
-class EntryRecord(Base):
+class EntryRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "handoff_queue"
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -59,7 +59,7 @@ class EntryRecord(Base):
     closed_at = sa.Column(sa.DateTime(timezone=True))
 
 
-class MessageRecord(Base):
+class MessageRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     """What an agent (or the console on their behalf) said to a customer, and whether it arrived."""
 
     __tablename__ = "handoff_messages"
@@ -83,7 +83,7 @@ _ANY_UNDELIVERED = (
 )
 
 
-class PresenceRecord(Base):
+class PresenceRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     """Whether a customer's chat window is connected now (socket.io), so answers can go straight in."""
 
     __tablename__ = "chat_presence"
@@ -218,7 +218,8 @@ class HandoffQueue:
             .where(EntryRecord.status.in_((WAITING, WITH_AGENT)))
             .order_by(EntryRecord.id.desc())
         )
-        return session.scalars(query).first()
+        live: EntryRecord | None = session.scalars(query).first()
+        return live
 
     def position(self, entry_id: int) -> int:
         """1 for the first waiting live conversation; 0 when the entry no longer waits."""
@@ -357,7 +358,7 @@ class HandoffQueue:
 
     @staticmethod
     def _agents_entry(session: sa.orm.Session, entry_id: int, agent: str) -> EntryRecord:
-        record = session.get(EntryRecord, entry_id, with_for_update=True)
+        record: EntryRecord | None = session.get(EntryRecord, entry_id, with_for_update=True)
         if record is None:
             raise QueueError("Dit gesprek bestaat niet (meer).")
         if record.status == CLOSED:

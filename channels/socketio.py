@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -54,17 +54,17 @@ NO_QUEUE = ("", "memory")
 logger = logging.getLogger(__name__)
 
 
-def message_queue_url(environ: dict[str, str] | None = None) -> str | None:
+def message_queue_url(environ: Mapping[str, str] | None = None) -> str | None:
     """The Redis URL that connects the Rasa servers' socket.io channels, or None for one server.
 
     SOCKETIO_MESSAGE_QUEUE when it is set; otherwise LOCK_STORE_URL when that is Redis, since
     several servers share Rasa's lock store there already. Anything else is refused at start-up,
     not discovered when a message goes missing.
     """
-    environ = os.environ if environ is None else environ
-    value = environ.get("SOCKETIO_MESSAGE_QUEUE")
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    value = env.get("SOCKETIO_MESSAGE_QUEUE")
     if value is None:
-        lock_store = environ.get("LOCK_STORE_URL", "").strip()
+        lock_store = env.get("LOCK_STORE_URL", "").strip()
         return lock_store if lock_store.startswith(QUEUE_SCHEMES) else None
     value = value.strip()
     if value.lower() in NO_QUEUE:

@@ -60,6 +60,8 @@ def _sqlite_engine(url: Any) -> sa.engine.Engine:
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     """Rasa's SQLTrackerStore; see the module docstring for what differs."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fixes.apply()
         super().__init__(*args, **kwargs)

@@ -213,7 +213,13 @@ async def run_level(
     action_pid: int,
 ) -> Level:
     level = Level(customers)
-    deadline = None if per_customer else time.monotonic() + duration
+    deadline: float | None
+    if per_customer:
+        deadline = None
+    elif duration is None:
+        raise ValueError("a load level needs a duration or a number of conversations per customer")
+    else:
+        deadline = time.monotonic() + duration
 
     async def customer(index: int, session: aiohttp.ClientSession) -> None:
         k = 0
@@ -342,12 +348,18 @@ class System:
     result: dict = field(default_factory=dict)
 
     @property
+    def running(self) -> BenchServices:
+        if self.services is None:
+            raise RuntimeError(f"{self.name}: the servers are not started")
+        return self.services
+
+    @property
     def url(self) -> str:
-        return f"{self.services.rasa_url}/webhooks/rest/webhook"
+        return f"{self.running.rasa_url}/webhooks/rest/webhook"
 
     @property
     def pids(self) -> tuple[int, int]:
-        return self.services.processes["rasa"].pid, self.services.processes["actions"].pid
+        return self.running.processes["rasa"].pid, self.running.processes["actions"].pid
 
     async def start(self) -> None:
         env = system_env(self.model, self.workdir)

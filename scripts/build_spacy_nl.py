@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.pipeline import EntityRuler
 
 from bot import entity_shapes
 from bot.webshops import NLU_FILE, read_webshops
@@ -137,8 +138,10 @@ def base_pipeline() -> tuple[spacy.Language, str]:
 def build(output: Path, nlu_file: Path) -> str:
     nlp, base = base_pipeline()
     # The ruler is added after initialize(): initialize() would drop patterns added before it.
-    options = {"before": "ner"} if "ner" in nlp.pipe_names else {}
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}, **options)
+    ruler = nlp.add_pipe(
+        "entity_ruler", config={"overwrite_ents": True}, before="ner" if "ner" in nlp.pipe_names else None
+    )
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(entity_patterns(nlp, read_webshops(nlu_file)[0]))
     nlp.meta["name"] = "klantenservice_nl"
     nlp.meta["klantenservice_base"] = base

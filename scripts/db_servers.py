@@ -47,9 +47,10 @@ class Postgres:
             os.chmod(folder, 0o755)
         self.folder = Path(folder)
         self.port = port or free_port()
-        [pg_ctl] = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1:] or [None]
-        if pg_ctl is None:
+        installed = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not installed:
             raise RuntimeError("PostgreSQL is not installed: run scripts/install_db_servers.sh")
+        pg_ctl = installed[-1]
         self.bin = Path(pg_ctl).parent
 
     @property

@@ -177,7 +177,7 @@ def entity_metrics(gold: list[dict], predicted: list[dict]) -> dict:
 
 
 def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[dict]]) -> dict:
-    result = {}
+    result: dict[str, dict[str, Any]] = {}
     for kind, texts in messages.items():
         wrong = [
             {"text": p["text"], "answered_as": p["final"]}
@@ -265,7 +265,10 @@ def fallback_settings(model: Path) -> dict:
 
     with tarfile.open(model) as archive:
         metadata_file = next(m for m in archive.getmembers() if m.name.lstrip("./") == "metadata.json")
-        config = json.load(archive.extractfile(metadata_file))["predict_schema"]["nodes"]
+        stored = archive.extractfile(metadata_file)
+        if stored is None:
+            raise ValueError(f"{model}: metadata.json is not a file")
+        config = json.load(stored)["predict_schema"]["nodes"]
     for node in config.values():
         if node["uses"].endswith("FallbackClassifier"):
             return {
@@ -679,13 +682,13 @@ def markdown(results: dict, images: list[str]) -> str:
     header += "".join(f" {s} CV |" for s in cv_systems)
     lines += [header, "|---|---:|" + "---:|" * (len(systems) + len(cv_systems))]
     for label, values in results["project"]["held_out"]["intents"]["per_intent"].items():
-        row = f"| {label} | {values['support']} |"
+        intent_row = f"| {label} | {values['support']} |"
         for s in systems:
             f1 = results[s]["held_out"]["intents"]["per_intent"][label]["f1"]
-            row += f" {'**' if f1 < 0.9 else ''}{f1:.3f}{'**' if f1 < 0.9 else ''} |"
+            intent_row += f" {'**' if f1 < 0.9 else ''}{f1:.3f}{'**' if f1 < 0.9 else ''} |"
         for s in cv_systems:
-            row += f" {results[s]['cross_validation']['intents']['per_intent'][label]['f1']:.3f} |"
-        lines.append(row)
+            intent_row += f" {results[s]['cross_validation']['intents']['per_intent'][label]['f1']:.3f} |"
+        lines.append(intent_row)
 
     lines += [
         "",
