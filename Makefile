@@ -10,11 +10,12 @@ MODEL := models/klantenservice.tar.gz
 NLU_DATA := $(wildcard data/nlu/*.yml)
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(NLU_DATA) $(SPACY_MODEL)
 
-.PHONY: help setup train run shell test eval bench agent report clean
+.PHONY: help setup train run shell test check eval bench agent report clean
 
 help:
 	@echo "make run    start the assistant (Rasa server, action server) on this machine"
 	@echo "make test   run the whole test suite"
+	@echo "make check  lint, format, types and the unit tests (minutes; no training)"
 	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
 	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
 	@echo "make setup | train | shell | eval | bench | clean"
@@ -55,6 +56,11 @@ shell: train
 
 test: train
 	@scripts/test.sh
+
+# The fast gates: ruff, mypy and tests/unit. Sets up .venv, the spaCy pipeline and the widget (which
+# the unit tests read) but trains nothing.
+check: setup
+	@scripts/check.sh
 
 eval: train
 	@source scripts/env.sh && $(PY) -m scripts.evaluate $(EVAL_ARGS)
