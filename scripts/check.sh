@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make check: the fast gates, without training or a model: ruff (lint and format), mypy and the unit
-# tests. Every gate runs, also after one failed, so one run shows everything to fix.
+# make check: the fast gates, without training or a model: ruff (lint and format), mypy, the unit
+# tests and the action tests. Every gate runs, also after one failed, so one run shows everything to fix.
 set -uo pipefail
 source "$(dirname "$0")/test_env.sh"
 cd "$ROOT"
@@ -23,7 +23,8 @@ done
 gate "ruff check" "$BIN/ruff" check .
 gate "ruff format --check" "$BIN/ruff" format --check .
 gate "mypy" "$BIN/mypy" "${packages[@]}"
-gate "unit tests (tests/unit)" "$BIN/python" -m pytest -q tests/unit
+# Pure and fast: no database server, no Redis, no subprocess (tests/integration and tests/e2e have those).
+gate "unit and action tests (tests/unit, tests/actions)" "$BIN/python" -m pytest -q tests/unit tests/actions
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nmake check failed: %s\n' "$(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"

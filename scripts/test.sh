@@ -19,8 +19,14 @@ scripts/install_chromium.sh
 step "PostgreSQL and Redis for the production-configuration tests (Debian's packages)"
 scripts/install_db_servers.sh
 
-step "pytest: calendar, actions, end-to-end against the real servers and in a real browser"
-"$ROOT/.venv/bin/python" -m pytest tests
+step "pytest: unit and action tests (pure, fast)"
+"$ROOT/.venv/bin/python" -m pytest tests/unit tests/actions
+
+step "pytest: integration (PostgreSQL, Redis, processes)"
+"$ROOT/.venv/bin/python" -m pytest tests/integration
+
+step "pytest: end to end against the real servers and in a real browser"
+"$ROOT/.venv/bin/python" -m pytest tests/e2e
 
 step "Test stories (user text, end to end through NLU and dialogue)"
 "$RASA" test core --model "$MODEL_PATH" --stories tests/test_stories.yml \

@@ -387,7 +387,7 @@ class Traffic:
         return [self.conversation() for _ in range(count)]
 
 
-# --- a week written by hand (its figures are counted by hand in tests/unit/test_insight.py) ------
+# --- a week written by hand (its figures are counted by hand in tests/integration/test_insight.py) ------
 
 
 def local(day: int, clock: str, second: int = 0) -> datetime:
