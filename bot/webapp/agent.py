@@ -534,12 +534,8 @@ async def api_message(request: web.Request) -> web.Response:
     if not text:
         return web.json_response({"error": "Een leeg bericht wordt niet verstuurd."}, status=400)
     if len(text) > MAX_MESSAGE_LENGTH:
-        return web.json_response(
-            {
-                "error": f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben; dit heeft er {len(text)}."
-            },
-            status=400,
-        )
+        too_long = f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben; dit heeft er {len(text)}."
+        return web.json_response({"error": too_long}, status=400)
     console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()

@@ -173,13 +173,15 @@ def summary(f: Figures) -> list[tuple[str, str, str]]:
         (
             "Buiten openingstijden",
             number(f.handoffs_offline),
-            f"keer om een medewerker gevraagd; {counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten",
+            "keer om een medewerker gevraagd; "
+            f"{counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten",
         ),
         ("Zaken", number(sum(count for _, count in f.cases)), cases),
         (
             "Wachttijd op een medewerker",
             duration(f.wait.average),
-            f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({counted(f.wait.count, 'gesprek', 'gesprekken')})",
+            f"gemiddeld; 90% binnen {duration(f.wait.p90)} "
+            f"({counted(f.wait.count, 'gesprek', 'gesprekken')})",
         ),
         (
             "Afgehaakt in de wachtrij",
