@@ -64,8 +64,8 @@ class Services:
                 "--port",
                 env["RASA_PORT"],
                 "--enable-api",
-                "--auth-token",
-                env["RASA_TOKEN"],
+                # One argument: a token that starts with "-" would otherwise be read as an option.
+                f"--auth-token={env['RASA_TOKEN']}",
                 "--credentials",
                 str(ROOT / "credentials.yml"),
                 "--endpoints",
