@@ -63,7 +63,7 @@ def test_customer_and_agent_chat_in_two_browsers(playwright, services, tmp_path:
         console.screenshot(path=str(CONSOLE_SCREENSHOT), full_page=True)
 
         console.click("#close-button")
-        chat.wait_for_bot("digitale assistent")
+        chat.wait_for_bot("Het gesprek met de medewerker is afgelopen")  # not the greeting
         assert dialogs and "afsluiten" in dialogs[0].lower()
         chat.say("wat is jullie telefoonnummer")
         chat.wait_for_bot("020 - 808 28 52")
