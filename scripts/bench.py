@@ -43,6 +43,7 @@ from typing import Any
 import aiohttp
 import yaml
 
+from bot.percentiles import nearest_rank
 from scripts.services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,12 +243,9 @@ async def run_level(
 
 
 def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The dashboard's percentile (nearest rank: `q` of the turns took at most this); NaN when none."""
+    found = nearest_rank(values, q)
+    return float("nan") if found is None else found
 
 
 def summarise(level: Level) -> dict:

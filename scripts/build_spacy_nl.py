@@ -16,11 +16,11 @@ import spacy
 from spacy.pipeline import EntityRuler
 
 from bot import entity_shapes
+from bot.dutch import WEEKDAYS
 from bot.webshops import NLU_FILE, read_webshops
 
 ROOT = Path(__file__).resolve().parent.parent
 
-WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (
     "januari",
     "februari",

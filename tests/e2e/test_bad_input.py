@@ -32,9 +32,9 @@ import pytest
 import requests
 import socketio
 
-from bot.webapp.agent import transcript
 from channels.rest import MAX_IN_PROCESS_PER_SENDER, MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from channels.socketio import BAD_SESSION_TEXT
+from webapp.queue_api import transcript
 
 pytestmark = pytest.mark.e2e
 

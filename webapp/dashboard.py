@@ -25,12 +25,13 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot import clock, insight
-from bot.agents import Agent
 from bot.insight import Figures, Insight, amount
 from bot.settings import WEEKDAY_KEYS, load_settings
-from bot.webapp import dashboard_charts
-from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
-from bot.webapp.intent_labels import INTENT_LABELS, intent_label
+from webapp import dashboard_charts
+from webapp.auth import LOGOUT_PATH, PREFIX, team_leads_only
+from webapp.console import blocking
+from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.labels import INTENT_LABELS, intent_label
 
 PAGE_PATH = "/agent/dashboard"
 CSV_PATH = "/agent/dashboard.csv"
@@ -89,7 +90,7 @@ class Dashboard:
         self.tracker_url = tracker_url
         self.today = today
         self._insight: Insight | None = None
-        self._cache: dict[Period, tuple[float, asyncio.Future]] = {}
+        self._cache: dict[Period, tuple[float, asyncio.Future[Figures]]] = {}
 
     async def _source(self) -> Insight:
         """The stores of the console (its engine for the assistant's database) and the tracker's."""
@@ -101,9 +102,10 @@ class Dashboard:
     async def _count(self, period: Period) -> Figures:
         source = await self._source()
         settings = load_settings()
-        return await blocking(
+        figures: Figures = await blocking(
             source.figures, *insight.period_of_days(period.first, period.last, settings.tz), settings
         )
+        return figures
 
     async def figures(self, period: Period) -> Figures:
         """Counted once per minute and period; a failed count is not kept."""
@@ -222,11 +224,6 @@ def demand_rows(f: Figures) -> list[tuple[str, list[tuple[int, str]]]]:
 # --- the routes -------------------------------------------------------------------------------------
 
 
-def _refusal(request: web.Request) -> web.Response | None:
-    agent: Agent = request[AGENT]
-    return None if agent.is_team_lead else web.Response(status=403, text=TEAM_LEADS_ONLY + "\n")
-
-
 def _period_or_error(request: web.Request) -> Period | web.Response:
     try:
         return parse_period(request.query, request.app[DASHBOARD_KEY].today())
@@ -234,9 +231,8 @@ def _period_or_error(request: web.Request) -> Period | web.Response:
         return web.Response(status=400, text=f"{error}\n")
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def dashboard_page(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     dashboard = request.app[DASHBOARD_KEY]
     try:
         period, error = parse_period(request.query, dashboard.today()), None
@@ -244,7 +240,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         period, error = parse_period({}, dashboard.today()), str(problem)
     figures = await dashboard.figures(period)
     html = (
-        request.app[CONSOLE_TEMPLATES_KEY]
+        request.app[TEMPLATES_KEY]
         .get_template("agent_dashboard.html")
         .render(
             agent=request[AGENT],
@@ -266,9 +262,8 @@ async def dashboard_page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html", status=400 if error else 200)
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def dashboard_chart(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     name = request.match_info["name"]
     if name not in CHARTS:
         raise web.HTTPNotFound()
@@ -283,9 +278,8 @@ async def dashboard_chart(request: web.Request) -> web.Response:
     return web.Response(body=image, content_type="image/png")
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def dashboard_csv(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     period = _period_or_error(request)
     if isinstance(period, web.Response):
         return period
@@ -302,14 +296,14 @@ async def dashboard_csv(request: web.Request) -> web.Response:
 
 
 def setup_dashboard(app: web.Application, tracker_url: str | None = None) -> Dashboard:
-    """Adds the dashboard to the console (after setup_agent_console, whose guard protects it)."""
+    """Adds the dashboard to the console (after setup_auth, whose guard protects it)."""
     dashboard = Dashboard(app, tracker_url or insight.tracker_url())
     app[DASHBOARD_KEY] = dashboard
 
     async def close_dashboard(app: web.Application) -> None:
         await dashboard.close()
 
-    app.on_cleanup.append(close_dashboard)
+    app.on_cleanup.append(close_dashboard)  # type: ignore[arg-type]  # aiohttp 3.9 types its signals for aiosignal < 1.4
     app.router.add_get(PAGE_PATH, dashboard_page)
     app.router.add_get(CSV_PATH, dashboard_csv)
     app.router.add_get(CHART_PATH.replace("{name}", "{name:[a-z]+}"), dashboard_chart)
