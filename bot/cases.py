@@ -42,7 +42,9 @@ class CaseRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     closed_at = sa.Column(sa.DateTime(timezone=True))
     # The request that filed it (conversation and form run): a repeated request finds this case.
-    request_key = sa.Column(sa.String(400), unique=True)
+    request_key = sa.Column(sa.String(400))
+
+    __table_args__ = (sa.UniqueConstraint("request_key", name="uq_cases_request_key"),)
 
 
 @dataclass(frozen=True)
