@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -135,17 +136,22 @@ class SocketIOInput(RasaSocketIOInput):
         logger.info("socket.io: messages for chat windows go through Redis to every Rasa server")
 
     def _track_chat_windows(self) -> None:
-        """Wraps Rasa's session_request and disconnect handlers: a window that (re)connects with
-        its session gets the agents' answers it missed, and the queue knows it is online."""
+        """Replaces Rasa's session_request handler, which calls python-socketio's `enter_room` without
+        awaiting it (RasaHQ/rasa#13027): since python-socketio 5.10 that is a coroutine, so the
+        window never joined its session's room and got no answer. This one awaits it, confirms the
+        session as Rasa does (a new id when there is none), hands a window that (re)connects with
+        its session the agents' answers it missed, and tells the queue it is online."""
         handlers = self.sio.handlers[self.namespace or "/"]
-        confirm_session, forget_socket = handlers["session_request"], handlers["disconnect"]
+        forget_socket = handlers["disconnect"]
         sio, event = self.sio, self.bot_message_evt
 
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, data: dict | None = None) -> None:
             data = data if isinstance(data, dict) else {}
-            await confirm_session(sid, data)  # fills in a new session_id when there is none
-            session_id = data.get("session_id")
-            if not session_id or not self.session_persistence:
+            session_id = data.get("session_id") or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            if not self.session_persistence:
                 return
             await delivery.chat_opened(session_id, sid)
             for text in await delivery.take_undelivered(session_id):
