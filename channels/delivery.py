@@ -13,14 +13,14 @@ import asyncio
 import logging
 from functools import lru_cache
 
-from bot.handoff import HandoffQueue
+from bot.delivery import DeliveryStore
 
 logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def _queue() -> HandoffQueue:
-    return HandoffQueue()
+def _queue() -> DeliveryStore:
+    return DeliveryStore()
 
 
 async def take_undelivered(conversation_id: str) -> list[str]:

@@ -42,6 +42,7 @@ from bot.agent_sessions import SESSION_LIFETIME, AgentSession, SessionStore
 from bot.agents import TEAM_LEAD, Agent, AgentStore
 from bot.cases import Case, CaseStore, parse_reference
 from bot.database import create_engine
+from bot.delivery import DeliveryStore, Message
 from bot.handoff import (
     ANSWERED,
     CLOSED,
@@ -52,7 +53,6 @@ from bot.handoff import (
     WITH_AGENT,
     Entry,
     HandoffQueue,
-    Message,
     QueueError,
 )
 from bot.rasa_api import RasaClient, RasaUnavailable
@@ -136,6 +136,7 @@ TRANSCRIPT_UNAVAILABLE = "Het gesprek kan nu niet worden geladen: de assistent i
 @dataclass(frozen=True)
 class Stores:
     queue: HandoffQueue
+    deliveries: DeliveryStore
     agents: AgentStore
     sessions: SessionStore
     cases: CaseStore
@@ -157,6 +158,7 @@ class Console:
                 engine = create_engine(self.db_url)
                 self._stores = Stores(
                     HandoffQueue(engine=engine),
+                    DeliveryStore(engine=engine),
                     AgentStore(engine=engine),
                     SessionStore(engine=engine),
                     CaseStore(self.db_url),
@@ -471,7 +473,7 @@ async def api_entry(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
-    messages = await blocking(stores.queue.messages, entry.conversation_id)
+    messages = await blocking(stores.deliveries.messages, entry.conversation_id)
     try:
         lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
     except RasaUnavailable:
@@ -501,7 +503,9 @@ async def api_claim(request: web.Request) -> web.Response:
 async def _deliver(console: Console, stores: Stores, entry: Entry, message: Message, agent: Agent) -> bool:
     """Adds the message to the conversation; pushes it when the customer's chat window is
     connected (then it is delivered). Returns whether it was pushed."""
-    online = entry.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, entry.conversation_id)
+    online = entry.channel == PUSH_CHANNEL and await blocking(
+        stores.deliveries.is_online, entry.conversation_id
+    )
     await console.rasa.add_bot_message(
         entry.conversation_id,
         message.text,
@@ -509,7 +513,7 @@ async def _deliver(console: Console, stores: Stores, entry: Entry, message: Mess
         push_to=PUSH_CHANNEL if online else None,
     )
     if online:
-        await blocking(stores.queue.mark_delivered, [message.id])
+        await blocking(stores.deliveries.mark_delivered, [message.id])
     return online
 
 
@@ -544,7 +548,7 @@ async def api_message(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     try:
-        message = await blocking(stores.queue.add_agent_message, entry.id, agent.username, text)
+        message = await blocking(stores.deliveries.add_agent_message, entry.id, agent.username, text)
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     try:
@@ -593,7 +597,9 @@ async def api_close(request: web.Request) -> web.Response:
     }
     if closed.mode != LIVE:
         return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
-    online = closed.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, closed.conversation_id)
+    online = closed.channel == PUSH_CHANNEL and await blocking(
+        stores.deliveries.is_online, closed.conversation_id
+    )
     try:
         said = await console.rasa.execute_action(
             closed.conversation_id, END_ACTION, push_to=PUSH_CHANNEL if online else None
@@ -610,7 +616,7 @@ async def api_close(request: web.Request) -> web.Response:
     if not online and not said:  # the chat was already back with the bot (the customer wrote on)
         return web.json_response({**result, "note": "Afgesloten."})
     if said:
-        await blocking(stores.queue.hold_for_delivery, closed.id, said)
+        await blocking(stores.deliveries.hold_for_delivery, closed.id, said)
     return web.json_response(
         {**result, "recorded": True, "delivered": online, "note": "Afgesloten. " + _delivery_note(online)}
     )

@@ -23,6 +23,7 @@ from yarl import URL
 from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionStore
 from bot.agents import AgentStore
 from bot.cases import CaseStore
+from bot.delivery import DeliveryStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
 from bot.webapp.agent import (
     CONSOLE_KEY,
@@ -111,6 +112,10 @@ class World:
     queue: HandoffQueue
     agents: AgentStore
     bundle: Path
+
+    @property
+    def deliveries(self) -> DeliveryStore:
+        return DeliveryStore(engine=self.queue.engine)
 
 
 @pytest.fixture
@@ -498,13 +503,13 @@ def test_empty_or_too_long_messages_are_refused(world):
         assert response.status == 400
 
     fake = run(world, scenario)
-    assert world.queue.messages(CID) == []
+    assert world.deliveries.messages(CID) == []
     assert fake.posts() == []
 
 
 def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(world):
     entry = live_entry(world)
-    world.queue.set_presence(CID, "socket-1", True)
+    world.deliveries.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         csrf = await logged_in(client)
@@ -525,14 +530,14 @@ def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(worl
         "text": "Hoi, ik kijk even mee.",
         "metadata": {"medewerker": "Anna de Vries"},
     }
-    [message] = world.queue.messages(CID)
+    [message] = world.deliveries.messages(CID)
     assert message.author == "anna" and message.delivered_at is not None
 
 
 @pytest.mark.parametrize("channel, online", [("socketio", False), ("rest", True)])
 def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, online):
     entry = live_entry(world, channel)
-    world.queue.set_presence(CID, "socket-1", online)
+    world.deliveries.set_presence(CID, "socket-1", online)
 
     async def scenario(client, fake):
         csrf = await logged_in(client)
@@ -545,7 +550,7 @@ def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, onl
     [call] = fake.posts()
     assert call.query == {"token": TOKEN}
     assert call.body["metadata"] == {"medewerker": "Anna de Vries"}
-    [message] = world.queue.messages(CID)
+    [message] = world.deliveries.messages(CID)
     assert message.delivered_at is None  # the channel hands it over when the customer is back
 
 
@@ -554,7 +559,7 @@ VOORBIJ = "Het gesprek met de medewerker is afgelopen. Je chat weer met mij, de 
 
 def test_closing_a_live_entry_runs_the_end_action_pushed_to_the_open_chat(world):
     entry = live_entry(world)
-    world.queue.set_presence(CID, "socket-1", True)
+    world.deliveries.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         csrf = await logged_in(client)
@@ -578,7 +583,7 @@ def test_closing_a_live_entry_runs_the_end_action_pushed_to_the_open_chat(world)
     assert execute.query == {"token": TOKEN, "include_events": "NONE", "output_channel": "socketio"}
     assert execute.body == {"name": "action_handoff_beeindigen"}
     assert world.queue.get(entry.id).closed_by == "medewerker"
-    assert world.queue.messages(CID) == []
+    assert world.deliveries.messages(CID) == []
 
 
 def test_the_goodbye_waits_in_the_queue_for_a_customer_who_cannot_be_reached_now(world):
@@ -595,17 +600,17 @@ def test_the_goodbye_waits_in_the_queue_for_a_customer_who_cannot_be_reached_now
     fake = run(world, scenario)
     [execute] = fake.posts()
     assert execute.query == {"token": TOKEN, "include_events": "NONE"}
-    [goodbye] = world.queue.messages(CID)
+    [goodbye] = world.deliveries.messages(CID)
     assert (goodbye.author, goodbye.text, goodbye.delivered_at) == ("assistent", VOORBIJ, None)
-    assert [m.text for m in world.queue.take_undelivered(CID)] == [VOORBIJ]
+    assert [m.text for m in world.deliveries.take_undelivered(CID)] == [VOORBIJ]
 
 
 def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(world):
     offline = world.queue.enqueue(CID, "socketio", "factuur_vraag", {"vraag": "Klopt mijn factuur?"}, OFFLINE)
     world.queue.claim(offline.id, "anna")
-    world.queue.add_agent_message(offline.id, "anna", "Ja, die klopt.")
+    world.deliveries.add_agent_message(offline.id, "anna", "Ja, die klopt.")
     live = live_entry(world)  # the customer asks for a person again, now live
-    world.queue.set_presence(CID, "socket-1", True)
+    world.deliveries.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         fake.said = [VOORBIJ]
@@ -619,7 +624,7 @@ def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(
     assert fake.posts() == []  # no end action, no goodbye: the live handoff goes on
     assert world.queue.get(live.id).status == "waiting"
     assert world.queue.live_entry(CID).id == live.id
-    assert [m.text for m in world.queue.messages(CID)] == ["Ja, die klopt."]
+    assert [m.text for m in world.deliveries.messages(CID)] == ["Ja, die klopt."]
 
 
 def test_closing_an_entry_closes_the_cases_handed_over_with_it(world):
@@ -738,7 +743,7 @@ def test_the_case_lookup_escapes_what_the_customer_typed(world):
 
 def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(world):
     entry = live_entry(world)
-    world.queue.set_presence(CID, "socket-1", True)
+    world.deliveries.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         csrf = await logged_in(client)
@@ -767,7 +772,7 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
         assert "niet bereikbaar" in data["note"] and "volgende bericht" in data["note"]
 
     run(world, scenario, rasa_down=True)
-    [message] = world.queue.messages(CID)
+    [message] = world.deliveries.messages(CID)
     assert message.text == "Hallo" and message.delivered_at is None
     assert world.queue.live_entry(CID) is None
 

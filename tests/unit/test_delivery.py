@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from bot.database import URL_VARIABLE
+from bot.delivery import DeliveryStore
 from bot.handoff import HandoffQueue
 from channels import delivery
 
@@ -28,7 +29,7 @@ def test_a_waiting_answer_is_handed_out_once(queue_at, tmp_path):
     queue = HandoffQueue(url)
     entry = queue.enqueue("klant-5", "rest", "medewerker_spreken", {})
     queue.claim(entry.id, "anna")
-    queue.add_agent_message(entry.id, "anna", "Hoi, ik help je verder.")
+    DeliveryStore(engine=queue.engine).add_agent_message(entry.id, "anna", "Hoi, ik help je verder.")
 
     assert asyncio.run(delivery.take_undelivered("klant-6")) == []
     assert asyncio.run(delivery.take_undelivered("klant-5")) == ["Hoi, ik help je verder."]
