@@ -106,8 +106,8 @@ class ActionMedewerker(Action):
             handoff_details(tracker),
             LIVE,
         )
-        position = max(queue().position(entry.id), 1)
         settings = load_settings().handoff
+        position = max(queue().position(entry.id, timedelta(seconds=settings.customer_gone_seconds)), 1)
         agents = agent_store().online_count(timedelta(seconds=settings.agent_online_seconds))
         handling = queue().average_handling(timedelta(minutes=settings.default_handling_minutes))
         dispatcher.utter_message(

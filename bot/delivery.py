@@ -1,10 +1,18 @@
 """Messages for customers and whether their chat window is there.
 
-What an agent says to a customer (and what the assistant says on the console's behalf: the goodbye
-when an agent closes) is stored here before anything is sent, so that a message can wait for a
-customer who is not there and is never lost. The Rasa server's channels hand waiting messages over
-(channels/delivery.py); the agent console records them (the web app). The store shares the
-assistant's database with the queue (bot/handoff.py), whose entries the messages belong to.
+What an agent says to a customer, and what the assistant says on the console's behalf (that an agent
+joined, the goodbye when the agent closes), is stored here before anything is sent, and counts as
+delivered only when the customer's side confirms it: the chat window acknowledges the message's id,
+or the REST response that carries it has been written. Until then it is offered again whenever the
+window is there, by whichever Rasa server the window reaches: the database is the truth, so a
+server that dies, a publish that Redis loses or a window closed at the wrong moment delays an answer
+and never loses it. The window shows each id once (static/widget.js), so offering twice is harmless.
+
+A connected chat window holds a lease (conversation, socket, Rasa server, expiry) that its server
+renews while the socket is connected; a server that starts drops the leases it held before. Each
+renewal, connection and disconnection also stamps the conversation's open live queue entry with the
+moment the customer was last seen (REST customers, who have no window, are seen when they write),
+which is how the queue tells a customer who went away ("weg") from one who waits (bot/handoff.py).
 """
 
 from __future__ import annotations
@@ -12,18 +20,34 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from bot.database import Base, create_engine, from_stored, utc
-from bot.handoff import ANSWERED, MAX_MESSAGE_LENGTH, OFFLINE, WITH_AGENT, HandoffQueue, QueueError
+from bot.handoff import (
+    ANSWERED,
+    LIVE,
+    MAX_MESSAGE_LENGTH,
+    OFFLINE,
+    WAITING,
+    WITH_AGENT,
+    EntryRecord,
+    HandoffQueue,
+    QueueError,
+)
 
 BOT_AUTHOR = "assistent"  # the author of the assistant's own messages kept for delivery
+# What a message is, for the chat window: an agent's answer, the assistant saying an agent joined
+# (shown with the agent's name and look), or the assistant's goodbye when the agent is done.
+ANSWER, JOINED, ENDED = "antwoord", "overgenomen", "afgelopen"
+KINDS = (ANSWER, JOINED, ENDED)
+# A REST response that was handed messages but never confirmed them (its server died) gives them up.
+HAND_OUT_LEASE = timedelta(minutes=1)
 
 
 class MessageRecord(Base):
-    """What an agent (or the console on their behalf) said to a customer, and whether it arrived."""
+    """What an agent (or the console on their behalf) said to a customer, and when it arrived."""
 
     __tablename__ = "handoff_messages"
 
@@ -31,30 +55,40 @@ class MessageRecord(Base):
     entry_id = sa.Column(sa.Integer, sa.ForeignKey("handoff_queue.id"), nullable=False, index=True)
     conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
     author = sa.Column(sa.String(80), nullable=False)
+    author_name = sa.Column(sa.String(80))  # the agent's display name, as the customer sees it
+    kind = sa.Column(sa.String(20), nullable=False, default=ANSWER, server_default=ANSWER)
     text = sa.Column(sa.Text, nullable=False)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
-    delivered_at = sa.Column(sa.DateTime(timezone=True))
-    delivery_token = sa.Column(sa.String(24), index=True)
+    delivered_at = sa.Column(sa.DateTime(timezone=True))  # acknowledged by the customer's side
+    delivery_token = sa.Column(sa.String(24), index=True)  # handed to one REST response
+    handed_out_at = sa.Column(sa.DateTime(timezone=True))
 
 
-_ANY_UNDELIVERED = (
-    sa.select(MessageRecord.id)
-    .where(
-        MessageRecord.conversation_id == sa.bindparam("conversation_id"), MessageRecord.delivered_at.is_(None)
-    )
-    .limit(1)
+class WindowRecord(Base):
+    """A chat window's lease: connected to `server_id` on `socket_id` until `expires_at`."""
+
+    __tablename__ = "chat_windows"
+    __table_args__ = (sa.UniqueConstraint("server_id", "socket_id"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
+    socket_id = sa.Column(sa.String(80), nullable=False)
+    server_id = sa.Column(sa.String(120), nullable=False, index=True)
+    connected_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    expires_at = sa.Column(sa.DateTime(timezone=True), nullable=False, index=True)
+
+
+_WAITING_FOR = sa.select(
+    sa.exists().where(
+        MessageRecord.conversation_id == sa.bindparam("conversation_id"),
+        MessageRecord.delivered_at.is_(None),
+    ),
+    sa.exists().where(
+        EntryRecord.conversation_id == sa.bindparam("conversation_id"),
+        EntryRecord.mode == LIVE,
+        EntryRecord.status.in_((WAITING, WITH_AGENT)),
+    ),
 )
-
-
-class PresenceRecord(Base):
-    """Whether a customer's chat window is connected now (socket.io), so answers can go straight in."""
-
-    __tablename__ = "chat_presence"
-
-    conversation_id = sa.Column(sa.String(255), primary_key=True)
-    socket_id = sa.Column(sa.String(80), index=True)
-    online = sa.Column(sa.Boolean, nullable=False)
-    updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
 
 
 @dataclass(frozen=True)
@@ -66,6 +100,8 @@ class Message:
     text: str
     created_at: datetime
     delivered_at: datetime | None
+    author_name: str | None = None
+    kind: str = ANSWER
 
 
 def _as_message(record: MessageRecord) -> Message:
@@ -77,6 +113,8 @@ def _as_message(record: MessageRecord) -> Message:
         record.text,
         from_stored(record.created_at),
         from_stored(record.delivered_at),
+        record.author_name,
+        record.kind or ANSWER,
     )
 
 
@@ -84,9 +122,16 @@ class DeliveryStore:
     def __init__(self, url: str | None = None, engine: sa.engine.Engine | None = None) -> None:
         self.engine = engine or create_engine(url)
 
-    # --- recording ---------------------------------------------------------------------------------
+    # --- recording --------------------------------------------------------------------------------
 
-    def add_agent_message(self, entry_id: int, agent: str, text: str, now: datetime | None = None) -> Message:
+    def add_agent_message(
+        self,
+        entry_id: int,
+        agent: str,
+        text: str,
+        author_name: str | None = None,
+        now: datetime | None = None,
+    ) -> Message:
         """Records an agent's answer for delivery; only the agent who has the entry may answer."""
         text = text.strip()
         if not text:
@@ -101,6 +146,8 @@ class DeliveryStore:
                 entry_id=record.id,
                 conversation_id=record.conversation_id,
                 author=agent,
+                author_name=author_name or agent,
+                kind=ANSWER,
                 text=text,
                 created_at=utc(now),
             )
@@ -109,10 +156,18 @@ class DeliveryStore:
             return _as_message(message)
 
     def hold_for_delivery(
-        self, entry_id: int, texts: Iterable[str], author: str = BOT_AUTHOR, now: datetime | None = None
+        self,
+        entry_id: int,
+        texts: Iterable[str],
+        author: str = BOT_AUTHOR,
+        now: datetime | None = None,
+        kind: str = ENDED,
+        author_name: str | None = None,
     ) -> list[Message]:
-        """Keeps messages said in the entry's conversation (the assistant's goodbye after an agent
-        closed it) until the customer's channel can hand them over, like an agent's answer."""
+        """Keeps what the assistant said in the entry's conversation on the console's behalf (an
+        agent joined: `kind` JOINED with the agent's name; the goodbye: ENDED) for delivery."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
         with sa.orm.Session(self.engine) as session, session.begin():
             record = HandoffQueue.entry_record(session, entry_id)
             messages = [
@@ -120,6 +175,8 @@ class DeliveryStore:
                     entry_id=record.id,
                     conversation_id=record.conversation_id,
                     author=author,
+                    author_name=author_name,
+                    kind=kind,
                     text=text,
                     created_at=utc(now),
                 )
@@ -138,62 +195,179 @@ class DeliveryStore:
             )
             return [_as_message(record) for record in session.scalars(query)]
 
-    def take_undelivered(self, conversation_id: str, now: datetime | None = None) -> list[Message]:
-        """The answers that have not reached the customer yet, oldest first. One UPDATE marks them
-        with a fresh token before anything is read, so two deliverers at once (two servers, a
-        reconnect) never both get a message, on SQLite as on PostgreSQL."""
+    def pending(
+        self, conversation_ids: Iterable[str], created_before: datetime | None = None
+    ) -> list[Message]:
+        """The messages of these conversations that no chat window has acknowledged, oldest first
+        (only those created before `created_before`, when given)."""
+        ids = list(dict.fromkeys(conversation_ids))
+        if not ids:
+            return []
+        query = sa.select(MessageRecord).where(
+            MessageRecord.conversation_id.in_(ids), MessageRecord.delivered_at.is_(None)
+        )
+        if created_before is not None:
+            query = query.where(MessageRecord.created_at < utc(created_before))
+        with sa.orm.Session(self.engine) as session:
+            return [_as_message(record) for record in session.scalars(query.order_by(MessageRecord.id))]
+
+    def acknowledge(
+        self, conversation_id: str, message_ids: Iterable[int], now: datetime | None = None
+    ) -> int:
+        """The chat window of `conversation_id` has shown these messages: they are delivered (the
+        first acknowledgement counts; ids of other conversations are ignored). Returns how many were
+        newly delivered."""
+        ids = [number for number in message_ids if isinstance(number, int) and not isinstance(number, bool)]
+        if not ids:
+            return 0
+        with sa.orm.Session(self.engine) as session, session.begin():
+            return session.execute(
+                sa.update(MessageRecord)
+                .where(
+                    MessageRecord.id.in_(ids),
+                    MessageRecord.conversation_id == conversation_id,
+                    MessageRecord.delivered_at.is_(None),
+                )
+                .values(delivered_at=utc(now))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+    def hand_out(self, conversation_id: str, now: datetime | None = None) -> tuple[str, list[Message]]:
+        """For a REST response: the waiting messages, oldest first, reserved under a fresh token so
+        that two responses at once never both carry one. `confirm(token)` once the response has been
+        written; `release(token)` when it could not be. A reservation that is neither lapses after
+        HAND_OUT_LEASE. Also notes that the customer is there (a REST customer has no window)."""
+        moment = utc(now)
         with self.engine.connect() as connection:
-            if connection.execute(_ANY_UNDELIVERED, {"conversation_id": conversation_id}).first() is None:
-                return []  # every REST message asks: a read, not a write, when nothing waits
+            waiting, in_queue = connection.execute(_WAITING_FOR, {"conversation_id": conversation_id}).one()
+        if in_queue:
+            self.customer_seen([conversation_id], moment)
+        if not waiting:
+            return "", []  # every REST message asks: a read, not a write, when nothing waits
         token = secrets.token_hex(12)
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(
                 sa.update(MessageRecord)
-                .where(MessageRecord.conversation_id == conversation_id, MessageRecord.delivered_at.is_(None))
-                .values(delivered_at=utc(now), delivery_token=token)
+                .where(
+                    MessageRecord.conversation_id == conversation_id,
+                    MessageRecord.delivered_at.is_(None),
+                    sa.or_(
+                        MessageRecord.handed_out_at.is_(None),
+                        MessageRecord.handed_out_at < moment - HAND_OUT_LEASE,
+                    ),
+                )
+                .values(delivery_token=token, handed_out_at=moment)
+                .execution_options(synchronize_session=False)
             )
             query = sa.select(MessageRecord).filter_by(delivery_token=token).order_by(MessageRecord.id)
-            return [_as_message(record) for record in session.scalars(query)]
+            return token, [_as_message(record) for record in session.scalars(query)]
 
-    def mark_delivered(self, message_ids: Iterable[int], now: datetime | None = None) -> None:
-        ids = list(message_ids)
-        if not ids:
-            return
+    def confirm(self, token: str, now: datetime | None = None) -> None:
+        if token:
+            self._by_token(token, delivered_at=utc(now))
+
+    def release(self, token: str) -> None:
+        if token:
+            self._by_token(token, delivery_token=None, handed_out_at=None)
+
+    def _by_token(self, token: str, **values: object) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(
                 sa.update(MessageRecord)
-                .where(MessageRecord.id.in_(ids), MessageRecord.delivered_at.is_(None))
-                .values(delivered_at=utc(now))
+                .where(MessageRecord.delivery_token == token, MessageRecord.delivered_at.is_(None))
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
 
-    # --- presence ---------------------------------------------------------------------------------
+    # --- chat windows -----------------------------------------------------------------------------
 
-    def set_presence(
-        self, conversation_id: str, socket_id: str, online: bool, now: datetime | None = None
+    def window_opened(
+        self,
+        conversation_id: str,
+        socket_id: str,
+        server_id: str,
+        lease: timedelta,
+        now: datetime | None = None,
     ) -> None:
+        moment = utc(now)
         with sa.orm.Session(self.engine) as session, session.begin():
-            record = session.get(PresenceRecord, conversation_id)
-            if record is None:
-                session.add(
-                    PresenceRecord(
-                        conversation_id=conversation_id,
-                        socket_id=socket_id,
-                        online=online,
-                        updated_at=utc(now),
-                    )
+            session.execute(sa.delete(WindowRecord).filter_by(server_id=server_id, socket_id=socket_id))
+            session.add(
+                WindowRecord(
+                    conversation_id=conversation_id,
+                    socket_id=socket_id,
+                    server_id=server_id,
+                    connected_at=moment,
+                    expires_at=moment + lease,
                 )
-            else:
-                record.socket_id, record.online, record.updated_at = socket_id, online, utc(now)
+            )
+            _seen(session, [conversation_id], moment)
 
-    def socket_closed(self, socket_id: str, now: datetime | None = None) -> None:
+    def renew(
+        self, server_id: str, socket_ids: Iterable[str], lease: timedelta, now: datetime | None = None
+    ) -> None:
+        """Extends the leases of the windows still connected to this server."""
+        sockets, moment = list(socket_ids), utc(now)
+        if not sockets:
+            return
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(
-                sa.update(PresenceRecord)
-                .filter_by(socket_id=socket_id)
-                .values(online=False, updated_at=utc(now))
+                sa.update(WindowRecord)
+                .where(WindowRecord.server_id == server_id, WindowRecord.socket_id.in_(sockets))
+                .values(expires_at=moment + lease)
+                .execution_options(synchronize_session=False)
+            )
+            conversations = session.scalars(
+                sa.select(WindowRecord.conversation_id).where(
+                    WindowRecord.server_id == server_id, WindowRecord.socket_id.in_(sockets)
+                )
+            ).all()
+            _seen(session, conversations, moment)
+
+    def window_closed(self, server_id: str, socket_id: str, now: datetime | None = None) -> None:
+        moment = utc(now)
+        with sa.orm.Session(self.engine) as session, session.begin():
+            conversation = session.scalar(
+                sa.select(WindowRecord.conversation_id).filter_by(server_id=server_id, socket_id=socket_id)
+            )
+            session.execute(sa.delete(WindowRecord).filter_by(server_id=server_id, socket_id=socket_id))
+            if conversation is not None:
+                _seen(session, [conversation], moment)
+
+    def server_started(self, server_id: str) -> int:
+        """A (re)started server holds no window yet: the leases of its previous run go."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            return session.execute(sa.delete(WindowRecord).filter_by(server_id=server_id)).rowcount
+
+    def connected(self, conversation_id: str, now: datetime | None = None) -> bool:
+        """Whether a chat window of the conversation holds a lease now."""
+        with self.engine.connect() as connection:
+            return (
+                connection.execute(
+                    sa.select(WindowRecord.id)
+                    .where(
+                        WindowRecord.conversation_id == conversation_id, WindowRecord.expires_at > utc(now)
+                    )
+                    .limit(1)
+                ).first()
+                is not None
             )
 
-    def is_online(self, conversation_id: str) -> bool:
-        with sa.orm.Session(self.engine) as session:
-            record = session.get(PresenceRecord, conversation_id)
-            return bool(record and record.online)
+    def customer_seen(self, conversation_ids: Iterable[str], now: datetime | None = None) -> None:
+        with sa.orm.Session(self.engine) as session, session.begin():
+            _seen(session, list(conversation_ids), utc(now))
+
+
+def _seen(session: sa.orm.Session, conversation_ids: list[str], moment: datetime) -> None:
+    """Stamps the conversations' open live queue entries with the moment the customer was there."""
+    if conversation_ids:
+        session.execute(
+            sa.update(EntryRecord)
+            .where(
+                EntryRecord.conversation_id.in_(set(conversation_ids)),
+                EntryRecord.mode == LIVE,
+                EntryRecord.status.in_((WAITING, WITH_AGENT)),
+            )
+            .values(customer_seen_at=moment)
+            .execution_options(synchronize_session=False)
+        )

@@ -24,6 +24,7 @@ from bot.database import Base, create_engine, from_stored, utc
 WAITING, WITH_AGENT, ANSWERED, CLOSED = "waiting", "with_agent", "answered", "closed"
 OPEN_STATUSES = (WAITING, WITH_AGENT, ANSWERED)
 LIVE, OFFLINE = "live", "offline"
+GONE = "weg"  # closed_by of an entry taken off the queue because its customer went away
 REFERENCE_PREFIX = "MW"
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_MESSAGE_LENGTH = 4000
@@ -55,6 +56,8 @@ class EntryRecord(Base):
     claimed_at = sa.Column(sa.DateTime(timezone=True))
     answered_at = sa.Column(sa.DateTime(timezone=True))
     closed_at = sa.Column(sa.DateTime(timezone=True))
+    # When the customer's chat window was last there (REST: their last message); bot/delivery.py
+    customer_seen_at = sa.Column(sa.DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Entry:
     claimed_at: datetime | None
     answered_at: datetime | None
     closed_at: datetime | None
+    customer_seen_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -95,6 +99,7 @@ def _as_entry(record: EntryRecord) -> Entry:
         from_stored(record.claimed_at),
         from_stored(record.answered_at),
         from_stored(record.closed_at),
+        from_stored(record.customer_seen_at),
     )
 
 
@@ -139,6 +144,7 @@ class HandoffQueue:
                 details=details,
                 status=WAITING,
                 queued_at=utc(now),
+                customer_seen_at=utc(now),
             )
             session.add(record)
             session.flush()
@@ -160,18 +166,56 @@ class HandoffQueue:
         )
         return session.scalars(query).first()
 
-    def position(self, entry_id: int) -> int:
-        """1 for the first waiting live conversation; 0 when the entry no longer waits."""
+    def position(
+        self, entry_id: int, gone_after: timedelta | None = None, now: datetime | None = None
+    ) -> int:
+        """1 for the first waiting live conversation; 0 when the entry no longer waits. With
+        `gone_after`, customers not seen for that long (their window closed) are not counted ahead."""
         with sa.orm.Session(self.engine) as session:
             record = session.get(EntryRecord, entry_id)
             if record is None or record.status != WAITING:
                 return 0
-            ahead = session.scalar(
-                sa.select(sa.func.count(EntryRecord.id)).where(
-                    EntryRecord.mode == LIVE, EntryRecord.status == WAITING, EntryRecord.id < record.id
-                )
+            ahead = sa.select(sa.func.count(EntryRecord.id)).where(
+                EntryRecord.mode == LIVE, EntryRecord.status == WAITING, EntryRecord.id < record.id
             )
-            return int(ahead) + 1
+            if gone_after is not None:
+                ahead = ahead.where(_still_there(utc(now) - gone_after))
+            return int(session.scalar(ahead)) + 1
+
+    def close_gone(
+        self, entry_id: int, agent: str, any_agent: bool, gone_after: timedelta, now: datetime | None = None
+    ) -> Entry:
+        """Takes a live entry whose customer went away (`is_gone`) off the queue without a word to the
+        customer: closed by "weg", the question kept. A waiting one by any agent, one with an agent
+        by that agent; `any_agent` (team leads) any open one. One conditional UPDATE: a customer who
+        came back just now keeps their place."""
+        moment = utc(now)
+        with sa.orm.Session(self.engine) as session, session.begin():
+            allowed = EntryRecord.status.in_((WAITING, WITH_AGENT))
+            if not any_agent:
+                allowed = sa.or_(EntryRecord.status == WAITING, EntryRecord.agent == agent)
+            closed = session.execute(
+                sa.update(EntryRecord)
+                .where(
+                    EntryRecord.id == entry_id,
+                    EntryRecord.mode == LIVE,
+                    EntryRecord.status.in_((WAITING, WITH_AGENT)),
+                    allowed,
+                    sa.not_(_still_there(moment - gone_after)),
+                )
+                .values(status=CLOSED, closed_by=GONE, closed_at=moment)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            record = session.get(EntryRecord, entry_id)
+            if record is None:
+                raise QueueError("Dit gesprek bestaat niet (meer).")
+            if not closed:
+                if record.status == CLOSED:
+                    raise QueueError("Dit gesprek is al afgesloten.")
+                if record.mode != LIVE or is_gone(_as_entry(record), gone_after, moment) is False:
+                    raise QueueError("De klant is er nog (of weer): dit gesprek blijft in de wachtrij.")
+                raise AlreadyTaken(f"Dit gesprek is opgepakt door {record.agent}.")
+            return _as_entry(record)
 
     def leave(self, conversation_id: str, now: datetime | None = None) -> Entry | None:
         """The customer no longer wants a person: their live handoff is closed."""
@@ -289,6 +333,22 @@ class HandoffQueue:
             spans = [from_stored(closed) - from_stored(claimed) for claimed, closed in session.execute(query)]
         spans = [span for span in spans if span > timedelta(0)]
         return sum(spans, timedelta(0)) / len(spans) if spans else default
+
+
+def _still_there(since: datetime) -> sa.sql.ColumnElement:
+    """The customer was seen at or after `since` (an entry from before it was tracked counts as there)."""
+    return sa.or_(EntryRecord.customer_seen_at.is_(None), EntryRecord.customer_seen_at >= since)
+
+
+def is_gone(entry: Entry, gone_after: timedelta, now: datetime | None = None) -> bool:
+    """A live entry still open whose customer has not been seen for `gone_after`: their chat window
+    closed (or, on REST, they stopped writing). Shown as "weg"; not counted for others' places."""
+    return (
+        entry.mode == LIVE
+        and entry.status in (WAITING, WITH_AGENT)
+        and entry.customer_seen_at is not None
+        and entry.customer_seen_at < utc(now) - gone_after
+    )
 
 
 def estimated_wait(position: int, agents_online: int, handling: timedelta) -> timedelta:

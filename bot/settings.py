@@ -118,6 +118,8 @@ class Handoff:
 
     default_handling_minutes: int
     agent_online_seconds: int
+    # A customer whose chat window has been gone this long is "weg" (bot/handoff.py `is_gone`).
+    customer_gone_seconds: int = 180
 
 
 @dataclass(frozen=True)
@@ -364,11 +366,9 @@ def _parse_cases(value: Any, where: str) -> Cases:
 
 def _parse_handoff(value: Any, where: str) -> Handoff:
     section = _mapping(value, where)
-    _reject_unknown(section, {"default_handling_minutes", "agent_online_seconds"}, where)
-    numbers = {
-        key: section.get(key, default)
-        for key, default in (("default_handling_minutes", 6), ("agent_online_seconds", 60))
-    }
+    defaults = (("default_handling_minutes", 6), ("agent_online_seconds", 60), ("customer_gone_seconds", 180))
+    _reject_unknown(section, {key for key, _ in defaults}, where)
+    numbers = {key: section.get(key, default) for key, default in defaults}
     for key, number in numbers.items():
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ConfigError(f"{where}: {key} must be a whole number >= 1, got {number!r}")

@@ -31,7 +31,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -42,7 +42,7 @@ from bot.agent_sessions import SESSION_LIFETIME, AgentSession, SessionStore
 from bot.agents import TEAM_LEAD, Agent, AgentStore
 from bot.cases import Case, CaseStore, parse_reference
 from bot.database import create_engine
-from bot.delivery import DeliveryStore, Message
+from bot.delivery import ENDED, JOINED, DeliveryStore, Message
 from bot.handoff import (
     ANSWERED,
     CLOSED,
@@ -54,6 +54,7 @@ from bot.handoff import (
     Entry,
     HandoffQueue,
     QueueError,
+    is_gone,
 )
 from bot.rasa_api import RasaClient, RasaUnavailable
 from bot.settings import load_settings
@@ -74,6 +75,11 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 END_ACTION = "action_handoff_beeindigen"
+JOIN_ACTION = "action_handoff_overgenomen"
+GONE_LABEL = "weg"
+DELIVERED_LABEL = "afgeleverd"
+WAITING_FOR_CUSTOMER_LABEL = "wacht op de klant"
+SENT_NOTE = "Verstuurd. Het bericht staat op afgeleverd zodra de chat van de klant het heeft getoond."
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
 
@@ -361,7 +367,12 @@ def _fields(values: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def _gone_after() -> timedelta:
+    return timedelta(seconds=load_settings().handoff.customer_gone_seconds)
+
+
 def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
+    gone = is_gone(entry, _gone_after(), now)
     return {
         "id": entry.id,
         "reference": entry.reference,
@@ -370,7 +381,8 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "mode": entry.mode,
         "mode_label": MODE_LABELS.get(entry.mode, entry.mode),
         "status": entry.status,
-        "status_label": STATUS_LABELS.get(entry.status, entry.status),
+        "status_label": GONE_LABEL if gone else STATUS_LABELS.get(entry.status, entry.status),
+        "gone": gone,
         "reason": entry.reason,
         "reason_label": REASON_LABELS.get(entry.reason, entry.reason.replace("_", " ").capitalize()),
         "agent": entry.agent,
@@ -394,12 +406,15 @@ def case_json(case: Case) -> dict[str, Any]:
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    delivered = message.delivered_at is not None
     return {
         "id": message.id,
         "author": message.author,
         "text": message.text,
         "time": _iso(message.created_at),
-        "delivered": message.delivered_at is not None,
+        "delivered": delivered,
+        "delivered_at": _iso(message.delivered_at),
+        "delivery_label": DELIVERED_LABEL if delivered else WAITING_FOR_CUSTOMER_LABEL,
     }
 
 
@@ -497,32 +512,48 @@ async def api_claim(request: web.Request) -> web.Response:
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s took %s", agent.username, entry.reference)
-    return web.json_response({"entry": entry_json(entry, agent.username, _now())})
-
-
-async def _deliver(console: Console, stores: Stores, entry: Entry, message: Message, agent: Agent) -> bool:
-    """Adds the message to the conversation; pushes it when the customer's chat window is
-    connected (then it is delivered). Returns whether it was pushed."""
-    online = entry.channel == PUSH_CHANNEL and await blocking(
-        stores.deliveries.is_online, entry.conversation_id
+    joined = []
+    if entry.mode == LIVE:  # the customer is in the chat: the assistant says who took over
+        joined = (
+            await _say_on_behalf(request.app[CONSOLE_KEY], stores, entry, JOIN_ACTION, JOINED, agent) or []
+        )
+    return web.json_response(
+        {"entry": entry_json(entry, agent.username, _now()), "joined": [message_json(m) for m in joined]}
     )
-    await console.rasa.add_bot_message(
-        entry.conversation_id,
-        message.text,
-        {"medewerker": agent.display_name},
-        push_to=PUSH_CHANNEL if online else None,
-    )
-    if online:
-        await blocking(stores.deliveries.mark_delivered, [message.id])
-    return online
 
 
-def _delivery_note(pushed: bool) -> str:
-    return (
-        "Afgeleverd in de chat van de klant."
-        if pushed
-        else "Bewaard: de klant krijgt het bericht zodra die weer in de chat is."
-    )
+async def _offer(console: Console, entry: Entry) -> None:
+    """Asks the Rasa server to offer the waiting messages to the customer's chat window; it counts
+    them delivered when the window acknowledges them. A REST customer gets them with their next
+    answer, so there is nothing to ask; a Rasa server that cannot be reached leaves them waiting
+    for the window's next connection."""
+    if entry.channel != PUSH_CHANNEL:
+        return
+    try:
+        await console.rasa.offer_waiting(entry.conversation_id)
+    except RasaUnavailable:
+        logger.warning(
+            "Agent console: the waiting messages of %s wait for the customer's window", entry.reference
+        )
+
+
+async def _say_on_behalf(
+    console: Console, stores: Stores, entry: Entry, action: str, kind: str, agent: Agent | None = None
+) -> list[Message] | None:
+    """Runs `action` in the conversation without an output channel and delivers what it says like
+    an agent's answer (exactly once, acknowledged by the chat window): the join message in the
+    agent's name, or the goodbye. None when Rasa cannot be reached."""
+    try:
+        said = await console.rasa.execute_action(entry.conversation_id, action)
+    except RasaUnavailable:
+        logger.warning("Agent console: %s could not be run for %s", action, entry.reference)
+        return None
+    if not said:
+        return []
+    name = agent.display_name if agent else None
+    held = await blocking(stores.deliveries.hold_for_delivery, entry.id, said, kind=kind, author_name=name)
+    await _offer(console, entry)
+    return held
 
 
 async def api_message(request: web.Request) -> web.Response:
@@ -548,11 +579,15 @@ async def api_message(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     try:
-        message = await blocking(stores.deliveries.add_agent_message, entry.id, agent.username, text)
+        message = await blocking(
+            stores.deliveries.add_agent_message, entry.id, agent.username, text, agent.display_name
+        )
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     try:
-        pushed = await _deliver(console, stores, entry, message, agent)
+        await console.rasa.add_bot_message(
+            entry.conversation_id, message.text, {"medewerker": agent.display_name, "bericht_id": message.id}
+        )
     except RasaUnavailable:
         return web.json_response(
             {
@@ -563,13 +598,14 @@ async def api_message(request: web.Request) -> web.Response:
             },
             status=502,
         )
+    await _offer(console, entry)
     return web.json_response(
         {
-            "message": {**message_json(message), "delivered": pushed},
+            "message": message_json(message),
             "stored": True,
             "recorded": True,
-            "delivered": pushed,
-            "note": _delivery_note(pushed),
+            "delivered": False,
+            "note": SENT_NOTE,
         }
     )
 
@@ -597,14 +633,8 @@ async def api_close(request: web.Request) -> web.Response:
     }
     if closed.mode != LIVE:
         return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
-    online = closed.channel == PUSH_CHANNEL and await blocking(
-        stores.deliveries.is_online, closed.conversation_id
-    )
-    try:
-        said = await console.rasa.execute_action(
-            closed.conversation_id, END_ACTION, push_to=PUSH_CHANNEL if online else None
-        )
-    except RasaUnavailable:
+    said = await _say_on_behalf(console, stores, closed, END_ACTION, ENDED)
+    if said is None:
         # The handoff form ends on the customer's next message, now that the entry is closed.
         return web.json_response(
             {
@@ -613,12 +643,31 @@ async def api_close(request: web.Request) -> web.Response:
                 "hoort bij het volgende bericht dat het gesprek voorbij is.",
             }
         )
-    if not online and not said:  # the chat was already back with the bot (the customer wrote on)
+    if not said:  # the chat was already back with the bot (the customer wrote on)
         return web.json_response({**result, "note": "Afgesloten."})
-    if said:
-        await blocking(stores.deliveries.hold_for_delivery, closed.id, said)
+    return web.json_response({**result, "recorded": True, "note": "Afgesloten. " + SENT_NOTE})
+
+
+async def api_gone(request: web.Request) -> web.Response:
+    """Takes a live entry whose customer went away off the queue without a word to the customer
+    (closed by "weg"; what they asked stays with the entry): a waiting one by any agent, one with
+    an agent by that agent, any by a team lead."""
+    agent: Agent = request[AGENT]
+    _, stores, entry = await _chosen_entry(request)
+    if entry is None:
+        return _missing()
+    try:
+        closed = await blocking(
+            stores.queue.close_gone, entry.id, agent.username, agent.role == TEAM_LEAD, _gone_after()
+        )
+    except QueueError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    logger.info("Agent console: %s took %s off the queue (customer gone)", agent.username, entry.reference)
     return web.json_response(
-        {**result, "recorded": True, "delivered": online, "note": "Afgesloten. " + _delivery_note(online)}
+        {
+            "entry": entry_json(closed, agent.username, _now()),
+            "note": "Van de wachtrij gehaald. De klant krijgt hierover geen bericht.",
+        }
     )
 
 
@@ -704,4 +753,5 @@ def setup_agent_console(
     app.router.add_post(entry + "/claim", api_claim)
     app.router.add_post(entry + "/messages", api_message)
     app.router.add_post(entry + "/close", api_close)
+    app.router.add_post(entry + "/weg", api_gone)
     return console

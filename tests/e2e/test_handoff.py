@@ -29,10 +29,21 @@ class ChatWindow:
         self.session_id = session_id or uuid.uuid4().hex
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: asyncio.Queue[str] = asyncio.Queue()
+        self.delivered: list[dict] = []  # agents' messages as channels/socketio.py offered them
+        self.shown: set[int] = set()
         self.client.on("bot_uttered", self._on_bot)
+        self.client.on("delivery", self._on_delivery)
 
     async def _on_bot(self, message: dict) -> None:
         await self.received.put(message.get("text", ""))
+
+    async def _on_delivery(self, message: dict) -> None:
+        """As static/widget.js does: shows each message id once, acknowledges every offer."""
+        self.delivered.append(message)
+        if message["id"] not in self.shown:
+            self.shown.add(message["id"])
+            await self.received.put(message.get("text", ""))
+        await self.client.emit("delivery_ack", {"ids": [message["id"]]})
 
     async def open(self) -> None:
         confirmed = asyncio.Event()
@@ -142,8 +153,14 @@ def test_staffed_customer_chats_with_an_agent_who_hands_back_to_the_bot(assistan
             assert "mijn factuur klopt niet <script>alert(1)</script>" in said
 
             sent = anna.send(entry["id"], "Hoi, ik ben Anna. Ik kijk even met je mee.")
-            assert sent["delivered"] is True
+            assert sent["message"]["delivery_label"] == "wacht op de klant"  # sent, not yet shown
             assert await window.next(10) == "Hoi, ik ben Anna. Ik kijk even met je mee."
+            for _ in range(50):  # the window's acknowledgement reaches the database
+                labels = [m["delivery_label"] for m in anna.details(entry["id"])["messages"]]
+                if labels == ["afgeleverd"]:
+                    break
+                await asyncio.sleep(0.1)
+            assert labels == ["afgeleverd"]
 
             await window.say("dank je, het is de factuur van zalando")
             assert await window.silence() == []

@@ -388,11 +388,11 @@ def test_everything_survives_a_restart(url):
     hello = said.add_agent_message(live.id, "anna", "Hallo!", now=at(4))
     offline = claimed(before, "klant-3", agent="bram", mode=OFFLINE, minutes=3)
     answer = said.add_agent_message(offline.id, "bram", "Geregeld.", now=at(6))
-    said.take_undelivered("klant-3", now=at(7))
+    said.acknowledge("klant-3", [answer.id], now=at(7))
     done = claimed(before, "klant-4", minutes=4)
     before.close(done.id, "anna", now=at(9))
     said.hold_for_delivery(done.id, ["Dag!"], now=at(9))
-    said.set_presence("klant-2", "sock-2", True, now=at(4))
+    said.window_opened("klant-2", "sock-2", "rasa-1", timedelta(days=9999), now=at(4))
     snapshot = {e.id: before.get(e.id) for e in (waiting, live, offline, done)}
     messages = {cid: said.messages(cid) for cid in ("klant-2", "klant-3", "klant-4")}
     before.engine.dispose()
@@ -406,7 +406,7 @@ def test_everything_survives_a_restart(url):
         assert after.get(waiting.id).details == DETAILS
         assert after.get(offline.id).status == ANSWERED
         assert after.get(done.id).closed_by == "medewerker"
-        assert heard.is_online("klant-2") is True
+        assert heard.connected("klant-2") is True
         assert after.position(waiting.id) == 1
 
         restored = after.get(waiting.id)
@@ -424,8 +424,7 @@ def test_everything_survives_a_restart(url):
         assert all(m.tzinfo is not None and m.utcoffset() == timedelta(0) for m in moments)
         assert heard.messages("klant-2")[0].created_at == hello.created_at == at(4)
         assert heard.messages("klant-3")[0].delivered_at == at(7) and answer.delivered_at is None
-        assert [m.text for m in heard.take_undelivered("klant-4")] == ["Dag!"]
-        assert [m.text for m in heard.take_undelivered("klant-2")] == ["Hallo!"]
+        assert [m.text for m in heard.pending(["klant-4", "klant-2"])] == ["Hallo!", "Dag!"]
     finally:
         after.engine.dispose()
 

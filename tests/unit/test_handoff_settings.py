@@ -22,8 +22,14 @@ def with_handoff(section):
 
 
 def test_the_shipped_file_has_the_documented_values():
-    assert RAW["handoff"] == {"default_handling_minutes": 6, "agent_online_seconds": 60}
-    assert read_settings(CONFIG_FILE).handoff == Handoff(default_handling_minutes=6, agent_online_seconds=60)
+    assert RAW["handoff"] == {
+        "default_handling_minutes": 6,
+        "agent_online_seconds": 60,
+        "customer_gone_seconds": 180,
+    }
+    assert read_settings(CONFIG_FILE).handoff == Handoff(
+        default_handling_minutes=6, agent_online_seconds=60, customer_gone_seconds=180
+    )
 
 
 def test_defaults_without_the_section():
@@ -45,13 +51,14 @@ def test_custom_values():
         ({}, Handoff(6, 60)),
         ({"default_handling_minutes": 9}, Handoff(9, 60)),
         ({"agent_online_seconds": 1}, Handoff(6, 1)),
+        ({"customer_gone_seconds": 5}, Handoff(6, 60, 5)),
     ],
 )
 def test_a_missing_key_takes_its_default(section, expected):
     assert settings_from_dict(with_handoff(section)).handoff == expected
 
 
-@pytest.mark.parametrize("key", ["default_handling_minutes", "agent_online_seconds"])
+@pytest.mark.parametrize("key", ["default_handling_minutes", "agent_online_seconds", "customer_gone_seconds"])
 @pytest.mark.parametrize("value", [0, -5, "x", "6", 1.5, True, None, [6]])
 def test_invalid_values_name_the_key(key, value):
     with pytest.raises(ConfigError) as error:
