@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from bot.agents import AgentRecord
 from bot.database import Base, create_engine, from_stored, utc
 from bot.handoff import (
     ANSWERED,
@@ -352,6 +353,23 @@ class DeliveryStore:
                 ).first()
                 is not None
             )
+
+    def agent_in_chat(self, conversation_id: str) -> str | None:
+        """The display name of the agent who has the conversation's live chat now, else None."""
+        query = (
+            sa.select(EntryRecord.agent, AgentRecord.display_name)
+            .outerjoin(AgentRecord, AgentRecord.username == EntryRecord.agent)
+            .where(
+                EntryRecord.conversation_id == conversation_id,
+                EntryRecord.mode == LIVE,
+                EntryRecord.status == WITH_AGENT,
+            )
+            .order_by(EntryRecord.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row.display_name or row.agent) if row else None
 
     def customer_seen(self, conversation_ids: Iterable[str], now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():

@@ -84,6 +84,11 @@ async def release(token: str) -> None:
     await _call(DeliveryStore.release, token, default=None, what="release a delivery")
 
 
+async def agent_in_chat(conversation_id: str) -> str | None | bool:
+    """The name of the agent who has the chat, None when the assistant has it, False when unknown."""
+    return await _call(DeliveryStore.agent_in_chat, conversation_id, default=False, what="read the handoff")
+
+
 async def window_opened(conversation_id: str, socket_id: str) -> None:
     await _call(
         DeliveryStore.window_opened,

@@ -62,6 +62,7 @@ NO_QUEUE = ("", "memory")
 # answers ACK_EVENT {"ids": [...]} once it has shown them (static/widget.js).
 DELIVERY_EVENT = "delivery"
 ACK_EVENT = "delivery_ack"
+HANDOFF_EVENT = "handoff_state"
 MAX_ACK_IDS = 200
 OFFER_AGAIN_AFTER = timedelta(seconds=5)
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class SocketIOInput(RasaSocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.windows: dict[str, str] = {}  # socket id -> session id, for the windows connected here
+        self.told: dict[str, str | None] = {}  # socket id -> the agent the window was told of
         self._renewal: asyncio.Future | None = None
 
     @classmethod
@@ -159,7 +161,7 @@ class SocketIOInput(RasaSocketIOInput):
         the session as Rasa does (a new id when there is none). Then the window takes a lease
         (channels/delivery.py) and is offered every message it has not acknowledged yet."""
         handlers = self.sio.handlers[self.namespace or "/"]
-        forget_socket = handlers["disconnect"]
+        forget_socket, handle_message = handlers["disconnect"], handlers[self.user_message_evt]
         sio = self.sio
 
         async def session_request(sid: str, data: dict | None = None) -> None:
@@ -174,6 +176,12 @@ class SocketIOInput(RasaSocketIOInput):
             await delivery.window_opened(session_id, sid)
             for message in await delivery.pending([session_id]):
                 await self._offer(message, sid)
+            await self._tell_who_is_there(sid, session_id)
+
+        async def user_uttered(sid: str, data: Any = None) -> None:
+            await handle_message(sid, data)
+            if self.session_persistence and sid in self.windows:
+                await self._tell_who_is_there(sid, self.windows[sid])
 
         async def delivery_ack(sid: str, data: Any = None) -> None:
             conversation = self.windows.get(sid)  # the socket's own session, not one it names
@@ -183,10 +191,12 @@ class SocketIOInput(RasaSocketIOInput):
 
         async def disconnect(sid: str) -> None:
             await forget_socket(sid)
+            self.told.pop(sid, None)
             if self.windows.pop(sid, None) is not None:
                 await delivery.window_closed(sid)
 
         handlers["session_request"], handlers["disconnect"] = session_request, disconnect
+        handlers[self.user_message_evt] = user_uttered
         handlers[ACK_EVENT] = delivery_ack
 
         @webhook.route("/deliver", methods=["POST"])
@@ -215,6 +225,15 @@ class SocketIOInput(RasaSocketIOInput):
         async def stop_leases(*_: Any) -> None:
             if self._renewal is not None:
                 self._renewal.cancel()
+
+    async def _tell_who_is_there(self, sid: str, session_id: str) -> None:
+        """Tells the window (HANDOFF_EVENT {"agent": name or null}) whether an agent has the chat,
+        when that changed: after connecting and after each message (the customer may have left)."""
+        agent = await delivery.agent_in_chat(session_id)
+        if agent is False or self.told.get(sid, False) == agent:
+            return
+        self.told[sid] = agent
+        await self.sio.emit(HANDOFF_EVENT, {"agent": agent}, room=sid, namespace=self.namespace)
 
     async def _offer(self, message: Message, room: str) -> None:
         """Sends a message with its id; the window shows it once and acknowledges it."""
