@@ -13,8 +13,16 @@ Messages are checked as the REST webhook checks them (channels/rest.py): an empt
 malformed message, or one without a usable session id, gets a Dutch answer instead of reaching
 the model; engine.io closes a connection that sends a packet over 64 kB.
 
-It also tells the agent queue which chat windows are connected and hands a window that connects
-again the agents' answers it missed (channels/delivery.py).
+Rasa's session_request handler calls python-socketio's `enter_room` without awaiting it
+(RasaHQ/rasa#13027), which since python-socketio 5.10 leaves a persistent session without answers;
+this channel answers session_request itself and awaits it.
+
+It delivers agents' answers exactly once (bot/delivery.py): each connected window holds a lease
+renewed by this server; every message the window has not acknowledged is offered to it with its id
+(DELIVERY_EVENT) when it connects, when the agent console asks (`POST /webhooks/socketio/deliver`,
+with the HTTP API's token from RASA_TOKEN), and again while it stays unacknowledged; the window
+answers ACK_EVENT with the ids it has shown. HANDOFF_EVENT tells the window whether an agent has the
+chat, for its header.
 
 The channel's name stays "socketio", so the widget's path (/socket.io) and the HTTP API's
 `output_channel=socketio` keep working.

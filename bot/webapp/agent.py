@@ -439,6 +439,8 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
             metadata = event.get("metadata")
             if isinstance(metadata, dict) and "medewerker" in metadata:
                 line.update(who="medewerker", name=_text(metadata["medewerker"]))
+                if isinstance(metadata.get("bericht_id"), int):
+                    line["message_id"] = metadata["bericht_id"]  # its delivery: `messages`
             else:
                 line["who"] = "assistent"
         lines.append(line)

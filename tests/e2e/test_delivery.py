@@ -133,6 +133,27 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
     assert len(goodbyes) == 1 and duplicates == 0 and lost == 0
 
 
+JOIN_ACTION = "action_handoff_overgenomen"
+
+
+@pytest.mark.skipif(
+    JOIN_ACTION not in (ROOT / "domain.yml").read_text(encoding="utf-8"),
+    reason=f"the domain has no {JOIN_ACTION} yet",
+)
+def test_the_join_message_names_the_agent_and_shows_in_the_agents_look(browser, services, agents):  # noqa: F811
+    anna = agents["anna"]
+    chat = ChatPage(browser.new_page(), services.web_url).open()
+    chat.wait_for_bot("Waarmee kan ik je helpen?")
+    chat.say("ik wil een medewerker spreken")
+    chat.wait_for_bot("wachtrij")
+    entry = anna.entry_for(chat.session_id())
+    claimed = anna.claim(entry["id"])
+    assert claimed.status_code == 200 and claimed.json()["joined"], claimed.json()
+    [joined] = wait_until(lambda: agent_bubbles(chat.page), 30, "the join message in the agent's look")
+    assert joined.splitlines()[0] == "Anna · medewerker" and "Anna" in "".join(joined.splitlines()[1:])
+    wait_until(lambda: subtitle(chat.page) == WITH_ANNA, 10, "the header naming the agent")
+
+
 @pytest.fixture
 def gone_soon(services: Services, tmp_path: Path) -> Iterator[Services]:
     """The action server and the web app with handoff.customer_gone_seconds shortened."""
