@@ -415,7 +415,7 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
                 "event": "bot",
                 "text": "Hoi, met Bram.",
                 "timestamp": 1764000003.0,
-                "metadata": {"medewerker": "Bram"},
+                "metadata": {"medewerker": "Bram", "bericht_id": 7},
             },
             {"event": "slot", "name": "x", "value": 1, "timestamp": 1764000004.0},
         ]
@@ -437,6 +437,8 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
         ]
         assert data["transcript"][0]["time"] == "2025-11-24T16:00:01+00:00"
         assert data["transcript"][2]["name"] == "Bram"
+        assert data["transcript"][2]["message_id"] == 7  # its delivery is in data["messages"]
+        assert "message_id" not in data["transcript"][1]
         assert (await client.get("/agent/api/entries/999999")).status == 404
 
     fake = run(world, scenario)
