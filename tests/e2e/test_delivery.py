@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -203,7 +204,9 @@ def test_a_customer_who_closed_the_window_is_weg_and_no_longer_counts_for_anyone
         finally:
             await other.close()
 
-    gone_id, first_place, other_place = asyncio.run(leaves_then_other_asks())
+    # In a thread of its own: Playwright's sync API (this module's browser tests) runs an event loop here.
+    with ThreadPoolExecutor(1) as pool:
+        gone_id, first_place, other_place = pool.submit(asyncio.run, leaves_then_other_asks()).result()
     ahead = len([e for e in HandoffQueue(store).open_entries() if e.mode == "live" and e.status == "waiting"])
     entry = anna.entry_for(gone_id)
     assert (entry["gone"], entry["status_label"]) == (True, "weg")
