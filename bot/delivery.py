@@ -69,7 +69,7 @@ class WindowRecord(Base):
     """A chat window's lease: connected to `server_id` on `socket_id` until `expires_at`."""
 
     __tablename__ = "chat_windows"
-    __table_args__ = (sa.UniqueConstraint("server_id", "socket_id"),)
+    __table_args__ = (sa.UniqueConstraint("server_id", "socket_id", name="uq_chat_windows_server_socket"),)
 
     id = sa.Column(sa.Integer, primary_key=True)
     conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
