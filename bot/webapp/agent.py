@@ -55,6 +55,7 @@ from bot.handoff import (
     Message,
     QueueError,
 )
+from bot.payloads import is_intent_payload
 from bot.rasa_api import RasaClient, RasaUnavailable
 from bot.settings import load_settings
 
@@ -410,6 +411,8 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         text = event.get("text")
         if not isinstance(text, str) or not text.strip():
+            continue
+        if event["event"] == "user" and is_intent_payload(text):  # the widget's start message, a button
             continue
         stamp = event.get("timestamp")
         time = (
