@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPACY_MODEL := build/spacy-nl/meta.json
 MODEL := models/klantenservice.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_MODEL)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) $(SPACY_MODEL)
 
 .PHONY: help setup train run shell test eval bench agent report clean
 

@@ -31,6 +31,7 @@ from bot.handoff import (
     LIVE,
     MAX_MESSAGE_LENGTH,
     OFFLINE,
+    REOPENED,
     WAITING,
     WITH_AGENT,
     EntryRecord,
@@ -141,7 +142,7 @@ class DeliveryStore:
             raise QueueError(f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben.")
         with sa.orm.Session(self.engine) as session, session.begin():
             record = HandoffQueue.agents_entry(session, entry_id, agent)
-            if record.mode == OFFLINE and record.status == WITH_AGENT:
+            if record.mode == OFFLINE and record.status in (WITH_AGENT, REOPENED):
                 record.status, record.answered_at = ANSWERED, utc(now)
             message = MessageRecord(
                 entry_id=record.id,

@@ -7,12 +7,15 @@ short transaction, so any process can restart without loss.
 Entries are `live` (queued while the service is staffed: the customer waits in the chat and the bot
 stays silent) or `offline` (queued outside staffed hours with the customer's question: an agent
 answers when people are back); a live entry that no agent took before closing time becomes
-offline. An entry goes waiting -> with_agent -> (answered) -> closed.
+offline. An entry goes waiting -> with_agent -> (answered -> reopened by the customer's reaction ->
+answered ...) -> closed, by the agent or, live, by the customer.
 """
 
 from __future__ import annotations
 
 import secrets
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,13 +25,14 @@ import sqlalchemy as sa
 from bot.database import Base, create_engine, from_stored, utc
 
 WAITING, WITH_AGENT, ANSWERED, CLOSED = "waiting", "with_agent", "answered", "closed"
-OPEN_STATUSES = (WAITING, WITH_AGENT, ANSWERED)
+REOPENED = "reopened"  # the customer wrote back after an agent's answer outside staffed hours
+OPEN_STATUSES = (WAITING, WITH_AGENT, ANSWERED, REOPENED)
+CLOSED_BY_CUSTOMER, CLOSED_BY_AGENT = "klant", "medewerker"
 LIVE, OFFLINE = "live", "offline"
 GONE = "weg"  # closed_by of an entry taken off the queue because its customer went away
 REFERENCE_PREFIX = "MW"
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_MESSAGE_LENGTH = 4000
-HANDLING_HISTORY = 20  # recent live conversations that the wait estimate averages
 
 
 class QueueError(Exception):
@@ -223,7 +227,7 @@ class HandoffQueue:
             record = self._open_live(session, conversation_id)
             if record is None:
                 return None
-            record.status, record.closed_by, record.closed_at = CLOSED, "klant", utc(now)
+            record.status, record.closed_by, record.closed_at = CLOSED, CLOSED_BY_CUSTOMER, utc(now)
             session.flush()
             return _as_entry(record)
 
@@ -246,6 +250,45 @@ class HandoffQueue:
                 return None
             session.expire(record)
             return _as_entry(session.get(EntryRecord, entry_id))
+
+    def add_reaction(
+        self,
+        conversation_id: str,
+        reference: str,
+        text: str,
+        within: timedelta,
+        agent_present: Callable[[str], bool],
+        now: datetime | None = None,
+    ) -> Entry | None:
+        """The customer writes on after their question from outside staffed hours. While that entry
+        is the conversation's latest, open, and queued or answered within `within`, the message joins
+        it (details "reacties") and an answered entry goes back to its agent (`reopened`), or to the
+        queue when that agent is gone. None when the question is over."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            query = (
+                sa.select(EntryRecord)
+                .filter_by(conversation_id=conversation_id)
+                .order_by(EntryRecord.id.desc())
+                .limit(1)
+                .with_for_update()
+            )
+            record = session.scalars(query).first()
+            if record is None or record.reference != reference or record.mode != OFFLINE:
+                return None
+            last_news = from_stored(record.answered_at or record.queued_at)
+            if record.status not in OPEN_STATUSES or last_news < utc(now) - within:
+                return None
+            details = dict(record.details or {})
+            reactions = "\n".join(filter(None, (details.get("reacties"), text.strip() or "-")))
+            details["reacties"] = reactions[-MAX_MESSAGE_LENGTH:]
+            record.details = details
+            if record.status == ANSWERED:
+                if record.agent and agent_present(record.agent):
+                    record.status = REOPENED
+                else:
+                    record.status, record.agent, record.claimed_at = WAITING, None, None
+            session.flush()
+            return _as_entry(record)
 
     # --- the agents' side -------------------------------------------------------------------------
 
@@ -290,7 +333,7 @@ class HandoffQueue:
         """The agent is done with the entry; only the agent who has it may close it."""
         with sa.orm.Session(self.engine) as session, session.begin():
             record = self.agents_entry(session, entry_id, agent)
-            record.status, record.closed_by, record.closed_at = CLOSED, "medewerker", utc(now)
+            record.status, record.closed_by, record.closed_at = CLOSED, CLOSED_BY_AGENT, utc(now)
             session.flush()
             return _as_entry(record)
 
@@ -317,8 +360,11 @@ class HandoffQueue:
 
     # --- estimates --------------------------------------------------------------------------------
 
-    def average_handling(self, default: timedelta) -> timedelta:
-        """Mean time agents spent on the last closed live conversations; `default` without history."""
+    def handling_time(self, estimate: HandlingEstimate, now: datetime | None = None) -> timedelta:
+        """The typical time an agent spends on a live chat: the median of the latest closed live
+        chats within the window, within the bounds; the default until there are enough of them. A
+        median of many is steady: a few very short (or endless) chats do not move it."""
+        since = utc(now) - estimate.window
         with sa.orm.Session(self.engine) as session:
             query = (
                 sa.select(EntryRecord.claimed_at, EntryRecord.closed_at)
@@ -326,13 +372,28 @@ class HandoffQueue:
                     EntryRecord.mode == LIVE,
                     EntryRecord.status == CLOSED,
                     EntryRecord.claimed_at.is_not(None),
+                    EntryRecord.closed_at >= since,
                 )
                 .order_by(EntryRecord.closed_at.desc())
-                .limit(HANDLING_HISTORY)
+                .limit(estimate.history)
             )
             spans = [from_stored(closed) - from_stored(claimed) for claimed, closed in session.execute(query)]
         spans = [span for span in spans if span > timedelta(0)]
-        return sum(spans, timedelta(0)) / len(spans) if spans else default
+        if len(spans) < estimate.minimum_history:
+            return estimate.default
+        return min(max(statistics.median(spans), estimate.lowest), estimate.highest)
+
+
+@dataclass(frozen=True)
+class HandlingEstimate:
+    """How the handling time of a live chat is estimated (klantenservice.yml, section handoff)."""
+
+    default: timedelta
+    lowest: timedelta
+    highest: timedelta
+    window: timedelta
+    history: int
+    minimum_history: int
 
 
 def _still_there(since: datetime) -> sa.sql.ColumnElement:

@@ -114,10 +114,20 @@ class Cases:
 
 @dataclass(frozen=True)
 class Handoff:
-    """The agent queue: the handling time assumed before there is history, and who counts as online."""
+    """The agent queue: the handling time assumed before there is history, and who counts as online;
+    the median handling time of the last handling_history live chats within handling_window_days
+    (at least handling_minimum_history of them, within handling_lowest_minutes and
+    handling_highest_minutes); and how long a customer's reaction still goes to the agent who
+    answered their question from outside staffed hours (follow_up_days)."""
 
     default_handling_minutes: int
     agent_online_seconds: int
+    handling_history: int = 50
+    handling_window_days: int = 14
+    handling_minimum_history: int = 10
+    handling_lowest_minutes: int = 2
+    handling_highest_minutes: int = 30
+    follow_up_days: int = 7
     # A customer whose chat window has been gone this long is "weg" (bot/handoff.py `is_gone`).
     customer_gone_seconds: int = 180
 
@@ -366,10 +376,22 @@ def _parse_cases(value: Any, where: str) -> Cases:
 
 def _parse_handoff(value: Any, where: str) -> Handoff:
     section = _mapping(value, where)
-    defaults = (("default_handling_minutes", 6), ("agent_online_seconds", 60), ("customer_gone_seconds", 180))
-    _reject_unknown(section, {key for key, _ in defaults}, where)
-    numbers = {key: section.get(key, default) for key, default in defaults}
+    defaults = {
+        "default_handling_minutes": 6,
+        "agent_online_seconds": 60,
+        "handling_history": 50,
+        "handling_window_days": 14,
+        "handling_minimum_history": 10,
+        "handling_lowest_minutes": 2,
+        "handling_highest_minutes": 30,
+        "follow_up_days": 7,
+        "customer_gone_seconds": 180,
+    }
+    _reject_unknown(section, set(defaults), where)
+    numbers = {key: section.get(key, default) for key, default in defaults.items()}
     for key, number in numbers.items():
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ConfigError(f"{where}: {key} must be a whole number >= 1, got {number!r}")
+    if numbers["handling_lowest_minutes"] > numbers["handling_highest_minutes"]:
+        raise ConfigError(f"{where}: handling_lowest_minutes is more than handling_highest_minutes")
     return Handoff(**numbers)

@@ -40,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent_sessions import SESSION_LIFETIME, AgentSession, SessionStore
 from bot.agents import TEAM_LEAD, Agent, AgentStore
-from bot.cases import Case, CaseStore, parse_reference
+from bot.cases import Case, CaseError, CaseStore, parse_reference
 from bot.database import create_engine
 from bot.delivery import ENDED, JOINED, DeliveryStore, Message
 from bot.handoff import (
@@ -56,6 +56,7 @@ from bot.handoff import (
     QueueError,
     is_gone,
 )
+from bot.payloads import is_intent_payload
 from bot.rasa_api import RasaClient, RasaUnavailable
 from bot.settings import load_settings
 
@@ -428,6 +429,8 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
         text = event.get("text")
         if not isinstance(text, str) or not text.strip():
             continue
+        if event["event"] == "user" and is_intent_payload(text):  # the widget's start message, a button
+            continue
         stamp = event.get("timestamp")
         time = (
             datetime.fromtimestamp(stamp, timezone.utc).isoformat()
@@ -622,11 +625,24 @@ async def api_close(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     try:
+        body = await request.json() if request.can_read_body else {}
+    except ValueError:
+        body = None
+    handled = body.get("cases", []) if isinstance(body, dict) else None
+    if not isinstance(handled, list) or not all(isinstance(item, str) for item in handled):
+        return web.json_response(
+            {"error": "Geef de afgehandelde zaken als een lijst van zaaknummers."}, status=400
+        )
+    try:
         closed = await blocking(stores.queue.close, entry.id, agent.username)
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s closed %s", agent.username, entry.reference)
-    handed_over = await blocking(stores.cases.close_handed_over, entry.conversation_id, entry.queued_at)
+    try:
+        handed_over = await blocking(stores.cases.close_handled, entry.conversation_id, handled)
+    except CaseError as error:
+        handed_over = []
+        logger.info("Agent console: cases of %s not closed: %s", entry.reference, error)
     result: dict[str, Any] = {
         "entry": entry_json(closed, agent.username, _now()),
         "cases_closed": handed_over,

@@ -185,7 +185,8 @@ def test_customer_can_leave_the_queue_and_gets_the_bot_back(assistant, agents):
     sender = f"rest-{uuid.uuid4().hex[:8]}"
     assert "wachtrij" in assistant.say(sender, "kan ik een mens spreken")[0]
     assert agents["anna"].entry_for(sender)["status"] == "waiting"
-    [answer] = assistant.say(sender, "laat maar")
+    assert assistant.say(sender, "laat maar") == ["Wil je uit de wachtrij? Je raakt je plek kwijt."]
+    [answer] = assistant.say(sender, "ja")
     assert "uit de wachtrij" in answer
     assert sender not in [e["conversation_id"] for e in agents["anna"].entries()]
     assert "09:00" in assistant.say(sender, "wanneer zijn jullie open")[0]

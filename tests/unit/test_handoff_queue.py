@@ -15,13 +15,14 @@ from bot.delivery import DeliveryStore
 from bot.handoff import (
     ANSWERED,
     CLOSED,
-    HANDLING_HISTORY,
     LIVE,
     MAX_MESSAGE_LENGTH,
     OFFLINE,
+    REOPENED,
     WAITING,
     WITH_AGENT,
     AlreadyTaken,
+    HandlingEstimate,
     HandoffQueue,
     QueueError,
     estimated_wait,
@@ -442,32 +443,81 @@ def handled(
     queue.close(entry.id, "anna", now=at(start + minutes))
 
 
-def test_average_handling_defaults_without_history(queue):
-    assert queue.average_handling(DEFAULT) == DEFAULT
+ESTIMATE = HandlingEstimate(
+    default=DEFAULT,
+    lowest=timedelta(minutes=2),
+    highest=timedelta(minutes=30),
+    window=timedelta(days=14),
+    history=50,
+    minimum_history=5,
+)
+NOW = at(60 * 24)  # a day after the first chats
+
+
+def test_handling_time_defaults_without_enough_history(queue):
+    assert queue.handling_time(ESTIMATE, now=NOW) == DEFAULT
     claimed(queue, "open")  # still with the agent: not handled yet
     queue.enqueue("verlaten", "rest", "r", {})
     queue.leave("verlaten")  # left while waiting: never claimed
     handled(queue, "offline", 0, 30, mode=OFFLINE)
-    assert queue.average_handling(DEFAULT) == DEFAULT
+    for n in range(ESTIMATE.minimum_history - 1):
+        handled(queue, f"klant-{n}", 100 + 10 * n, 9)
+    assert queue.handling_time(ESTIMATE, now=NOW) == DEFAULT
+    handled(queue, "de-vijfde", 300, 9)
+    assert queue.handling_time(ESTIMATE, now=NOW) == timedelta(minutes=9)
 
 
-def test_average_handling_is_the_mean_of_closed_live_conversations(queue):
-    handled(queue, "a", 0, 4)
-    handled(queue, "b", 10, 8)
-    handled(queue, "c", 20, 90, mode=OFFLINE)  # offline answers are not live handling
-    claimed(queue, "d", minutes=30)  # still going on
-    assert queue.average_handling(DEFAULT) == timedelta(minutes=6)
-    live = claimed(queue, "e", minutes=40)
-    queue.leave("e", now=at(43))  # the customer ended it after 2 minutes with the agent
-    assert queue.get(live.id).claimed_at == at(41)
-    assert queue.average_handling(DEFAULT) == timedelta(minutes=14 / 3)
+def test_handling_time_is_the_median_of_closed_live_chats(queue):
+    for n, minutes in enumerate([4, 8, 5, 7, 6]):
+        handled(queue, f"klant-{n}", 10 * n, minutes)
+    handled(queue, "offline", 100, 90, mode=OFFLINE)  # offline answers are not live handling
+    assert queue.handling_time(ESTIMATE, now=NOW) == timedelta(minutes=6)
+    live = claimed(queue, "weg", minutes=200)
+    queue.leave("weg", now=at(208))  # the customer ended it after 7 minutes with the agent
+    assert queue.get(live.id).claimed_at == at(201)
+    assert queue.handling_time(ESTIMATE, now=NOW) == timedelta(minutes=6.5)
 
 
-def test_average_handling_uses_only_the_most_recent_history(queue):
-    handled(queue, "oud", 0, 600)  # long ago and very long: falls out of the history
-    for n in range(HANDLING_HISTORY):
-        handled(queue, f"klant-{n}", 1000 + 10 * n, 3)
-    assert queue.average_handling(DEFAULT) == timedelta(minutes=3)
+def test_handling_time_counts_only_the_window_and_the_latest_history(queue):
+    for n in range(10):
+        handled(queue, f"oud-{n}", 10 * n, 25)  # three weeks before NOW: outside the window
+    assert queue.handling_time(ESTIMATE, now=NOW + timedelta(days=21)) == DEFAULT
+    for n in range(ESTIMATE.history):
+        handled(queue, f"klant-{n}", 60 * 24 * 20 + 10 * n, 3)
+    assert queue.handling_time(ESTIMATE, now=NOW + timedelta(days=21)) == timedelta(minutes=3)
+
+
+def test_handling_time_stays_within_its_bounds(queue):
+    for n in range(5):
+        handled(queue, f"kort-{n}", 10 * n, 0.1)  # test chats of a few seconds
+    assert queue.handling_time(ESTIMATE, now=NOW) == ESTIMATE.lowest
+    for n in range(20):
+        handled(queue, f"lang-{n}", 100 + 200 * n, 180)
+    assert queue.handling_time(ESTIMATE, now=NOW + timedelta(days=2)) == ESTIMATE.highest
+
+
+def test_the_estimate_for_one_place_does_not_jump_with_a_few_short_chats(queue):
+    """Generated history: forty ordinary chats (5 to 9 minutes) and then, one by one, a burst of
+    very short ones. The mean of the last handful used to swing from 6 to 12 minutes to below one;
+    the median of the window moves by at most a minute for the same place in the queue."""
+    import random
+
+    rng = random.Random(15)
+    start = 0.0
+    estimates = []
+    for n in range(40):
+        minutes = rng.uniform(5, 9)
+        handled(queue, f"gewoon-{n}", start, minutes)
+        start += minutes + rng.uniform(1, 20)
+        if n >= ESTIMATE.minimum_history:
+            estimates.append(estimated_wait(3, 2, queue.handling_time(ESTIMATE, now=at(start))))
+    for n in range(8):
+        handled(queue, f"test-{n}", start, 0.2)
+        start += 1
+        estimates.append(estimated_wait(3, 2, queue.handling_time(ESTIMATE, now=at(start))))
+    spread = max(estimates) - min(estimates)
+    assert spread <= timedelta(minutes=3), spread
+    assert min(estimates) >= timedelta(minutes=7)
 
 
 @pytest.mark.parametrize(
@@ -484,3 +534,66 @@ def test_average_handling_uses_only_the_most_recent_history(queue):
 )
 def test_estimated_wait(position, agents, expected):
     assert estimated_wait(position, agents, timedelta(minutes=6)) == expected
+
+
+# --- the customer's reaction to an answer from outside staffed hours ------------------------------
+
+WEEK = timedelta(days=7)
+
+
+def answered_offline(queue: HandoffQueue, conversation_id: str = "klant-offline") -> object:
+    entry = queue.enqueue(conversation_id, "socketio", "factuur_vraag", dict(DETAILS), OFFLINE, now=at(0))
+    queue.claim(entry.id, "anna", now=at(60))
+    DeliveryStore(engine=queue.engine).add_agent_message(
+        entry.id, "anna", "Je factuur is aangepast.", now=at(61)
+    )
+    return queue.get(entry.id)
+
+
+def test_a_reaction_to_an_answer_goes_back_to_the_agent_who_answered(queue):
+    entry = answered_offline(queue)
+    assert entry.status == ANSWERED
+    reopened = queue.add_reaction(
+        entry.conversation_id, entry.reference, "Dat klopt nog niet", WEEK, lambda name: True, now=at(120)
+    )
+    assert (reopened.status, reopened.agent) == (REOPENED, "anna")
+    assert reopened.details["reacties"] == "Dat klopt nog niet"
+    assert reopened in queue.open_entries()
+    again = queue.add_reaction(
+        entry.conversation_id, entry.reference, "Hallo?", WEEK, lambda n: True, now=at(130)
+    )
+    assert again.details["reacties"] == "Dat klopt nog niet\nHallo?"
+    DeliveryStore(engine=queue.engine).add_agent_message(entry.id, "anna", "Nu wel.", now=at(140))
+    assert queue.get(entry.id).status == ANSWERED
+
+
+def test_a_reaction_goes_to_the_queue_when_the_agent_is_gone(queue):
+    entry = answered_offline(queue)
+    reopened = queue.add_reaction(
+        entry.conversation_id, entry.reference, "En nu?", WEEK, lambda name: False, now=at(120)
+    )
+    assert (reopened.status, reopened.agent) == (WAITING, None)
+    assert queue.claim(entry.id, "bob", now=at(125)).agent == "bob"
+
+
+def test_a_reaction_to_a_closed_old_or_older_question_is_not_a_follow_up(queue):
+    entry = answered_offline(queue)
+    late = at(61) + WEEK + timedelta(minutes=1)
+    assert (
+        queue.add_reaction(entry.conversation_id, entry.reference, "x", WEEK, lambda n: True, now=late)
+        is None
+    )
+    assert (
+        queue.add_reaction(entry.conversation_id, "MW-ANDERS", "x", WEEK, lambda n: True, now=at(70)) is None
+    )
+    newer = queue.enqueue(entry.conversation_id, "socketio", "klacht", {}, LIVE, now=at(80))
+    assert (
+        queue.add_reaction(entry.conversation_id, entry.reference, "x", WEEK, lambda n: True, now=at(90))
+        is None
+    )
+    queue.leave(entry.conversation_id, now=at(95))
+    assert queue.get(newer.id).status == CLOSED
+    other = answered_offline(queue, "klant-2")
+    queue.close(other.id, "anna", now=at(100))
+    assert queue.add_reaction("klant-2", other.reference, "x", WEEK, lambda n: True, now=at(110)) is None
+    assert queue.get(entry.id).status == ANSWERED

@@ -40,6 +40,7 @@ from tests.unit.review_data import (
     conversations,
     fallback,
     fill,
+    start,
     user,
 )
 
@@ -428,3 +429,31 @@ def test_the_inbox_and_labelling_work_on_postgresql(tmp_path, data_dir, postgres
     finally:
         inbox.close()
         target.dispose()
+
+
+def test_the_widgets_start_message_and_buttons_are_never_offered_nor_shown_as_customer_text(
+    tmp_path, data_dir
+):
+    """rasa-webchat's initPayload arrives as a user message "/begroeten"; a doubtful one (as Rasa may
+    score a payload whose intent is unknown to the model) must not reach the inbox or its context."""
+    turns = [
+        (
+            "widget",
+            start(T0)
+            + [user("/begroeten", "begroeten", 0.3, T0 + 1)]
+            + answer("utter_begroeten", T0 + 1, "Hoi!")
+            + [fallback("/gesprek_beeindigen", T0 + 5, "gesprek_beeindigen", 0.2)]
+            + answer("action_niet_begrepen", T0 + 5)
+            + [fallback("/ ik snap het niet", T0 + 9, "factuur_vraag", 0.3)]
+            + answer("action_niet_begrepen", T0 + 9),
+        )
+    ]
+    inbox = make_inbox(tmp_path, data_dir, fill(tmp_path / "tracker.db", turns))
+    try:
+        [typed] = inbox.page().messages
+        assert typed.text == "/ ik snap het niet"  # typed by the customer: not a payload
+        turns_shown = [turn.text for turn in inbox.conversation(typed.event_id) or []]
+        assert "/begroeten" not in turns_shown and "/gesprek_beeindigen" not in turns_shown
+        assert "Hoi!" in turns_shown
+    finally:
+        inbox.close()
