@@ -72,6 +72,7 @@ DELIVERY_EVENT = "delivery"
 ACK_EVENT = "delivery_ack"
 HANDOFF_EVENT = "handoff_state"
 MAX_ACK_IDS = 200
+LATE_ACK_SECONDS = 60
 OFFER_AGAIN_AFTER = timedelta(seconds=5)
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class SocketIOInput(RasaSocketIOInput):
         super().__init__(*args, **kwargs)
         self.windows: dict[str, str] = {}  # socket id -> session id, for the windows connected here
         self.told: dict[str, str | None] = {}  # socket id -> the agent the window was told of
+        self.closed_windows: dict[str, str] = {}  # the same as `windows`, for a while after a disconnect
         self._renewal: asyncio.Future | None = None
 
     @classmethod
@@ -192,7 +194,9 @@ class SocketIOInput(RasaSocketIOInput):
                 await self._tell_who_is_there(sid, self.windows[sid])
 
         async def delivery_ack(sid: str, data: Any = None) -> None:
-            conversation = self.windows.get(sid)  # the socket's own session, not one it names
+            # The socket's own session, not one it names; still known for a while after a disconnect,
+            # since python-socketio may run an acknowledgement sent just before it afterwards.
+            conversation = self.windows.get(sid) or self.closed_windows.get(sid)
             ids = data.get("ids") if isinstance(data, dict) else None
             if conversation and isinstance(ids, list):
                 await delivery.acknowledge(conversation, [n for n in ids[:MAX_ACK_IDS] if type(n) is int])
@@ -200,7 +204,10 @@ class SocketIOInput(RasaSocketIOInput):
         async def disconnect(sid: str) -> None:
             await forget_socket(sid)
             self.told.pop(sid, None)
-            if self.windows.pop(sid, None) is not None:
+            session_id = self.windows.pop(sid, None)
+            if session_id is not None:
+                self.closed_windows[sid] = session_id
+                asyncio.get_running_loop().call_later(LATE_ACK_SECONDS, self.closed_windows.pop, sid, None)
                 await delivery.window_closed(sid)
 
         handlers["session_request"], handlers["disconnect"] = session_request, disconnect

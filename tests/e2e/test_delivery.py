@@ -71,7 +71,12 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
 
     first = "Hoi, ik ben Anna. Ik kijk even met je mee."
     anna.send(entry["id"], first)
-    [shown] = wait_until(lambda: agent_bubbles(chat.page), 30, "the agent's answer in the agent's look")
+    joined, shown = wait_until(
+        lambda: (lambda found: found if len(found) >= 2 else None)(agent_bubbles(chat.page)),
+        30,
+        "the join message and the agent's answer in the agent's look",
+    )
+    assert joined.splitlines()[0] == "Anna · medewerker" and "helpt je nu verder" in joined
     assert shown.splitlines()[0] == "Anna · medewerker" and first in shown
     wait_until(lambda: subtitle(chat.page) == WITH_ANNA, 10, "the header naming the agent")
     assert leave_buttons(chat.page) == 1
@@ -84,20 +89,21 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
     time.sleep(3)
     assert [m["delivery_label"] for m in anna.details(entry["id"])["messages"]] == [
         "afgeleverd",
+        "afgeleverd",
         "wacht op de klant",
     ]
 
     # Back with the same browser storage: the answer arrives once, and a reload repeats nothing.
     returned = ChatPage(browser.new_page(), services.web_url).open()
-    wait_until(lambda: len(agent_bubbles(returned.page)) >= 2, 30, "the answer sent while away")
+    wait_until(lambda: len(agent_bubbles(returned.page)) >= 3, 30, "the answer sent while away")
     wait_until(
-        lambda: [m["delivery_label"] for m in anna.details(entry["id"])["messages"]] == ["afgeleverd"] * 2,
+        lambda: [m["delivery_label"] for m in anna.details(entry["id"])["messages"]] == ["afgeleverd"] * 3,
         30,
         "the window's acknowledgement in the console",
     )
     assert subtitle(returned.page) == WITH_ANNA
     returned.page.reload()
-    wait_until(lambda: len(agent_bubbles(returned.page)) >= 2, 30, "the conversation after a reload")
+    wait_until(lambda: len(agent_bubbles(returned.page)) >= 3, 30, "the conversation after a reload")
     time.sleep(4)  # long enough for a repeated offer to show
     bubbles = agent_bubbles(returned.page)
 
@@ -111,7 +117,7 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
 
     messages = DeliveryStore(services.env["KLANTENSERVICE_DB_URL"]).messages(session)
     delivered = wait_until(
-        lambda: (lambda done: done if len(done) == 3 else None)(
+        lambda: (lambda done: done if len(done) == 4 else None)(
             [
                 m
                 for m in DeliveryStore(services.env["KLANTENSERVICE_DB_URL"]).messages(session)
@@ -121,13 +127,13 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
         30,
         "the goodbye's acknowledgement",
     )
-    texts = [first, second]
+    texts = [joined.splitlines()[-1], first, second]
     duplicates = sum(max(0, sum(text in bubble for bubble in bubbles) - 1) for text in texts) + max(
         0, len(goodbyes) - 1
     )
     lost = sum(not any(text in bubble for bubble in bubbles) for text in texts) + (not goodbyes)
     show_figure(
-        f"delivery, window closed and reopened: {len(messages)} messages sent (2 answers, 1 goodbye), "
+        f"delivery, window closed and reopened: {len(messages)} messages sent (join, 2 answers, goodbye), "
         f"{len(delivered)} delivered, {duplicates} duplicates shown, {lost} lost"
     )
     assert [text for text in texts if sum(text in bubble for bubble in bubbles) == 1] == texts
