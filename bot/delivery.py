@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.agents import AgentRecord
 from bot.database import Base, create_engine, from_stored, utc
 from bot.handoff import (
     ANSWERED,
@@ -57,13 +56,18 @@ class MessageRecord(Base):
     entry_id = sa.Column(sa.Integer, sa.ForeignKey("handoff_queue.id"), nullable=False, index=True)
     conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
     author = sa.Column(sa.String(80), nullable=False)
-    author_name = sa.Column(sa.String(80))  # the agent's display name, as the customer sees it
-    kind = sa.Column(sa.String(20), nullable=False, default=ANSWER, server_default=ANSWER)
     text = sa.Column(sa.Text, nullable=False)
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     delivered_at = sa.Column(sa.DateTime(timezone=True))  # acknowledged by the customer's side
     delivery_token = sa.Column(sa.String(24), index=True)  # handed to one REST response
+    author_name = sa.Column(sa.String(80))  # the agent's display name, as the customer sees it
+    kind = sa.Column(sa.String(20), nullable=False, default=ANSWER, server_default=ANSWER)
     handed_out_at = sa.Column(sa.DateTime(timezone=True))
+
+
+# The agents' names (bot/agents.py's table), read without importing that module: `python -m bot.agents`
+# maps its own copy, and a second import would define the table twice.
+_AGENTS = sa.table("agents", sa.column("username"), sa.column("display_name"))
 
 
 class WindowRecord(Base):
@@ -358,8 +362,8 @@ class DeliveryStore:
     def agent_in_chat(self, conversation_id: str) -> str | None:
         """The display name of the agent who has the conversation's live chat now, else None."""
         query = (
-            sa.select(EntryRecord.agent, AgentRecord.display_name)
-            .outerjoin(AgentRecord, AgentRecord.username == EntryRecord.agent)
+            sa.select(EntryRecord.agent, _AGENTS.c.display_name)
+            .outerjoin(_AGENTS, _AGENTS.c.username == EntryRecord.agent)
             .where(
                 EntryRecord.conversation_id == conversation_id,
                 EntryRecord.mode == LIVE,

@@ -182,7 +182,7 @@ def test_concurrent_turns_of_one_conversation_are_handled_one_at_a_time(cluster,
 
 
 def test_a_message_posted_on_one_server_reaches_the_chat_window_on_the_other(cluster, show_figure):
-    """The agent console's path (bot/webapp/agent.py `_deliver`): the web app posts an agent's answer
+    """The agent console's path (webapp/queue_api.py `_deliver`): the web app posts an agent's answer
     to whichever Rasa server its Service picks, while the customer's window is connected to another."""
     for name in "ab":
         if name not in cluster.servers or not cluster.servers[name].processes:
@@ -321,7 +321,7 @@ def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(
 def test_an_answer_sent_while_the_windows_server_is_killed_is_delivered_once_on_the_other(
     cluster, show_figure
 ):
-    """The console's path (bot/webapp/agent.py): the answer is stored, then a Rasa server is asked to
+    """The console's path (webapp/queue_api.py): the answer is stored, then a Rasa server is asked to
     offer it (`/webhooks/socketio/deliver`). Here the server holding the window is killed first, so
     that offer reaches nobody; the window reconnects to the other server and gets it there, once."""
     for name in "ab":
