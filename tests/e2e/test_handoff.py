@@ -24,13 +24,16 @@ QUIET_SECONDS = 4
 class ChatWindow:
     """A customer's chat window as rasa-webchat opens it: socket.io with a persistent session."""
 
+    shown_ids: dict[str, set[int]] = {}
+
     def __init__(self, url: str, session_id: str | None = None) -> None:
         self.url = url
         self.session_id = session_id or uuid.uuid4().hex
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: asyncio.Queue[str] = asyncio.Queue()
         self.delivered: list[dict] = []  # agents' messages as channels/socketio.py offered them
-        self.shown: set[int] = set()
+        # The ids shown, kept per session across windows as the widget keeps them in localStorage.
+        self.shown: set[int] = ChatWindow.shown_ids.setdefault(self.session_id, set())
         self.client.on("bot_uttered", self._on_bot)
         self.client.on("delivery", self._on_delivery)
 
