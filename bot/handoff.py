@@ -43,7 +43,7 @@ class AlreadyTaken(QueueError):
     pass
 
 
-class EntryRecord(Base):
+class EntryRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "handoff_queue"
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -168,7 +168,8 @@ class HandoffQueue:
             .where(EntryRecord.status.in_((WAITING, WITH_AGENT)))
             .order_by(EntryRecord.id.desc())
         )
-        return session.scalars(query).first()
+        live: EntryRecord | None = session.scalars(query).first()
+        return live
 
     def position(
         self, entry_id: int, gone_after: timedelta | None = None, now: datetime | None = None

@@ -58,7 +58,7 @@ CONTEXT_TEXTS, ANSWER_TEXTS = 10, 5
 MAX_SCAN = 2000  # tracker rows one page may look at before it returns what it has
 
 
-class ReviewDecision(Base):
+class ReviewDecision(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     """One decision on one customer message; the text only masked."""
 
     __tablename__ = "review_decisions"
@@ -224,7 +224,9 @@ def _message(row: Any) -> InboxMessage | None:
     intent = parse.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence")
     if name == FALLBACK:  # the FallbackClassifier keeps the doubted intents in the ranking
-        best = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK), {})
+        best: dict[str, Any] = next(
+            (r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK), {}
+        )
         name, confidence = best.get("name"), best.get("confidence")
     timestamp = row.timestamp if row.timestamp is not None else data.get("timestamp", 0.0)
     return InboxMessage(
@@ -461,7 +463,10 @@ class ReviewInbox:
 
     def decision_for(self, message: InboxMessage) -> ReviewDecision | None:
         with sa.orm.Session(self.engine, expire_on_commit=False) as session:
-            return session.scalars(sa.select(ReviewDecision).filter_by(message_key=message.key)).first()
+            decision: ReviewDecision | None = session.scalars(
+                sa.select(ReviewDecision).filter_by(message_key=message.key)
+            ).first()
+            return decision
 
     # --- deciding ---
 

@@ -301,6 +301,7 @@ async def _read_body(request: Request) -> bytes:
     """The request body, read up to MAX_BODY_BYTES; raises InvalidRequest beyond that."""
     _check_size(request.headers.get("content-length"), 0)
     body = bytearray()
+    assert request.stream is not None, "the webhook route streams its request body"
     while True:
         chunk = await request.stream.read()
         if chunk is None:

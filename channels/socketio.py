@@ -42,7 +42,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -58,6 +58,8 @@ from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
 
 ORIGINS_KEY = "cors_allowed_origins"
+# The chat page of `make run` (scripts/env.sh's CORS_ORIGINS), for a plain `rasa run`.
+DEFAULT_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 NOT_PROCESSED_TEXT = (
     "Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. Stuur het over een minuut opnieuw."
 )
@@ -77,17 +79,17 @@ OFFER_AGAIN_AFTER = timedelta(seconds=5)
 logger = logging.getLogger(__name__)
 
 
-def message_queue_url(environ: dict[str, str] | None = None) -> str | None:
+def message_queue_url(environ: Mapping[str, str] | None = None) -> str | None:
     """The Redis URL that connects the Rasa servers' socket.io channels, or None for one server.
 
     SOCKETIO_MESSAGE_QUEUE when it is set; otherwise LOCK_STORE_URL when that is Redis, since
     several servers share Rasa's lock store there already. Anything else is refused at start-up,
     not discovered when a message goes missing.
     """
-    environ = os.environ if environ is None else environ
-    value = environ.get("SOCKETIO_MESSAGE_QUEUE")
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    value = env.get("SOCKETIO_MESSAGE_QUEUE")
     if value is None:
-        lock_store = environ.get("LOCK_STORE_URL", "").strip()
+        lock_store = env.get("LOCK_STORE_URL", "").strip()
         return lock_store if lock_store.startswith(QUEUE_SCHEMES) else None
     value = value.strip()
     if value.lower() in NO_QUEUE:
@@ -130,7 +132,7 @@ class SocketIOInput(RasaSocketIOInput):
         credentials = dict(credentials or {})
         configured = credentials.pop(ORIGINS_KEY, None)
         channel = super().from_credentials(credentials)
-        origins = configured if configured is not None else os.environ.get("CORS_ORIGINS", "")
+        origins = configured if configured is not None else os.environ.get("CORS_ORIGINS", DEFAULT_ORIGINS)
         channel.allowed_origins = parse_origins(origins)
         return channel
 

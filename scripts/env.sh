@@ -10,11 +10,14 @@ export TF_ENABLE_ONEDNN_OPTS="${TF_ENABLE_ONEDNN_OPTS:-0}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export LOG_LEVEL_LIBRARIES="${LOG_LEVEL_LIBRARIES:-ERROR}"
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
-export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export WEB_PORT="${WEB_PORT:-8080}"
+# Addresses the Rasa server and the action server listen on: this machine only, unless set (the
+# deployment's containers use 0.0.0.0). The web app has WEB_HOST, 127.0.0.1 by default as well.
+export RASA_HOST="${RASA_HOST:-127.0.0.1}"
+export ACTION_HOST="${ACTION_HOST:-127.0.0.1}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:$ACTION_PORT/webhook}"
 export LOCK_STORE_URL="${LOCK_STORE_URL:-memory}"
 # Redis that carries socket.io messages between several Rasa servers (channels/socketio.py): by

@@ -1,17 +1,15 @@
-"""Shared test set-up: the project root on sys.path and the test settings in the environment."""
+"""Shared test set-up: the test settings in the environment and the database servers."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _env_defaults() -> dict[str, str]:

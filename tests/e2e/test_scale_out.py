@@ -273,7 +273,8 @@ def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, redis_ur
     assert user_texts(restarted) == user_texts(survivor)
     assert restarted["slots"]["case_referentie"] == reference
     assert cluster.say("b", sender, "laat maar") == [
-        "Prima, ik haal je uit de wachtrij. Je chat weer met mij, de digitale assistent. Waar kan ik je mee helpen?"
+        "Prima, ik haal je uit de wachtrij. Je chat weer met mij, de digitale assistent. Waar kan ik je "
+        "mee helpen?"
     ]
     assert HandoffQueue(database).live_entry(sender) is None
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -121,25 +119,6 @@ def test_retention_below_one_day_is_refused(url):
         CaseStore(url).purge_closed(0)
 
 
-@pytest.mark.parametrize("days", ["-1", "0", "zeven"])
-def test_the_purge_command_refuses_a_retention_below_one_day(url, days, monkeypatch):
-    monkeypatch.setenv("KLANTENSERVICE_DB_URL", url)
-    store = CaseStore(url)
-    closed = store.create("retour", "a", {})
-    store.close(closed.reference)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cases", "purge", "--days", days],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert "--days" in result.stderr and (
-        "at least 1 day" in result.stderr or "whole number" in result.stderr
-    )
-    assert store.get(closed.reference) is not None
-
-
 def test_the_purge_command_deletes_only_old_closed_cases(url, monkeypatch, capsys):
     monkeypatch.setenv("KLANTENSERVICE_DB_URL", url)
     store = CaseStore(url)
@@ -170,3 +149,27 @@ def test_closing_a_chat_closes_only_the_cases_marked_as_handled(url):
             store.close_handled("klant-1", wrong)
     assert store.get(retour.reference).status == "open"  # nothing closed by a refused list
     assert store.get(other.reference).status == "open"
+
+
+def test_a_repeated_request_gets_the_case_it_filed(url):
+    store = CaseStore(url)
+    first = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|1.5")
+    again = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|1.5")
+    other = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|9.0")
+    assert again == first and other.reference != first.reference
+    assert len(store.for_conversation("klant-1")) == 2
+
+
+def test_the_same_request_at_the_same_moment_files_one_case(url):
+    CaseStore(url).create("klacht", "warm-up", {})  # the schema exists before the race
+    stores = [CaseStore(url) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+
+    def file(store: CaseStore) -> str:
+        barrier.wait(timeout=30)
+        return store.create("klacht", "klant-2", {}, request_key="klant-2|klacht_form|3.0").reference
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        references = set(pool.map(file, stores))
+    assert len(references) == 1
+    assert len(CaseStore(url).for_conversation("klant-2")) == 1

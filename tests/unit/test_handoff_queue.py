@@ -310,6 +310,33 @@ def test_claiming_a_closed_or_unknown_entry_is_a_queue_error_not_already_taken(q
     assert not isinstance(unknown.value, AlreadyTaken)
 
 
+def _claim_at_once(
+    queues: list[HandoffQueue], entry_id: int
+) -> tuple[list[str], list[tuple[str, AlreadyTaken]], list[BaseException]]:
+    """Every queue claims the entry for its own agent at the same moment: the winners, the losers
+    and any other error."""
+    barrier = threading.Barrier(len(queues))
+    wins: list[str] = []
+    losses: list[tuple[str, AlreadyTaken]] = []
+    errors: list[BaseException] = []
+
+    def attempt(q: HandoffQueue, agent: str) -> None:
+        barrier.wait(timeout=30)
+        try:
+            wins.append(q.claim(entry_id, agent).agent)
+        except AlreadyTaken as exc:
+            losses.append((agent, exc))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(q, f"agent-{n}")) for n, q in enumerate(queues)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return wins, losses, errors
+
+
 @pytest.mark.parametrize("agents", [2, 8])
 def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url, agents):
     setup = HandoffQueue(url)
@@ -317,25 +344,7 @@ def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url
     queues = [HandoffQueue(url) for _ in range(agents)]  # each its own engine, like separate processes
     try:
         for entry_id in entry_ids:
-            barrier = threading.Barrier(agents)
-            wins: list[str] = []
-            losses: list[tuple[str, AlreadyTaken]] = []
-            errors: list[BaseException] = []
-
-            def attempt(q: HandoffQueue, agent: str) -> None:
-                barrier.wait(timeout=30)
-                try:
-                    wins.append(q.claim(entry_id, agent).agent)
-                except AlreadyTaken as exc:
-                    losses.append((agent, exc))
-                except BaseException as exc:
-                    errors.append(exc)
-
-            threads = [threading.Thread(target=attempt, args=(q, f"agent-{n}")) for n, q in enumerate(queues)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
+            wins, losses, errors = _claim_at_once(queues, entry_id)
             assert errors == []
             assert len(wins) == 1, wins
             assert len(losses) == agents - 1

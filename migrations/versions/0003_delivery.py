@@ -6,8 +6,8 @@ a waiting customer was last there (bot/handoff.py).
 - chat_windows: one lease per connected chat window, replacing chat_presence.
 - handoff_queue: `customer_seen_at`.
 
-Revision ID: 0002_delivery
-Revises: 0001_first
+Revision ID: 0003_delivery
+Revises: 0002_case_request_key
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_delivery"
-down_revision = "0001_first"
+revision = "0003_delivery"
+down_revision = "0002_case_request_key"
 branch_labels = None
 depends_on = None
 

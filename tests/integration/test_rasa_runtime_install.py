@@ -4,16 +4,12 @@ that Rasa loads from endpoints.yml and credentials.yml, whichever of Rasa's own 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
-
-from rasa_runtime import fence
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +66,12 @@ RASAS_LOCK_STORE = "lock_store:\n  type: in_memory\n"
 def _start(tmp_path: Path, endpoints: str, channel: str = "", credentials: str = "", **env: str) -> dict:
     endpoints_file = tmp_path / "endpoints.yml"
     endpoints_file.write_text(endpoints.format(db=tmp_path / "tracker.db"))
-    environment = {**os.environ, "CORS_ORIGINS": "http://localhost:8080", **env}
+    environment = {
+        **os.environ,
+        "CORS_ORIGINS": "http://localhost:8080",
+        "KLANTENSERVICE_NOW": "2026-11-24T10:00:00",
+        **env,
+    }
     done = subprocess.run(
         [sys.executable, "-c", RASA_STARTS, str(endpoints_file), channel, credentials],
         cwd=ROOT,
@@ -85,7 +86,8 @@ def _start(tmp_path: Path, endpoints: str, channel: str = "", credentials: str =
 
 APOLOGY = [
     "Sorry, er gaat aan onze kant even iets mis, waardoor ik je vraag nu niet kan afmaken. "
-    "Probeer het over een paar minuten nog eens."
+    "Probeer het over een paar minuten nog eens. Wil je meteen iemand spreken? Bel dan 020 - 808 28 52. "
+    "Op dit moment zijn onze medewerkers bereikbaar, vandaag nog tot 18:00."
 ]
 
 
@@ -145,52 +147,14 @@ print(json.dumps({"speed": MessageProcessor.handle_message is not speed_before,
 def test_install_twice_applies_each_patch_once():
     installed = _installed()
     assert installed["speed"] and installed["correctness"]
-    assert len(installed["replaced"]) == 11 == len(set(installed["replaced"]))
+    assert len(installed["replaced"]) == 12 == len(set(installed["replaced"]))
     assert "rasa_runtime.fence Replaced RemoteAction.run (rasa 3.6.21)" in installed["replaced"]
 
 
 def test_speed_patches_can_be_switched_off_but_not_the_correctness_ones():
     installed = _installed(KLANTENSERVICE_SPEED_PATCHES="off")
     assert not installed["speed"] and installed["correctness"]
-    assert len(installed["replaced"]) == 5
-
-
-class Example:
-    def greet(self) -> str:
-        return "hallo"
-
-
-def test_the_fence_replaces_and_logs_one_line(caplog):
-    owner = types.new_class("Owner", (Example,))
-    with caplog.at_level(logging.INFO, logger="rasa_runtime.fence"):
-        original = fence.replace(owner, "greet", lambda self: "hoi")
-    assert original is Example.greet and owner().greet() == "hoi" and Example().greet() == "hallo"
-    assert [r.getMessage() for r in caplog.records] == ["Replaced Owner.greet (rasa 3.6.21)"]
-
-
-def test_the_fence_refuses_another_rasa_version(monkeypatch):
-    import rasa.version
-
-    monkeypatch.setattr(rasa.version, "__version__", "3.7.0")
-    owner = types.new_class("Owner", (Example,))
-    with pytest.raises(RuntimeError, match=r"Owner\.greet: .*written for rasa 3\.6\.21, but rasa 3\.7\.0"):
-        fence.replace(owner, "greet", lambda self: "hoi")
-    assert owner().greet() == "hallo"
-
-
-def test_the_fence_refuses_a_missing_attribute():
-    owner = types.new_class("Owner", (Example,))
-    with pytest.raises(RuntimeError, match=r"Owner\.wave: rasa 3\.6\.21 has no such attribute"):
-        fence.replace(owner, "wave", lambda self: "hoi")
-    assert not hasattr(owner, "wave")
-
-
-def test_the_fence_checks_other_libraries_by_their_installed_release():
-    owner = types.new_class("Owner", (Example,))
-    with pytest.raises(RuntimeError, match=r"written for sqlalchemy 0\.1, but sqlalchemy 1\.4\.54"):
-        fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="0.1")
-    fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="1.4.54")
-    assert owner().greet() == "hoi"
+    assert len(installed["replaced"]) == 6
 
 
 def test_on_another_rasa_release_the_server_refuses_to_start_and_patches_nothing():
@@ -217,3 +181,31 @@ print(RemoteAction.run is run)
     )
     assert "rasa 3.6.21, but rasa 3.7.0 is installed" in first
     assert unchanged == "True"
+
+
+AGENT_URL = """
+from rasa.core.agent import Agent
+from rasa.utils.endpoints import EndpointConfig
+from rasa_runtime.tracker_store import SQLTrackerStore
+import sys
+
+SQLTrackerStore(host=sys.argv[1])
+agent = Agent(action_endpoint=EndpointConfig("http://localhost:5055/webhook", headers={"X-Test": "1"}))
+print(agent.action_endpoint.url, agent.action_endpoint.headers)
+"""
+
+
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [("", "http://localhost:5055/webhook"), ("http://actions:5055/webhook", "http://actions:5055/webhook")],
+)
+def test_the_action_server_url_comes_from_the_environment(tmp_path, variable, url):
+    env = {key: value for key, value in os.environ.items() if key != "ACTION_ENDPOINT_URL"}
+    if variable:
+        env["ACTION_ENDPOINT_URL"] = variable
+    done = subprocess.run(
+        [sys.executable, "-c", AGENT_URL, f"sqlite:///{tmp_path / 'tracker.db'}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[0] == url and "X-Test" in done.stdout
