@@ -47,7 +47,7 @@ KINDS = (ANSWER, JOINED, ENDED)
 HAND_OUT_LEASE = timedelta(minutes=1)
 
 
-class MessageRecord(Base):
+class MessageRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     """What an agent (or the console on their behalf) said to a customer, and when it arrived."""
 
     __tablename__ = "handoff_messages"
@@ -70,7 +70,7 @@ class MessageRecord(Base):
 _AGENTS = sa.table("agents", sa.column("username"), sa.column("display_name"))
 
 
-class WindowRecord(Base):
+class WindowRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     """A chat window's lease: connected to `server_id` on `socket_id` until `expires_at`."""
 
     __tablename__ = "chat_windows"
@@ -227,16 +227,18 @@ class DeliveryStore:
         if not ids:
             return 0
         with sa.orm.Session(self.engine) as session, session.begin():
-            return session.execute(
-                sa.update(MessageRecord)
-                .where(
-                    MessageRecord.id.in_(ids),
-                    MessageRecord.conversation_id == conversation_id,
-                    MessageRecord.delivered_at.is_(None),
-                )
-                .values(delivered_at=utc(now))
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            return int(
+                session.execute(
+                    sa.update(MessageRecord)
+                    .where(
+                        MessageRecord.id.in_(ids),
+                        MessageRecord.conversation_id == conversation_id,
+                        MessageRecord.delivered_at.is_(None),
+                    )
+                    .values(delivered_at=utc(now))
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
 
     def hand_out(self, conversation_id: str, now: datetime | None = None) -> tuple[str, list[Message]]:
         """For a REST response: the waiting messages, oldest first, reserved under a fresh token so
@@ -343,7 +345,7 @@ class DeliveryStore:
     def server_started(self, server_id: str) -> int:
         """A (re)started server holds no window yet: the leases of its previous run go."""
         with sa.orm.Session(self.engine) as session, session.begin():
-            return session.execute(sa.delete(WindowRecord).filter_by(server_id=server_id)).rowcount
+            return int(session.execute(sa.delete(WindowRecord).filter_by(server_id=server_id)).rowcount)
 
     def connected(self, conversation_id: str, now: datetime | None = None) -> bool:
         """Whether a chat window of the conversation holds a lease now."""

@@ -340,7 +340,7 @@ class HandoffQueue:
 
     @staticmethod
     def entry_record(session: sa.orm.Session, entry_id: int) -> EntryRecord:
-        record = session.get(EntryRecord, entry_id)
+        record: EntryRecord | None = session.get(EntryRecord, entry_id)
         if record is None:
             raise QueueError("Dit gesprek bestaat niet (meer).")
         return record
@@ -348,7 +348,7 @@ class HandoffQueue:
     @staticmethod
     def agents_entry(session: sa.orm.Session, entry_id: int, agent: str) -> EntryRecord:
         """The entry, locked, when `agent` has it and it is still open; QueueError otherwise."""
-        record = session.get(EntryRecord, entry_id, with_for_update=True)
+        record: EntryRecord | None = session.get(EntryRecord, entry_id, with_for_update=True)
         if record is None:
             raise QueueError("Dit gesprek bestaat niet (meer).")
         if record.status == CLOSED:

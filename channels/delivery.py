@@ -16,7 +16,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -33,10 +33,10 @@ LEASE = timedelta(seconds=30)
 T = TypeVar("T")
 
 
-def server_id(environ: dict[str, str] | None = None) -> str:
-    environ = os.environ if environ is None else environ
-    chosen = environ.get(SERVER_ID_VARIABLE, "").strip()
-    return (chosen or f"{socket.gethostname()}:{environ.get('RASA_PORT', '5005')}")[:120]
+def server_id(environ: Mapping[str, str] | None = None) -> str:
+    values = os.environ if environ is None else environ
+    chosen = values.get(SERVER_ID_VARIABLE, "").strip()
+    return (chosen or f"{socket.gethostname()}:{values.get('RASA_PORT', '5005')}")[:120]
 
 
 @lru_cache(maxsize=1)

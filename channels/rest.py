@@ -443,7 +443,8 @@ class RestInput(RasaRestInput):
                 return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
             finally:
                 in_process.release(message.sender)
-            return await _answer(request, message.sender, collector.messages)
+            await _answer(request, message.sender, collector.messages)
+            return None
 
         @webhook.route("/webhook", methods=["GET", "PUT", "PATCH", "DELETE"])
         async def wrong_method(request: Request) -> HTTPResponse:

@@ -226,7 +226,7 @@ class SocketIOInput(RasaSocketIOInput):
                 return response.json({"error": "not authorised"}, status=401)
             body = request.json if isinstance(request.json, dict) else {}
             conversation = body.get("conversation_id")
-            if not _usable_session_id(conversation):
+            if not isinstance(conversation, str) or not _usable_session_id(conversation):
                 return response.json({"error": "conversation_id missing or unusable"}, status=400)
             offered = await delivery.pending([conversation])
             for message in offered:
@@ -247,7 +247,7 @@ class SocketIOInput(RasaSocketIOInput):
         """Tells the window (HANDOFF_EVENT {"agent": name or null}) whether an agent has the chat,
         when that changed: after connecting and after each message (the customer may have left)."""
         agent = await delivery.agent_in_chat(session_id)
-        if agent is False or self.told.get(sid, False) == agent:
+        if agent is False or agent is True or self.told.get(sid, False) == agent:
             return
         self.told[sid] = agent
         await self.sio.emit(HANDOFF_EVENT, {"agent": agent}, room=sid, namespace=self.namespace)

@@ -291,7 +291,9 @@ async def _say_on_behalf(
     if not said:
         return []
     name = agent.display_name if agent else None
-    held = await blocking(stores.deliveries.hold_for_delivery, entry.id, said, kind=kind, author_name=name)
+    held: list[Message] = await blocking(
+        stores.deliveries.hold_for_delivery, entry.id, said, kind=kind, author_name=name
+    )
     await _offer(console, entry)
     return held
 

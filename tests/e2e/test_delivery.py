@@ -21,7 +21,7 @@ from bot.handoff import HandoffQueue
 from scripts.services import Services
 from tests.conftest import ROOT
 from tests.e2e.test_handoff import ChatWindow, agents  # noqa: F401  (agents is a fixture)
-from tests.e2e.test_widget import ChatPage, launch, playwright, wait_until  # noqa: F401 (fixture)
+from tests.e2e.test_widget import ChatPage, launch, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ GONE_SECONDS = 4
 
 
 @pytest.fixture
-def browser(playwright, tmp_path: Path) -> Iterator[BrowserContext]:  # noqa: F811
+def browser(playwright, tmp_path: Path) -> Iterator[BrowserContext]:
     context = launch(playwright, tmp_path / "profile")
     try:
         yield context
