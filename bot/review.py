@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import masking, nlu_examples
 from bot.database import URL_VARIABLE, Base, create_engine
+from bot.payloads import is_intent_payload
 from bot.tracker_events import EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,8 +219,8 @@ def _message(row: Any) -> InboxMessage | None:
         return None
     parse = data.get("parse_data") or {}
     text = data.get("text") or parse.get("text") or ""
-    if not isinstance(text, str) or not text.strip():
-        return None
+    if not isinstance(text, str) or not text.strip() or is_intent_payload(text):
+        return None  # nothing typed, or the widget's start message or a button
     intent = parse.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence")
     if name == FALLBACK:  # the FallbackClassifier keeps the doubted intents in the ranking
@@ -248,6 +249,8 @@ def _turn(row: Any) -> Turn | None:
         return None
     text = data.get("text") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text.strip():  # buttons or a custom payload only
+        return None
+    if row.type_name == "user" and is_intent_payload(text):  # the widget's start message, a button
         return None
     timestamp = row.timestamp if row.timestamp is not None else data.get("timestamp", 0.0)
     return Turn(event_id=row.id, speaker=row.type_name, timestamp=float(timestamp), text=masking.mask(text))

@@ -24,6 +24,8 @@ def _env_defaults() -> dict[str, str]:
     return dict(pairs)
 
 
+import tests.socketio_client  # noqa: E402,F401  (the tests' socket.io client on aiohttp 3.9)
+
 if "RASA_TOKEN" not in os.environ:
     os.environ.update(_env_defaults())
 

@@ -135,6 +135,22 @@ def test_the_purge_command_deletes_only_old_closed_cases(url, monkeypatch, capsy
     assert store.get(still_open.reference) is not None
 
 
+def test_closing_a_chat_closes_only_the_cases_marked_as_handled(url):
+    store = CaseStore(url)
+    retour = store.create("retour", "klant-1", {"webshop": "Zalando"})
+    klacht = store.create("klacht", "klant-1", {"klacht_omschrijving": "te laat"})
+    other = store.create("retour", "klant-2", {"webshop": "Bol"})
+    assert store.close_handled("klant-1", []) == []
+    assert {c.status for c in store.for_conversation("klant-1")} == {"open"}
+    assert store.close_handled("klant-1", [klacht.reference.lower()]) == [klacht.reference]
+    assert (store.get(retour.reference).status, store.get(klacht.reference).status) == ("open", "closed")
+    for wrong in ([other.reference], [klacht.reference], [retour.reference, "RET-ZZZZZZ"]):
+        with pytest.raises(cases.CaseError, match="Geen open zaak van dit gesprek"):
+            store.close_handled("klant-1", wrong)
+    assert store.get(retour.reference).status == "open"  # nothing closed by a refused list
+    assert store.get(other.reference).status == "open"
+
+
 def test_a_repeated_request_gets_the_case_it_filed(url):
     store = CaseStore(url)
     first = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|1.5")
