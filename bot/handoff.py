@@ -382,7 +382,8 @@ class HandoffQueue:
         spans = [span for span in spans if span > timedelta(0)]
         if len(spans) < estimate.minimum_history:
             return estimate.default
-        return min(max(statistics.median(spans), estimate.lowest), estimate.highest)
+        median: timedelta = statistics.median(spans)
+        return min(max(median, estimate.lowest), estimate.highest)
 
 
 @dataclass(frozen=True)

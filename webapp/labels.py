@@ -25,6 +25,7 @@ INTENT_LABELS = {
     "telefoonnummer": "Telefoonnummer",
     "email_contact": "E-mail of contactformulier",
     "medewerker_spreken": "Medewerker gevraagd",
+    "gesprek_beeindigen": "Gesprek met medewerker beëindigen",
     "social_media": "Social media",
     "vacatures": "Vacatures",
     "wat_is_klarna": "Over Klarna",
