@@ -7,27 +7,31 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPACY_MODEL := build/spacy-nl/meta.json
 MODEL := models/klantenservice.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_MODEL)
+NLU_DATA := $(wildcard data/nlu/*.yml)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(NLU_DATA) $(SPACY_MODEL)
 
-.PHONY: help setup train run shell test eval bench agent report clean
+.PHONY: help setup train run shell test check eval bench agent report clean
 
 help:
 	@echo "make run    start the assistant (Rasa server, action server) on this machine"
 	@echo "make test   run the whole test suite"
+	@echo "make check  lint, format, types and the unit tests (minutes; no training)"
 	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
 	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
 	@echo "make setup | train | shell | eval | bench | clean"
 
-$(VENV)/.installed: requirements/lock.txt
+# The pinned dependencies, then the project itself, editable: its packages import from any directory.
+$(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@python=$$(scripts/find_python.sh) || exit 1; \
 	  [ -x $(PY) ] || { echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV); }
 	@echo "Installing the pinned dependencies (requirements/lock.txt); the first time takes a few minutes"
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -r requirements/lock.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
 	@touch $@
 
-$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py bot/webshops.py data/nlu.yml
-	@source scripts/env.sh && $(PY) scripts/build_spacy_nl.py
+$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_nl.py bot/entity_shapes.py bot/webshops.py $(NLU_DATA)
+	@source scripts/env.sh && $(PY) -m scripts.build_spacy_nl
 
 # The chat widget (rasa-webchat) at the versions of package-lock.json; its bundle is prebuilt, so
 # no package scripts are run.
@@ -53,11 +57,16 @@ shell: train
 test: train
 	@scripts/test.sh
 
+# The fast gates: ruff, mypy and tests/unit. Sets up .venv, the spaCy pipeline and the widget (which
+# the unit tests read) but trains nothing.
+check: setup
+	@scripts/check.sh
+
 eval: train
-	@source scripts/env.sh && $(PY) scripts/evaluate.py $(EVAL_ARGS)
+	@source scripts/env.sh && $(PY) -m scripts.evaluate $(EVAL_ARGS)
 
 bench: train
-	@source scripts/env.sh && $(PY) scripts/bench.py $(BENCH_ARGS)
+	@source scripts/env.sh && $(PY) -m scripts.bench $(BENCH_ARGS)
 
 agent: setup
 	@test -n "$(NAME)" || { echo "Name the account: make agent NAME=anna (ROLE=teamlead for a team lead)"; exit 1; }

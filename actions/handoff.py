@@ -18,11 +18,20 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tracker_reading import latest_intent
+from actions.tracker_reading import latest_intent, latest_text
 from bot import clock
 from bot.agents import AgentStore
 from bot.dutch import format_moment, format_wait
-from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, OFFLINE, WAITING, HandoffQueue, estimated_wait
+from bot.handoff import (
+    LIVE,
+    MAX_MESSAGE_LENGTH,
+    OFFLINE,
+    WAITING,
+    WITH_AGENT,
+    HandlingEstimate,
+    HandoffQueue,
+    estimated_wait,
+)
 from bot.hours import default_calendar
 from bot.settings import load_settings
 
@@ -39,9 +48,19 @@ NOT_A_REASON = {
     "afscheid",
     "bot_vraag",
 }
+FORM_TOPICS = {"retour_form": "retour", "klacht_form": "klacht"}
+REQUEST_MESSAGES = 3  # the customer's messages up to asking for a person that name the topic
 CONTEXT_SLOTS = ("webshop", "bestelnummer", "trackingnummer", "klacht_betreft", "case_referentie")
-# handoff_modus once a live wait has become a question after closing time (the form then ends).
+# handoff_modus once the form ends other than by an agent closing the entry: a live wait became a
+# question after closing time, the customer left the chat or the queue, or left no question offline.
 LEFT_AT_CLOSING = "na_sluiting"
+CHAT_ENDED = "klant_beeindigd"
+QUEUE_LEFT = "wachtrij_verlaten"
+NOTHING_LEFT = "niets_vastgelegd"
+SAID_BY_OUTCOME = {QUEUE_LEFT: "utter_handoff_verlaten", NOTHING_LEFT: "utter_handoff_niets_vastgelegd"}
+# handoff_verlaten_vraag: the question the bot asked before letting the customer go.
+ASKED_END_CHAT, ASKED_LEAVE_QUEUE = "gesprek", "wachtrij"
+LEAVING_INTENTS = ("annuleren", "gesprek_beeindigen")
 
 
 @lru_cache(maxsize=1)
@@ -54,14 +73,35 @@ def agent_store() -> AgentStore:
     return AgentStore(engine=queue().engine)
 
 
-def handoff_reason(tracker: Tracker) -> str:
-    """The customer's last topic before asking for a person, e.g. factuur_vraag."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-            if intent and intent not in NOT_A_REASON:
-                return intent
+def handoff_reason(events: list[dict[str, Any]]) -> str:
+    """The topic the agent sees: the form the conversation went through (a return, a complaint), else
+    the customer's topic in the messages just before asking for a person (`events` end with that
+    request), e.g. factuur_vraag; never just the last intent recognised anywhere."""
+    for event in reversed(events):
+        if event.get("event") == "active_loop" and event.get("name") in FORM_TOPICS:
+            return FORM_TOPICS[event["name"]]
+    request = [event for event in events if event.get("event") == "user"][-REQUEST_MESSAGES:]
+    for event in reversed(request):
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if intent and intent not in NOT_A_REASON:
+            return intent
     return "medewerker_spreken"
+
+
+def events_up_to_request(tracker: Tracker) -> list[dict[str, Any]]:
+    """The conversation up to the latest request for a person (action_medewerker)."""
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "action" and events[index].get("name") == "action_medewerker":
+            return events[:index]
+    return events
+
+
+def back_at() -> str:
+    """When people are back, as the customer reads it ("maandag 30 november om 09:00")."""
+    now = clock.now()
+    start, _ = default_calendar().staffed_window(now)
+    return format_moment(start, now)
 
 
 def handoff_details(tracker: Tracker) -> dict[str, Any]:
@@ -85,6 +125,8 @@ def _end_events() -> list:
         SlotSet("requested_slot", None),
         SlotSet("handoff_bericht", None),
         SlotSet("handoff_modus", None),
+        SlotSet("handoff_medewerker", None),
+        SlotSet("handoff_verlaten_vraag", None),
     ]
 
 
@@ -93,23 +135,33 @@ class ActionMedewerker(Action):
         return "action_medewerker"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        now = clock.now()
-        calendar = default_calendar()
-        if not calendar.is_staffed(now):
-            start, _ = calendar.staffed_window(now)
-            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=format_moment(start, now))
-            return [SlotSet("handoff_modus", OFFLINE), FollowupAction(FORM)]
+        if not default_calendar().is_staffed(clock.now()):
+            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=back_at())
+            return [
+                SlotSet("handoff_modus", OFFLINE),
+                SlotSet("handoff_vervolg", False),
+                FollowupAction(FORM),
+            ]
         entry = queue().enqueue(
             tracker.sender_id,
             tracker.get_latest_input_channel() or "onbekend",
-            handoff_reason(tracker),
+            handoff_reason(tracker.events),
             handoff_details(tracker),
             LIVE,
         )
-        position = max(queue().position(entry.id), 1)
         settings = load_settings().handoff
+        position = max(queue().position(entry.id, timedelta(seconds=settings.customer_gone_seconds)), 1)
         agents = agent_store().online_count(timedelta(seconds=settings.agent_online_seconds))
-        handling = queue().average_handling(timedelta(minutes=settings.default_handling_minutes))
+        handling = queue().handling_time(
+            HandlingEstimate(
+                default=timedelta(minutes=settings.default_handling_minutes),
+                lowest=timedelta(minutes=settings.handling_lowest_minutes),
+                highest=timedelta(minutes=settings.handling_highest_minutes),
+                window=timedelta(days=settings.handling_window_days),
+                history=settings.handling_history,
+                minimum_history=settings.handling_minimum_history,
+            )
+        )
         dispatcher.utter_message(
             response="utter_medewerker_wachtrij",
             positie=position,
@@ -118,6 +170,7 @@ class ActionMedewerker(Action):
         return [
             SlotSet("handoff_modus", LIVE),
             SlotSet("handoff_referentie", entry.reference),
+            SlotSet("handoff_vervolg", False),
             FollowupAction(FORM),
         ]
 
@@ -132,29 +185,69 @@ class ValidateHandoffForm(FormValidationAction):
         """Live: keep listening while the agent has the conversation. Offline: take the question."""
         text = str(value or "").strip()
         if tracker.get_slot("handoff_modus") != OFFLINE:
-            return self._live_message(text, tracker)
-        if not text or (latest_intent(tracker) in ("bevestigen", "ontkennen") and len(text.split()) <= 2):
+            return _live_message(text, dispatcher, tracker)
+        intent = latest_intent(tracker)
+        if intent == "annuleren":
+            return {"handoff_bericht": "-", "handoff_modus": NOTHING_LEFT}
+        if not text or (intent in ("bevestigen", "ontkennen") and len(text.split()) <= 2):
             return {"handoff_bericht": None}
         return {"handoff_bericht": text[:MAX_MESSAGE_LENGTH]}
 
-    @staticmethod
-    def _live_message(text: str, tracker: Tracker) -> dict[str, Any]:
-        """Still waiting or with an agent: nothing to fill. The entry closed: the form ends. Nobody
-        took it and the service has closed: it becomes a question for when people are back."""
-        entry = queue().live_entry(tracker.sender_id)
-        if entry is None:
-            return {"handoff_bericht": text or "-"}
-        if entry.status != WAITING or default_calendar().is_staffed(clock.now()):
+
+def _live_message(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Every message of a live handoff is for the agent; no intent ends it. The customer leaves only
+    by saying "ja" to the bot's question whether they want to (asked after "gesprek beëindigen",
+    or "laat maar" while still waiting). The entry closed: the form ends. Nobody took it and the
+    service has closed: it becomes a question for when people are back."""
+    entry = queue().live_entry(tracker.sender_id)
+    if entry is None:
+        return {"handoff_bericht": text or "-"}
+    intent = latest_intent(tracker)
+    pending = tracker.get_slot("handoff_verlaten_vraag")
+    if pending:
+        if intent == "bevestigen":
+            return _leave(tracker)
+        if intent == "ontkennen" and entry.status == WAITING:
+            dispatcher.utter_message(response="utter_handoff_blijft_in_wachtrij")
+        return {"handoff_bericht": None, "handoff_verlaten_vraag": None}
+    if entry.status == WITH_AGENT:
+        if intent != "gesprek_beeindigen":
             return {"handoff_bericht": None}
-        question = messages_since_handoff(tracker) or text or "-"
-        moved = queue().move_offline(entry.id, question)
-        if moved is None:  # an agent took it just now
-            return {"handoff_bericht": None}
-        return {
-            "handoff_bericht": question,
-            "handoff_modus": LEFT_AT_CLOSING,
-            "handoff_referentie": moved.reference,
-        }
+        name = tracker.get_slot("handoff_medewerker") or agent_name(entry.agent)
+        dispatcher.utter_message(response="utter_handoff_gesprek_beeindigen_vraag", medewerker=name)
+        return {"handoff_bericht": None, "handoff_verlaten_vraag": ASKED_END_CHAT, "handoff_medewerker": name}
+    if intent in LEAVING_INTENTS:
+        dispatcher.utter_message(response="utter_handoff_wachtrij_verlaten_vraag")
+        return {"handoff_bericht": None, "handoff_verlaten_vraag": ASKED_LEAVE_QUEUE}
+    if default_calendar().is_staffed(clock.now()):
+        return {"handoff_bericht": None}
+    question = messages_since_handoff(tracker) or text or "-"
+    moved = queue().move_offline(entry.id, question)
+    if moved is None:  # an agent took it just now
+        return {"handoff_bericht": None}
+    return {
+        "handoff_bericht": question,
+        "handoff_modus": LEFT_AT_CLOSING,
+        "handoff_referentie": moved.reference,
+    }
+
+
+def _leave(tracker: Tracker) -> dict[str, Any]:
+    """The customer said "ja" to leaving: the entry is closed by them, whoever had it."""
+    left = queue().leave(tracker.sender_id)
+    name = tracker.get_slot("handoff_medewerker") or (agent_name(left.agent) if left and left.agent else None)
+    return {
+        "handoff_bericht": "-",
+        "handoff_verlaten_vraag": None,
+        "handoff_modus": CHAT_ENDED if left and left.agent else QUEUE_LEFT,
+        "handoff_medewerker": name,
+    }
+
+
+def agent_name(username: str | None) -> str:
+    """The name customers see for an agent: their display name."""
+    agent = agent_store().get(username) if username else None
+    return agent.display_name if agent else (username or "de medewerker")
 
 
 class ActionAskHandoffBericht(Action):
@@ -178,46 +271,40 @@ class ActionHandoffVastleggen(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         if tracker.get_slot("handoff_modus") == LEFT_AT_CLOSING:
-            now = clock.now()
-            start, _ = default_calendar().staffed_window(now)
             dispatcher.utter_message(
                 response="utter_handoff_na_sluiting",
                 referentie=tracker.get_slot("handoff_referentie"),
-                terug=format_moment(start, now),
+                terug=back_at(),
+            )
+            return [*_end_events(), SlotSet("handoff_vervolg", True)]
+        outcome = tracker.get_slot("handoff_modus")
+        if outcome == CHAT_ENDED:
+            dispatcher.utter_message(
+                response="utter_handoff_klant_beeindigd", medewerker=tracker.get_slot("handoff_medewerker")
             )
             return _end_events()
-        if tracker.get_slot("handoff_modus") != OFFLINE:
+        if outcome in SAID_BY_OUTCOME:
+            dispatcher.utter_message(response=SAID_BY_OUTCOME[outcome])
+            return _end_events()
+        if outcome != OFFLINE:
             dispatcher.utter_message(response="utter_handoff_voorbij")
             return _end_events()
         details = {**handoff_details(tracker), "vraag": tracker.get_slot("handoff_bericht")}
         entry = queue().enqueue(
             tracker.sender_id,
             tracker.get_latest_input_channel() or "onbekend",
-            handoff_reason(tracker),
+            handoff_reason(events_up_to_request(tracker)),
             details,
             OFFLINE,
         )
-        now = clock.now()
-        start, _ = default_calendar().staffed_window(now)
         dispatcher.utter_message(
-            response="utter_handoff_vastgelegd", referentie=entry.reference, terug=format_moment(start, now)
+            response="utter_handoff_vastgelegd", referentie=entry.reference, terug=back_at()
         )
-        return [*_end_events(), SlotSet("handoff_referentie", entry.reference)]
-
-
-class ActionHandoffVerlaten(Action):
-    """The customer says "laat maar": out of the queue (or no question left), the bot is back."""
-
-    def name(self) -> str:
-        return "action_handoff_verlaten"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        if tracker.get_slot("handoff_modus") == OFFLINE:
-            dispatcher.utter_message(response="utter_handoff_niets_vastgelegd")
-        else:
-            queue().leave(tracker.sender_id)
-            dispatcher.utter_message(response="utter_handoff_verlaten")
-        return _end_events()
+        return [
+            *_end_events(),
+            SlotSet("handoff_referentie", entry.reference),
+            SlotSet("handoff_vervolg", True),
+        ]
 
 
 class ActionHandoffBeeindigen(Action):
@@ -234,3 +321,54 @@ class ActionHandoffBeeindigen(Action):
             return [ActionExecuted("action_listen")]
         dispatcher.utter_message(response="utter_handoff_voorbij")
         return [*_end_events(), ActionExecuted("action_listen")]
+
+
+class ActionHandoffOvergenomen(Action):
+    """Run by the agent console through the HTTP API right after an agent claimed the conversation:
+    the customer hears who helps them now. It speaks only while the conversation's live entry is with
+    an agent, and once per agent, so a late or repeated call says nothing."""
+
+    def name(self) -> str:
+        return "action_handoff_overgenomen"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        entry = queue().live_entry(tracker.sender_id)
+        if entry is None or entry.status != WITH_AGENT or not entry.agent:
+            return [ActionExecuted("action_listen")]
+        name = agent_name(entry.agent)
+        if tracker.get_slot("handoff_medewerker") == name:
+            return [ActionExecuted("action_listen")]
+        dispatcher.utter_message(response="utter_handoff_overgenomen", medewerker=name)
+        return [SlotSet("handoff_medewerker", name), ActionExecuted("action_listen")]
+
+
+class ActionHandoffVervolg(Action):
+    """The customer writes on after leaving a question outside staffed hours (rule "reactie op een
+    vraag voor de medewerkers"): while that entry is the conversation's latest, open and recent, the
+    message goes to the team: back to the agent who answered it (or the queue if that agent is gone),
+    and the customer hears when someone looks at it. Otherwise the question is over and the bot
+    takes the conversation back."""
+
+    def name(self) -> str:
+        return "action_handoff_vervolg"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        reference = tracker.get_slot("handoff_referentie")
+        within = timedelta(days=load_settings().handoff.follow_up_days)
+        entry = queue().add_reaction(
+            tracker.sender_id, reference or "", latest_text(tracker), within, agent_present=_agent_present
+        )
+        if entry is None:
+            dispatcher.utter_message(response="utter_handoff_reactie_verlopen", referentie=reference)
+            return [SlotSet("handoff_vervolg", False)]
+        if default_calendar().is_staffed(clock.now()):
+            dispatcher.utter_message(response="utter_handoff_reactie_nu", referentie=entry.reference)
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_reactie_later", referentie=entry.reference, terug=back_at()
+            )
+        return []
+
+
+def _agent_present(username: str) -> bool:
+    return agent_store().get(username) is not None

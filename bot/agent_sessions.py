@@ -26,7 +26,7 @@ FAILURE_MEMORY = timedelta(days=1)  # failure counts older than this are forgott
 MAX_USERNAME_LENGTH = 80
 
 
-class SessionRecord(Base):
+class SessionRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "agent_sessions"
 
     token_hash = sa.Column(sa.String(64), primary_key=True)
@@ -36,7 +36,7 @@ class SessionRecord(Base):
     expires_at = sa.Column(sa.DateTime(timezone=True), nullable=False, index=True)
 
 
-class LoginFailureRecord(Base):
+class LoginFailureRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "agent_login_failures"
 
     username = sa.Column(sa.String(MAX_USERNAME_LENGTH), primary_key=True)
@@ -127,8 +127,9 @@ class SessionStore:
             record.failures += 1
             record.last_failure_at = now
             if record.failures >= MAX_FAILURES:
-                record.failures, record.locked_until = 0, now + LOCK_TIME
-                return record.locked_until
+                locked_until = now + LOCK_TIME
+                record.failures, record.locked_until = 0, locked_until
+                return locked_until
             return None
 
     def login_succeeded(self, username: str) -> None:

@@ -28,7 +28,7 @@ class AccountError(ValueError):
     """A username or password that cannot be used; the message says why."""
 
 
-class AgentRecord(Base):
+class AgentRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "agents"
 
     id = sa.Column(sa.Integer, primary_key=True)

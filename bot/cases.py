@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +31,11 @@ FREE_TEXT_FIELDS = frozenset({"klacht_omschrijving"})
 MAX_REFERENCE_TRIES = 10
 
 
-class CaseRecord(Base):
+class CaseError(ValueError):
+    """A case operation that cannot be done; the message says why (shown to agents)."""
+
+
+class CaseRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     __tablename__ = "cases"
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -42,7 +47,9 @@ class CaseRecord(Base):
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     closed_at = sa.Column(sa.DateTime(timezone=True))
     # The request that filed it (conversation and form run): a repeated request finds this case.
-    request_key = sa.Column(sa.String(400), unique=True)
+    request_key = sa.Column(sa.String(400))
+
+    __table_args__ = (sa.UniqueConstraint("request_key", name="uq_cases_request_key"),)
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,9 @@ class CaseStore:
             raise ValueError(f"unknown case type {case_type!r}")
         kept = {name: fields.get(name) for name in CASE_FIELDS[case_type]}
         for name in FREE_TEXT_FIELDS & kept.keys():
-            if isinstance(kept[name], str):
-                kept[name] = mask(kept[name])
+            text = kept[name]
+            if isinstance(text, str):
+                kept[name] = mask(text)
         for _ in range(MAX_REFERENCE_TRIES):
             filed = self._for_request(request_key)
             if filed is not None:
@@ -149,23 +157,32 @@ class CaseStore:
                 .values(status="closed", closed_at=utc(now))
             )
 
-    def close_handed_over(
-        self, conversation_id: str, until: datetime, now: datetime | None = None
+    def close_handled(
+        self, conversation_id: str, references: Iterable[str], now: datetime | None = None
     ) -> list[str]:
-        """Closes the conversation's open cases filed up to `until` (when a handoff was queued: the
-        cases the agent got with it), so that retention can delete them; returns their references."""
+        """Closes the conversation's cases that the agent marked as handled, so that retention can
+        delete them; the others stay open. A reference that is not an open case of this conversation
+        closes nothing and raises CaseError (a clear answer for the agent)."""
+        wanted = {reference.strip().upper() for reference in references}
+        if not wanted:
+            return []
         with sa.orm.Session(self.engine) as session, session.begin():
             query = (
                 sa.select(CaseRecord)
                 .where(
                     CaseRecord.conversation_id == conversation_id,
                     CaseRecord.status == "open",
-                    CaseRecord.created_at <= utc(until),
+                    CaseRecord.reference.in_(wanted),
                 )
                 .order_by(CaseRecord.id)
                 .with_for_update()
             )
             records = list(session.scalars(query))
+            unknown = wanted - {record.reference for record in records}
+            if unknown:
+                raise CaseError(
+                    f"Geen open zaak van dit gesprek: {', '.join(sorted(unknown))}. Er is niets gesloten."
+                )
             for record in records:
                 record.status, record.closed_at = "closed", utc(now)
             return [record.reference for record in records]
@@ -179,7 +196,8 @@ class CaseStore:
             result = session.execute(
                 sa.delete(CaseRecord).where(CaseRecord.status == "closed", CaseRecord.closed_at < cutoff)
             )
-            return result.rowcount
+            deleted: int = result.rowcount
+            return deleted
 
 
 def _retention_days(text: str) -> int:

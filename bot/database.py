@@ -16,6 +16,7 @@ import sys
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 URL_VARIABLE = "KLANTENSERVICE_DB_URL"
 MIGRATIONS = ROOT / "migrations"
 # The modules whose classes map this database's tables: a module with a new table joins this list.
-MODEL_MODULES = ("bot.agents", "bot.agent_sessions", "bot.cases", "bot.handoff", "bot.review")
+MODEL_MODULES = ("bot.agents", "bot.agent_sessions", "bot.cases", "bot.delivery", "bot.handoff", "bot.review")
 
 logger = logging.getLogger(__name__)
 Base = declarative_base()
@@ -49,7 +50,7 @@ def create_engine(url: str | None = None, upgrade: bool = True) -> sa.engine.Eng
     Errors do not quote a statement's parameters (`hide_parameters`): they are customers' data and
     errors end up in logs."""
     url = url or database_url()
-    options: dict = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
+    options: dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -76,14 +77,16 @@ def _head() -> str | None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on import
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head: str | None = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return head
 
 
 def _revision(connection: sa.engine.Connection) -> str | None:
     """The database's migration, as Alembic records it (None: none yet)."""
     if not sa.inspect(connection).has_table("alembic_version"):
         return None
-    return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    revision: str | None = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    return revision
 
 
 def _upgrade(engine: sa.engine.Engine) -> None:
@@ -108,6 +111,14 @@ def _upgrade(engine: sa.engine.Engine) -> None:
 def utc(moment: datetime | None = None) -> datetime:
     """`moment` (default: now) in UTC, as every moment is stored."""
     return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+
+@overload
+def from_stored(moment: datetime) -> datetime: ...
+
+
+@overload
+def from_stored(moment: None) -> None: ...
 
 
 def from_stored(moment: datetime | None) -> datetime | None:

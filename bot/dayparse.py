@@ -260,17 +260,17 @@ def _date_candidates(text: str, today: date) -> list[_Candidate]:
             continue  # "9.30" is a time, not a nonexistent date
         add(m, day, month, year, m.group())
     for m in _TEXTUAL_RE.finditer(text):
-        month = _month(m.group(2))
-        if month is not None:
+        named_month = _month(m.group(2))
+        if named_month is not None:
             year = _full_year(m.group(3))
-            phrase = f"{m.group(1)} {month_name(month)}" + (f" {year}" if year else "")
-            add(m, int(m.group(1)), month, year, phrase)
+            phrase = f"{m.group(1)} {month_name(named_month)}" + (f" {year}" if year else "")
+            add(m, int(m.group(1)), named_month, year, phrase)
     with_month = {m.start() for m in _TEXTUAL_RE.finditer(text) if _month(m.group(2)) is not None}
     for m in _DAY_OF_MONTH_RE.finditer(text):
         if m.start(1) in with_month:
             continue  # "de 24e december" is read above
-        day = _day_of_month(int(m.group(1)), today)
-        found.append(_Candidate(_DATE, m.start(), day, m.group()))
+        on = _day_of_month(int(m.group(1)), today)
+        found.append(_Candidate(_DATE, m.start(), on, m.group()))
     return found
 
 

@@ -13,7 +13,7 @@ from bot.hours_text import describe_week, now_status
 from bot.settings import load_settings
 
 
-def response_facts(now: datetime) -> dict[str, str]:
+def response_facts(now: datetime) -> dict[str, str | None]:
     """Every fact a response may name, with whether people are there at `now`."""
     settings = load_settings()
     contact = settings.contact

@@ -29,8 +29,12 @@ def _dutch_stop_words() -> frozenset[str]:
     """spaCy's Dutch stop words, read from its data file: importing spaCy itself takes seconds and
     loads TensorFlow into the action server."""
     package = importlib.util.find_spec("spacy")
+    if package is None or not package.submodule_search_locations:
+        raise ModuleNotFoundError("spaCy is not installed")
     path = Path(next(iter(package.submodule_search_locations))) / "lang" / "nl" / "stop_words.py"
     spec = importlib.util.spec_from_file_location("_spacy_nl_stop_words", path)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"spaCy's Dutch stop words are missing: {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return frozenset(module.STOP_WORDS)

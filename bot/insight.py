@@ -261,7 +261,8 @@ def has_events(engine: sa.engine.Engine) -> bool:
         path = Path(url.database)
         if not path.exists() and path.parent.is_dir():
             return False
-    return sa.inspect(engine).has_table("events")
+    exists: bool = sa.inspect(engine).has_table("events")
+    return exists
 
 
 def prepare_tracker(engine: sa.engine.Engine) -> bool:

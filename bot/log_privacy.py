@@ -10,6 +10,7 @@ error quotes the values of its statement).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from bot.masking import mask
 
@@ -40,7 +41,7 @@ def install() -> None:
         return
     make_record = logging.getLogRecordFactory()
 
-    def masked_record(*args, **kwargs) -> logging.LogRecord:
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
         _mask_record(record)
         return record

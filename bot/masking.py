@@ -151,12 +151,17 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
+def _replacement(placeholder: str, accept: Callable[[str], bool] | None) -> Callable[[re.Match[str]], str]:
+    def replace(found: re.Match[str]) -> str:
+        return placeholder if accept is None or accept(found.group()) else found.group()
+
+    return replace
+
+
 def mask(text: str) -> str:
     """The text with personal data replaced by placeholders; everything else unchanged."""
     for pattern, placeholder, accept in _RULES:
-        text = pattern.sub(
-            lambda found: placeholder if accept is None or accept(found.group()) else found.group(), text
-        )
+        text = pattern.sub(_replacement(placeholder, accept), text)
     return text
 
 

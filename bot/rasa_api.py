@@ -1,9 +1,10 @@
 """The few calls the agent console makes to the Rasa server's HTTP API (`rasa run --enable-api`).
 
-Read a conversation, add an agent's message to it (and push it to a connected chat window), and
-run an action in it. Every call has a short timeout: an agent's click must not hang on a Rasa
-server that is down or restarting; it gets RasaUnavailable, whose message is Dutch and safe to show
-(the token never appears in it, nor in the logs).
+Read a conversation, add an agent's message to it, run an action in it, and ask the socket.io
+channel to offer a conversation's waiting messages to its chat window. Every call has a short
+timeout: an agent's click must not hang on a Rasa server that is down or restarting; it gets
+RasaUnavailable, whose message is Dutch and safe to show (the token never appears in it, nor in the
+logs).
 """
 
 from __future__ import annotations
@@ -69,6 +70,26 @@ class RasaClient:
             for message in messages or []
             if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].strip()
         ]
+
+    async def offer_waiting(self, conversation_id: str) -> int:
+        """Asks the Rasa servers to offer the conversation's unacknowledged messages to its chat
+        window (channels/socketio.py's `/deliver`; any server reaches the window, through Redis).
+        Returns how many were offered; the window's acknowledgement marks them delivered."""
+        query = {"token": self.token} if self.token else {}
+        url = URL(f"{self.base_url}/webhooks/socketio/deliver")
+        try:
+            async with self._client().post(
+                url, json={"conversation_id": conversation_id}, params=query
+            ) as response:
+                if response.status >= 400:
+                    logger.warning("Rasa socket.io delivery answered %s", response.status)
+                    raise RasaUnavailable(f"{UNAVAILABLE} Antwoord {response.status}.")
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            logger.warning("Rasa socket.io delivery failed: %s", type(error).__name__)
+            raise RasaUnavailable(UNAVAILABLE) from None
+        offered = answer.get("offered") if isinstance(answer, dict) else None
+        return offered if isinstance(offered, int) else 0
 
     # --- plumbing ---------------------------------------------------------------------------------
 

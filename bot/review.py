@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import masking, nlu_examples
 from bot.database import URL_VARIABLE, Base, create_engine
+from bot.payloads import is_intent_payload
 from bot.tracker_events import EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ CONTEXT_TEXTS, ANSWER_TEXTS = 10, 5
 MAX_SCAN = 2000  # tracker rows one page may look at before it returns what it has
 
 
-class ReviewDecision(Base):
+class ReviewDecision(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Base is Any
     """One decision on one customer message; the text only masked."""
 
     __tablename__ = "review_decisions"
@@ -218,12 +219,14 @@ def _message(row: Any) -> InboxMessage | None:
         return None
     parse = data.get("parse_data") or {}
     text = data.get("text") or parse.get("text") or ""
-    if not isinstance(text, str) or not text.strip():
-        return None
+    if not isinstance(text, str) or not text.strip() or is_intent_payload(text):
+        return None  # nothing typed, or the widget's start message or a button
     intent = parse.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence")
     if name == FALLBACK:  # the FallbackClassifier keeps the doubted intents in the ranking
-        best = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK), {})
+        best: dict[str, Any] = next(
+            (r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK), {}
+        )
         name, confidence = best.get("name"), best.get("confidence")
     timestamp = row.timestamp if row.timestamp is not None else data.get("timestamp", 0.0)
     return InboxMessage(
@@ -246,6 +249,8 @@ def _turn(row: Any) -> Turn | None:
         return None
     text = data.get("text") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text.strip():  # buttons or a custom payload only
+        return None
+    if row.type_name == "user" and is_intent_payload(text):  # the widget's start message, a button
         return None
     timestamp = row.timestamp if row.timestamp is not None else data.get("timestamp", 0.0)
     return Turn(event_id=row.id, speaker=row.type_name, timestamp=float(timestamp), text=masking.mask(text))
@@ -458,7 +463,10 @@ class ReviewInbox:
 
     def decision_for(self, message: InboxMessage) -> ReviewDecision | None:
         with sa.orm.Session(self.engine, expire_on_commit=False) as session:
-            return session.scalars(sa.select(ReviewDecision).filter_by(message_key=message.key)).first()
+            decision: ReviewDecision | None = session.scalars(
+                sa.select(ReviewDecision).filter_by(message_key=message.key)
+            ).first()
+            return decision
 
     # --- deciding ---
 

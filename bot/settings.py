@@ -116,10 +116,22 @@ class Cases:
 
 @dataclass(frozen=True)
 class Handoff:
-    """The agent queue: the handling time assumed before there is history, and who counts as online."""
+    """The agent queue: the handling time assumed before there is history, and who counts as online;
+    the median handling time of the last handling_history live chats within handling_window_days
+    (at least handling_minimum_history of them, within handling_lowest_minutes and
+    handling_highest_minutes); and how long a customer's reaction still goes to the agent who
+    answered their question from outside staffed hours (follow_up_days)."""
 
     default_handling_minutes: int
     agent_online_seconds: int
+    handling_history: int = 50
+    handling_window_days: int = 14
+    handling_minimum_history: int = 10
+    handling_lowest_minutes: int = 2
+    handling_highest_minutes: int = 30
+    follow_up_days: int = 7
+    # A customer whose chat window has been gone this long is "weg" (bot/handoff.py `is_gone`).
+    customer_gone_seconds: int = 180
 
 
 @dataclass(frozen=True)
@@ -428,10 +440,33 @@ class _Cases(_Section):
 class _Handoff(_Section):
     default_handling_minutes: int = 6
     agent_online_seconds: int = 60
+    handling_history: int = 50
+    handling_window_days: int = 14
+    handling_minimum_history: int = 10
+    handling_lowest_minutes: int = 2
+    handling_highest_minutes: int = 30
+    follow_up_days: int = 7
+    customer_gone_seconds: int = 180
 
-    _numbers = validator("default_handling_minutes", "agent_online_seconds", pre=True, allow_reuse=True)(
-        lambda value: _whole_number(value, 1)
-    )
+    _numbers = validator(
+        "default_handling_minutes",
+        "agent_online_seconds",
+        "handling_history",
+        "handling_window_days",
+        "handling_minimum_history",
+        "handling_lowest_minutes",
+        "handling_highest_minutes",
+        "follow_up_days",
+        "customer_gone_seconds",
+        pre=True,
+        allow_reuse=True,
+    )(lambda value: _whole_number(value, 1))
+
+    @root_validator(skip_on_failure=True)
+    def _lowest_below_highest(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["handling_lowest_minutes"] > values["handling_highest_minutes"]:
+            raise ValueError("handling_lowest_minutes is more than handling_highest_minutes")
+        return values
 
 
 class _File(_Section):
@@ -485,5 +520,5 @@ class _File(_Section):
             contact=self.contact.contact(),
             complaints=Complaints(self.complaints.ombudsman_working_days),
             cases=Cases(self.cases.retention_days),
-            handoff=Handoff(self.handoff.default_handling_minutes, self.handoff.agent_online_seconds),
+            handoff=Handoff(**self.handoff.dict()),
         )

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-NLU_FILE = Path(__file__).resolve().parent.parent / "data" / "nlu.yml"
+# The training-data file with the `webshop` lookup table and the synonyms.
+NLU_FILE = Path(__file__).resolve().parent.parent / "data" / "nlu" / "entities.yml"
 
 
 def _lines(block: str) -> list[str]:

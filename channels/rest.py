@@ -301,6 +301,7 @@ async def _read_body(request: Request) -> bytes:
     """The request body, read up to MAX_BODY_BYTES; raises InvalidRequest beyond that."""
     _check_size(request.headers.get("content-length"), 0)
     body = bytearray()
+    assert request.stream is not None, "the webhook route streams its request body"
     while True:
         chunk = await request.stream.read()
         if chunk is None:
@@ -359,8 +360,14 @@ async def _streamed(
         return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
 
     async def stream(resp: Any) -> None:
-        for text in await delivery.take_undelivered(message.sender):
-            await resp.write(json.dumps({"recipient_id": message.sender, "text": text}) + "\n")
+        token, waiting = await delivery.hand_out(message.sender)
+        try:
+            for said in waiting:
+                await resp.write(json.dumps({"recipient_id": message.sender, "text": said.text}) + "\n")
+        except BaseException:
+            await delivery.release(token)
+            raise
+        await delivery.confirm(token)
         item = first
         while item is not _DONE:
             await resp.write(json.dumps(item) + "\n")
@@ -369,6 +376,20 @@ async def _streamed(
             await resp.write(json.dumps(NOT_PROCESSED.body()) + "\n")
 
     return response.stream(stream, content_type="text/event-stream")
+
+
+async def _answer(request: Request, sender: str, said: list[dict[str, Any]]) -> None:
+    """Writes the answer: the agents' messages waiting for the customer first, then the bot's. The
+    waiting ones count as delivered once the response has been written, not before."""
+    token, waiting = await delivery.hand_out(sender)
+    body = [{"recipient_id": sender, "text": message.text} for message in waiting] + said
+    try:
+        written = await request.respond(content_type="application/json")
+        await written.send(json.dumps(body, ensure_ascii=False), end_stream=True)
+    except BaseException:
+        await delivery.release(token)
+        raise
+    await delivery.confirm(token)
 
 
 class RestInput(RasaRestInput):
@@ -391,7 +412,7 @@ class RestInput(RasaRestInput):
 
         # stream=True: the body is read here, so an oversized one is refused before it is buffered.
         @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> ResponseStream | HTTPResponse:
+        async def receive(request: Request) -> ResponseStream | HTTPResponse | None:
             try:
                 body = await _read_body(request)
                 message = parse_message(body, request.headers.get("content-length"))
@@ -422,11 +443,8 @@ class RestInput(RasaRestInput):
                 return response.json(NOT_PROCESSED.body(), status=NOT_PROCESSED.status)
             finally:
                 in_process.release(message.sender)
-            waiting = [
-                {"recipient_id": message.sender, "text": text}
-                for text in await delivery.take_undelivered(message.sender)
-            ]
-            return response.json(waiting + collector.messages)
+            await _answer(request, message.sender, collector.messages)
+            return None
 
         @webhook.route("/webhook", methods=["GET", "PUT", "PATCH", "DELETE"])
         async def wrong_method(request: Request) -> HTTPResponse:

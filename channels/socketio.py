@@ -13,8 +13,16 @@ Messages are checked as the REST webhook checks them (channels/rest.py): an empt
 malformed message, or one without a usable session id, gets a Dutch answer instead of reaching
 the model; engine.io closes a connection that sends a packet over 64 kB.
 
-It also tells the agent queue which chat windows are connected and hands a window that connects
-again the agents' answers it missed (channels/delivery.py).
+Rasa's session_request handler calls python-socketio's `enter_room` without awaiting it
+(RasaHQ/rasa#13027), which since python-socketio 5.10 leaves a persistent session without answers;
+this channel answers session_request itself and awaits it.
+
+It delivers agents' answers exactly once (bot/delivery.py): each connected window holds a lease
+renewed by this server; every message the window has not acknowledged is offered to it with its id
+(DELIVERY_EVENT) when it connects, when the agent console asks (`POST /webhooks/socketio/deliver`,
+with the HTTP API's token from RASA_TOKEN), and again while it stays unacknowledged; the window
+answers ACK_EVENT with the ids it has shown. HANDOFF_EVENT tells the window whether an agent has the
+chat, for its header.
 
 The channel's name stays "socketio", so the widget's path (/socket.io) and the HTTP API's
 `output_channel=socketio` keep working.
@@ -28,17 +36,24 @@ and the one holding the window delivers it. Without it (one server) emits stay i
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager
 
+from bot.delivery import Message
 from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
 
@@ -53,20 +68,28 @@ BAD_SESSION_TEXT = "Deze chat heeft geen geldige sessie. Herlaad de pagina en st
 QUEUE_SCHEMES = ("redis://", "rediss://", "unix://")
 # Values of SOCKETIO_MESSAGE_QUEUE that mean "one server, no queue" (LOCK_STORE_URL's word included).
 NO_QUEUE = ("", "memory")
+# Agents' messages go to the window as DELIVERY_EVENT {"id", "text", "kind", "name"}; the window
+# answers ACK_EVENT {"ids": [...]} once it has shown them (static/widget.js).
+DELIVERY_EVENT = "delivery"
+ACK_EVENT = "delivery_ack"
+HANDOFF_EVENT = "handoff_state"
+MAX_ACK_IDS = 200
+LATE_ACK_SECONDS = 60
+OFFER_AGAIN_AFTER = timedelta(seconds=5)
 logger = logging.getLogger(__name__)
 
 
-def message_queue_url(environ: dict[str, str] | None = None) -> str | None:
+def message_queue_url(environ: Mapping[str, str] | None = None) -> str | None:
     """The Redis URL that connects the Rasa servers' socket.io channels, or None for one server.
 
     SOCKETIO_MESSAGE_QUEUE when it is set; otherwise LOCK_STORE_URL when that is Redis, since
     several servers share Rasa's lock store there already. Anything else is refused at start-up,
     not discovered when a message goes missing.
     """
-    environ = os.environ if environ is None else environ
-    value = environ.get("SOCKETIO_MESSAGE_QUEUE")
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    value = env.get("SOCKETIO_MESSAGE_QUEUE")
     if value is None:
-        lock_store = environ.get("LOCK_STORE_URL", "").strip()
+        lock_store = env.get("LOCK_STORE_URL", "").strip()
         return lock_store if lock_store.startswith(QUEUE_SCHEMES) else None
     value = value.strip()
     if value.lower() in NO_QUEUE:
@@ -93,6 +116,13 @@ class SocketIOInput(RasaSocketIOInput):
 
     allowed_origins: list[str] = []
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows: dict[str, str] = {}  # socket id -> session id, for the windows connected here
+        self.told: dict[str, str | None] = {}  # socket id -> the agent the window was told of
+        self.closed_windows: dict[str, str] = {}  # the same as `windows`, for a while after a disconnect
+        self._renewal: asyncio.Future | None = None
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
@@ -116,7 +146,7 @@ class SocketIOInput(RasaSocketIOInput):
         # Access-Control-Allow-Origin header makes browsers reject the socket.io polling requests.
         engine._cors_headers = _no_cors_headers
         self._share_between_servers()
-        self._track_chat_windows()
+        self._track_chat_windows(socketio_webhook)
         self._apologise_for_failures()
         self._check_input()
         return socketio_webhook
@@ -136,28 +166,114 @@ class SocketIOInput(RasaSocketIOInput):
         manager.set_server(self.sio)
         logger.info("socket.io: messages for chat windows go through Redis to every Rasa server")
 
-    def _track_chat_windows(self) -> None:
-        """Wraps Rasa's session_request and disconnect handlers: a window that (re)connects with
-        its session gets the agents' answers it missed, and the queue knows it is online."""
+    def _track_chat_windows(self, webhook: Blueprint) -> None:
+        """Replaces Rasa's session_request handler, which calls python-socketio's `enter_room` without
+        awaiting it (RasaHQ/rasa#13027): since python-socketio 5.10 that is a coroutine, so the
+        window never joined its session's room and got no answer. This one awaits it and confirms
+        the session as Rasa does (a new id when there is none). Then the window takes a lease
+        (channels/delivery.py) and is offered every message it has not acknowledged yet."""
         handlers = self.sio.handlers[self.namespace or "/"]
-        confirm_session, forget_socket = handlers["session_request"], handlers["disconnect"]
-        sio, event = self.sio, self.bot_message_evt
+        forget_socket, handle_message = handlers["disconnect"], handlers[self.user_message_evt]
+        sio = self.sio
 
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, data: dict | None = None) -> None:
             data = data if isinstance(data, dict) else {}
-            await confirm_session(sid, data)  # fills in a new session_id when there is none
-            session_id = data.get("session_id")
-            if not session_id or not self.session_persistence:
+            session_id = data.get("session_id") or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            if not self.session_persistence:
                 return
-            await delivery.chat_opened(session_id, sid)
-            for text in await delivery.take_undelivered(session_id):
-                await sio.emit(event, {"text": text}, room=sid)
+            self.windows[sid] = session_id
+            await delivery.window_opened(session_id, sid)
+            for message in await delivery.pending([session_id]):
+                await self._offer(message, sid)
+            await self._tell_who_is_there(sid, session_id)
+
+        async def user_uttered(sid: str, data: Any = None) -> None:
+            await handle_message(sid, data)
+            if self.session_persistence and sid in self.windows:
+                await self._tell_who_is_there(sid, self.windows[sid])
+
+        async def delivery_ack(sid: str, data: Any = None) -> None:
+            # The socket's own session, not one it names; still known for a while after a disconnect,
+            # since python-socketio may run an acknowledgement sent just before it afterwards.
+            conversation = self.windows.get(sid) or self.closed_windows.get(sid)
+            ids = data.get("ids") if isinstance(data, dict) else None
+            if conversation and isinstance(ids, list):
+                await delivery.acknowledge(conversation, [n for n in ids[:MAX_ACK_IDS] if type(n) is int])
 
         async def disconnect(sid: str) -> None:
             await forget_socket(sid)
-            await delivery.chat_closed(sid)
+            self.told.pop(sid, None)
+            session_id = self.windows.pop(sid, None)
+            if session_id is not None:
+                self.closed_windows[sid] = session_id
+                asyncio.get_running_loop().call_later(LATE_ACK_SECONDS, self.closed_windows.pop, sid, None)
+                await delivery.window_closed(sid)
 
         handlers["session_request"], handlers["disconnect"] = session_request, disconnect
+        handlers[self.user_message_evt] = user_uttered
+        handlers[ACK_EVENT] = delivery_ack
+
+        @webhook.route("/deliver", methods=["POST"])
+        async def deliver(request: Request) -> HTTPResponse:
+            """The agent console's nudge after it stored a message: offers the conversation's
+            unacknowledged messages to its window, on whichever server holds it (through Redis)."""
+            expected = os.environ.get("RASA_TOKEN") or os.environ.get("KLANTENSERVICE_RASA_TOKEN") or ""
+            given = request.args.get("token", "")
+            if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+                return response.json({"error": "not authorised"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            conversation = body.get("conversation_id")
+            if not isinstance(conversation, str) or not _usable_session_id(conversation):
+                return response.json({"error": "conversation_id missing or unusable"}, status=400)
+            offered = await delivery.pending([conversation])
+            for message in offered:
+                await self._offer(message, conversation)
+            return response.json({"offered": len(offered)})
+
+        @webhook.listener("after_server_start")
+        async def start_leases(*_: Any) -> None:
+            await delivery.server_started()
+            self._renewal = asyncio.ensure_future(self._renew_forever())
+
+        @webhook.listener("before_server_stop")
+        async def stop_leases(*_: Any) -> None:
+            if self._renewal is not None:
+                self._renewal.cancel()
+
+    async def _tell_who_is_there(self, sid: str, session_id: str) -> None:
+        """Tells the window (HANDOFF_EVENT {"agent": name or null}) whether an agent has the chat,
+        when that changed: after connecting and after each message (the customer may have left)."""
+        agent = await delivery.agent_in_chat(session_id)
+        if agent is False or agent is True or self.told.get(sid, False) == agent:
+            return
+        self.told[sid] = agent
+        await self.sio.emit(HANDOFF_EVENT, {"agent": agent}, room=sid, namespace=self.namespace)
+
+    async def _offer(self, message: Message, room: str) -> None:
+        """Sends a message with its id; the window shows it once and acknowledges it."""
+        payload = {"id": message.id, "text": message.text, "kind": message.kind, "name": message.author_name}
+        await self.sio.emit(DELIVERY_EVENT, payload, room=room, namespace=self.namespace)
+
+    async def _renew_forever(self) -> None:
+        """While sockets are connected here: renew their leases, and offer again what they have not
+        acknowledged (a publish that Redis lost, a nudge to a server that died)."""
+        while True:
+            await asyncio.sleep(delivery.RENEW_EVERY.total_seconds())
+            try:
+                windows = dict(self.windows)
+                if not windows:
+                    continue
+                await delivery.renew(list(windows))
+                for message in await delivery.pending(set(windows.values()), older_than=OFFER_AGAIN_AFTER):
+                    for sid in [
+                        sid for sid, session in windows.items() if session == message.conversation_id
+                    ]:
+                        await self._offer(message, sid)
+            except Exception:
+                logger.exception("socket.io: renewing the chat windows' leases failed")
 
     def _apologise_for_failures(self) -> None:
         """A message that could not be processed (e.g. the conversation store is down) gets a Dutch

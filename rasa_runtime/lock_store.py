@@ -99,7 +99,9 @@ class SharedRedisLockStore(_ServedWhenNothingIsAhead, RedisLockStore):
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
-            return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
+            ticket = self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
+            assert ticket is not None, "create=True stores a lock"
+            return ticket
         except Exception as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
@@ -133,6 +135,6 @@ def from_url(endpoint_config: EndpointConfig) -> LockStore:
 class LockStoreFromUrl:
     """What endpoints.yml names: Rasa wants a class there, so creating it returns `from_url(...)`."""
 
-    def __new__(cls, endpoint_config: EndpointConfig) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, endpoint_config: EndpointConfig) -> LockStore:
         rasa_runtime.install()
         return from_url(endpoint_config)

@@ -74,6 +74,8 @@ def _sqlite_engine(url: Any) -> sa.engine.Engine:
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     """Rasa's SQLTrackerStore; see the module docstring for what differs."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
         rasa_runtime.install()
         super().__init__(*args, host=host or default_url(), **kwargs)

@@ -40,14 +40,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import yaml
+
+from bot.percentiles import nearest_rank
+from scripts.services import Services
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import aiohttp  # noqa: E402
-import yaml  # noqa: E402
-
-from bot.percentiles import nearest_rank  # noqa: E402
-from scripts.services import Services  # noqa: E402
 
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
 CONVERSATIONS = ROOT / "benchmarks" / "conversations.yml"
@@ -215,7 +214,13 @@ async def run_level(
     action_pid: int,
 ) -> Level:
     level = Level(customers)
-    deadline = None if per_customer else time.monotonic() + duration
+    deadline: float | None
+    if per_customer:
+        deadline = None
+    elif duration is None:
+        raise ValueError("a load level needs a duration or a number of conversations per customer")
+    else:
+        deadline = time.monotonic() + duration
 
     async def customer(index: int, session: aiohttp.ClientSession) -> None:
         k = 0
@@ -341,12 +346,18 @@ class System:
     result: dict = field(default_factory=dict)
 
     @property
+    def running(self) -> BenchServices:
+        if self.services is None:
+            raise RuntimeError(f"{self.name}: the servers are not started")
+        return self.services
+
+    @property
     def url(self) -> str:
-        return f"{self.services.rasa_url}/webhooks/rest/webhook"
+        return f"{self.running.rasa_url}/webhooks/rest/webhook"
 
     @property
     def pids(self) -> tuple[int, int]:
-        return self.services.processes["rasa"].pid, self.services.processes["actions"].pid
+        return self.running.processes["rasa"].pid, self.running.processes["actions"].pid
 
     async def start(self) -> None:
         env = system_env(self.model, self.workdir)
@@ -380,7 +391,8 @@ class System:
         )
         self.result["warmup"] = warm
         log(
-            f"{self.name}: warm-up, every conversation once: {warm['turns']} turns, p50 {warm['p50_ms']:.0f} ms, "
+            f"{self.name}: warm-up, every conversation once: {warm['turns']} turns, p50 "
+            f"{warm['p50_ms']:.0f} ms, "
             f"errors {warm['errors']}, unexpected answers {warm['unexpected_answers']}"
         )
 
@@ -396,7 +408,8 @@ class System:
         summary["load_average_before"] = load_before
         self.result["levels"].append(summary)
         log(
-            f"{self.name}: {customers:>3} customers: {summary['turns']} turns, p50 {summary['p50_ms']:.1f} ms, "
+            f"{self.name}: {customers:>3} customers: {summary['turns']} turns, p50 "
+            f"{summary['p50_ms']:.1f} ms, "
             f"p95 {summary['p95_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms, "
             f"{summary['messages_per_second']:.1f} msg/s, errors {summary['errors']}, "
             f"unexpected {summary['unexpected_answers']}, RSS peak {summary['rasa_rss_peak_mb']:.0f} MB"
@@ -462,7 +475,10 @@ def targets(results: dict) -> list[dict]:
                     "target": f"throughput at {top} customers >= 3 x the peer's",
                     "value": round(ratio, 2),
                     "met": ratio >= 3,
-                    "detail": f"{levels[top]['messages_per_second']:.1f} vs {peer_top['messages_per_second']:.1f} msg/s",
+                    "detail": (
+                        f"{levels[top]['messages_per_second']:.1f} vs "
+                        f"{peer_top['messages_per_second']:.1f} msg/s"
+                    ),
                 }
             )
     rows.append(
@@ -544,17 +560,23 @@ def markdown(results: dict) -> str:
     lines = [
         "# Load benchmark: project vs peer",
         "",
-        f"Written by `make bench` (`{results['command']}`) on {results['started_at']}: Rasa {machine['rasa']}, "
+        f"Written by `make bench` (`{results['command']}`) on {results['started_at']}: Rasa "
+        f"{machine['rasa']}, "
         f"Python {machine['python']}, {machine['cpus']} CPUs shared with other work (load average "
-        f"{machine['load_average_at_start'][0]:.1f} at the start, {machine['load_average_at_end'][0]:.1f} at the end).",
+        f"{machine['load_average_at_start'][0]:.1f} at the start, "
+        f"{machine['load_average_at_end'][0]:.1f} at the end).",
         "",
-        "- **project**: `models/klantenservice.tar.gz` (`config.yml`) on the project's runtime: `endpoints.yml` with "
+        "- **project**: `models/klantenservice.tar.gz` (`config.yml`) on the project's runtime: "
+        "`endpoints.yml` with "
         "`rasa_runtime` (SQLite tracker store in WAL mode with one open connection, queries built once, one "
-        "INSERT per save and no count of the stored events first; action-server answers checked by a validator "
+        "INSERT per save and no count of the stored events first; action-server answers checked by a "
+        "validator "
         "built once; graphs run in order without dask's scheduler; rules compared only as far back as they "
         "reach; at most `KLANTENSERVICE_MESSAGES_IN_PROCESS` messages processed at once).",
-        "- **peer**: `models/peer.tar.gz` (`benchmarks/peer_config.yml`, rasa init's defaults with `language: nl`, "
-        "same data and domain) on a stock Rasa server: `benchmarks/peer_endpoints.yml`, Rasa's own SQL tracker store.",
+        "- **peer**: `models/peer.tar.gz` (`benchmarks/peer_config.yml`, rasa init's defaults with "
+        "`language: nl`, "
+        "same data and domain) on a stock Rasa server: `benchmarks/peer_endpoints.yml`, Rasa's own SQL "
+        "tracker store.",
     ]
     if "peer-project-runtime" in results["systems"]:
         lines.append(
@@ -564,7 +586,8 @@ def markdown(results: dict) -> str:
     lines += [
         f"- Both: the same action server (`actions/`), REST channel and a new temporary SQLite tracker store "
         f"and case database, the action server's clock at {settings['pinned_clock']}; scripted conversations "
-        f"{', '.join(settings['conversations'])} (`benchmarks/conversations.yml`) over `POST /webhooks/rest/webhook`, "
+        f"{', '.join(settings['conversations'])} (`benchmarks/conversations.yml`) over `POST "
+        "/webhooks/rest/webhook`, "
         f"every customer one conversation after another without pause, {load}, after a warm-up of every "
         "conversation once. Each level runs on every system back to back.",
         "- Latency: per turn, from sending the message to the whole answer. Errors: HTTP errors, timeouts "
@@ -713,7 +736,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         sys.exit(f"{models['project']} is missing: run `make train` first")
     duration = None if args.conversations else args.duration
     results: dict[str, Any] = {
-        "command": " ".join(["scripts/bench.py", *sys.argv[1:]]),
+        "command": " ".join(["python -m scripts.bench", *sys.argv[1:]]),
         "started_at": time.strftime("%Y-%m-%d %H:%M"),
         "machine": {
             "cpus": os.cpu_count(),

@@ -8,8 +8,8 @@ the assistant's tables, in a temporary SQLite database and, when PostgreSQL is i
 30-day period, with and without the indexes bot/insight.py adds, checks the result against the true
 figures of the generated data, and writes results/insight_bench.md and results/insight_bench.png.
 
-    .venv/bin/python scripts/bench_insight.py [--conversations 100000] [--no-postgres]
-    .venv/bin/python scripts/bench_insight.py --plot-only   # the plot from the last report's table
+    .venv/bin/python -m scripts.bench_insight [--conversations 100000] [--no-postgres]
+    .venv/bin/python -m scripts.bench_insight --plot-only   # the plot from the last report's table
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot import insight  # noqa: E402
-from bot.database import create_engine  # noqa: E402
-from bot.settings import Settings, load_settings  # noqa: E402
+from bot import insight
+from bot.database import create_engine
+from bot.settings import Settings, load_settings
 from tests.insight_data import (
     Conversation,
     Traffic,
@@ -44,6 +41,8 @@ from tests.insight_data import (
     write_store,
     write_tracker,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_DAY, LAST_DAY = date(2026, 11, 2), date(2026, 12, 1)  # 30 days
 # The timed columns of the report's table, as the plot shows them (medians, in milliseconds).

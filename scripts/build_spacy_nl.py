@@ -3,24 +3,23 @@
 Base: `nl_core_news_sm` when it is installed (its tagger, morphologizer, lemmatizer and NER are
 kept), otherwise spaCy's own Dutch language data with the lookup lemmatizer from
 `spacy-lookups-data`. Both get the assistant's entity ruler: webshop names from the lookup table
-in data/nlu.yml, order and tracking number shapes from bot/entity_shapes.py and day phrases.
+in data/nlu/entities.yml, order and tracking number shapes from bot/entity_shapes.py and day phrases.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.pipeline import EntityRuler
+
+from bot import entity_shapes
+from bot.dutch import WEEKDAYS
+from bot.webshops import NLU_FILE, read_webshops
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot import entity_shapes  # noqa: E402
-from bot.dutch import WEEKDAYS  # noqa: E402
-from bot.webshops import read_webshops  # noqa: E402
 
 MONTHS = (
     "januari",
@@ -139,8 +138,10 @@ def base_pipeline() -> tuple[spacy.Language, str]:
 def build(output: Path, nlu_file: Path) -> str:
     nlp, base = base_pipeline()
     # The ruler is added after initialize(): initialize() would drop patterns added before it.
-    options = {"before": "ner"} if "ner" in nlp.pipe_names else {}
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}, **options)
+    ruler = nlp.add_pipe(
+        "entity_ruler", config={"overwrite_ents": True}, before="ner" if "ner" in nlp.pipe_names else None
+    )
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(entity_patterns(nlp, read_webshops(nlu_file)[0]))
     nlp.meta["name"] = "klantenservice_nl"
     nlp.meta["klantenservice_base"] = base
@@ -153,7 +154,7 @@ def build(output: Path, nlu_file: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "spacy-nl")
-    parser.add_argument("--nlu", type=Path, default=ROOT / "data" / "nlu.yml")
+    parser.add_argument("--nlu", type=Path, default=NLU_FILE)
     args = parser.parse_args()
     base = build(args.output, args.nlu)
     print(f"Dutch spaCy pipeline built in {args.output} (base: {base})")

@@ -17,7 +17,8 @@ def main() -> None:
     accuracy = report["accuracy"]
     macro_f1 = report["macro avg"]["f1-score"]
     print(
-        f"Held-out intent accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f} (minimum accuracy {args.min_accuracy})"
+        f"Held-out intent accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f} (minimum accuracy "
+        f"{args.min_accuracy})"
     )
     weak = {
         name: values["f1-score"]

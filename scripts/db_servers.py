@@ -47,9 +47,10 @@ class Postgres:
             os.chmod(folder, 0o755)
         self.folder = Path(folder)
         self.port = port or free_port()
-        [pg_ctl] = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1:] or [None]
-        if pg_ctl is None:
+        installed = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not installed:
             raise RuntimeError("PostgreSQL is not installed: run scripts/install_db_servers.sh")
+        pg_ctl = installed[-1]
         self.bin = Path(pg_ctl).parent
 
     @property
@@ -140,23 +141,10 @@ class Redis:
         if binary is None:
             raise RuntimeError("Redis is not installed: run scripts/install_db_servers.sh")
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=open(self.folder / "redis.log", "wb"),
-            stderr=subprocess.STDOUT,
-        )
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.folder)]
+        with open(self.folder / "redis.log", "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         _wait_for_port(self.port, "Redis")
         return self
 

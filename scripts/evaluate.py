@@ -4,7 +4,7 @@ side by side, in one run.
 For each system:
 - held-out test set (tests/nlu_test.yml) on the trained model: intent accuracy, macro-F1 and F1 per
   intent, entity F1 (strict: same start, end and type);
-- k-fold cross-validation on data/nlu.yml (the same stratified folds for both configs);
+- k-fold cross-validation on all NLU training files of data/ (the same stratified folds for both configs);
 - out-of-scope and nonsense messages (benchmarks/out_of_scope.yml): declined (out_of_scope or
   nlu_fallback) or wrongly answered.
 
@@ -33,17 +33,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)  # config.yml loads the spaCy pipeline from the relative path build/spacy-nl
+from bot.nlu_examples import nlu_files, normalise, read_examples
+from scripts.peer_model import PEER_CONFIG, ensure_peer_model, fingerprint, peer_record
 
-from bot.nlu_examples import nlu_files, normalise, read_examples  # noqa: E402
-from scripts.peer_model import PEER_CONFIG, ensure_peer_model, fingerprint, peer_record  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+os.chdir(ROOT)  # config.yml loads the spaCy pipeline from the relative path build/spacy-nl
 
 PROJECT_CONFIG = ROOT / "config.yml"
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
-TRAIN_DATA = ROOT / "data" / "nlu.yml"
+TRAIN_DATA = ROOT / "data"
 OUT_OF_SCOPE = ROOT / "benchmarks" / "out_of_scope.yml"
 SPACY_DIR = ROOT / "build" / "spacy-nl"
 CACHE_DIR = ROOT / "var" / "eval-cache"
@@ -121,11 +120,13 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
             "f1": round(float(f), 4),
             "support": int(s),
         }
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
     }
-    correct = sum(t == o for t, o in zip(targets, outputs))
+    correct = sum(t == o for t, o in zip(targets, outputs, strict=True))
     declined = [
-        g["text"] for g, p in zip(gold, predicted) if g["intent"] not in DECLINED and p["final"] in DECLINED
+        g["text"]
+        for g, p in zip(gold, predicted, strict=True)
+        if g["intent"] not in DECLINED and p["final"] in DECLINED
     ]
     return {
         "examples": len(targets),
@@ -142,7 +143,7 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
                 "predicted": p["intent"],
                 "confidence": p["confidence"],
             }
-            for g, p in zip(gold, predicted)
+            for g, p in zip(gold, predicted, strict=True)
             if g["intent"] != p["intent"]
         ],
     }
@@ -151,7 +152,7 @@ def intent_metrics(gold: list[dict], predicted: list[dict]) -> dict:
 def entity_metrics(gold: list[dict], predicted: list[dict]) -> dict:
     """Strict span match: an entity counts when start, end and type are the same."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=True):
         wanted = Counter(tuple(e) for e in g["entities"])
         found = Counter(tuple(e) for e in p["entities"])
         for span in wanted | found:
@@ -176,7 +177,7 @@ def entity_metrics(gold: list[dict], predicted: list[dict]) -> dict:
 
 
 def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[dict]]) -> dict:
-    result = {}
+    result: dict[str, dict[str, Any]] = {}
     for kind, texts in messages.items():
         wrong = [
             {"text": p["text"], "answered_as": p["final"]}
@@ -197,7 +198,7 @@ def decline_metrics(messages: dict[str, list[str]], predicted: dict[str, list[di
 # --- the steps ---------------------------------------------------------------------------------
 
 
-def training_texts(folder: Path = ROOT / "data") -> set[str]:
+def training_texts(folder: Path = TRAIN_DATA) -> set[str]:
     """Every intent example of data/, normalised as the review inbox compares sentences."""
     return {
         normalise(text)
@@ -264,7 +265,10 @@ def fallback_settings(model: Path) -> dict:
 
     with tarfile.open(model) as archive:
         metadata_file = next(m for m in archive.getmembers() if m.name.lstrip("./") == "metadata.json")
-        config = json.load(archive.extractfile(metadata_file))["predict_schema"]["nodes"]
+        stored = archive.extractfile(metadata_file)
+        if stored is None:
+            raise ValueError(f"{model}: metadata.json is not a file")
+        config = json.load(stored)["predict_schema"]["nodes"]
     for node in config.values():
         if node["uses"].endswith("FallbackClassifier"):
             return {
@@ -295,7 +299,7 @@ def threshold_sweep(
         )
 
     oos_all = [p for kind in oos_predicted.values() for p in kind]
-    in_scope = [(g, p) for g, p in zip(gold, predicted) if g["intent"] not in DECLINED]
+    in_scope = [(g, p) for g, p in zip(gold, predicted, strict=True) if g["intent"] not in DECLINED]
     rows = []
     for threshold in sorted(set(SWEEP) | {settings["threshold"]}):
         answered = [(g, p) for g, p in in_scope if not declined(p, threshold)]
@@ -324,7 +328,7 @@ def folds_of(training_data: Any, n_folds: int, seed: int) -> list[tuple[list[int
 
 
 def system_fingerprint(system: str, config: Path) -> str:
-    paths = [config, TRAIN_DATA]
+    paths = [config, *nlu_files(TRAIN_DATA)]
     if system == "project":
         paths += sorted(p for p in SPACY_DIR.rglob("*") if p.is_file())
     return fingerprint(paths, f"rasa {metadata.version('rasa')}")[:16]
@@ -344,7 +348,8 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         if cache_file.exists():
             fold_results.append(json.loads(cache_file.read_text(encoding="utf-8")))
             log(
-                f"{system}: fold {index}/{n_folds} from the cache ({fold_results[-1]['seconds']:.0f} s when run)"
+                f"{system}: fold {index}/{n_folds} from the cache ({fold_results[-1]['seconds']:.0f} s "
+                "when run)"
             )
             continue
         log(
@@ -388,7 +393,7 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
         "entities": entity_metrics(gold, predicted),
         "per_fold": [
             {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "seconds": f["seconds"]}
-            for m, f in zip(per_fold, fold_results)
+            for m, f in zip(per_fold, fold_results, strict=True)
         ],
         "accuracy_mean": round(statistics.mean(m["accuracy"] for m in per_fold), 4),
         "accuracy_std": round(statistics.pstdev(m["accuracy"] for m in per_fold), 4),
@@ -521,7 +526,8 @@ def print_summary(results: dict) -> None:
     print(f"{'figure':<50}{'project':>10}{'peer':>10}   verdict")
     for row in rows:
         print(
-            f"{row['label']:<50}{fmt(row['project']):>10}{fmt(row.get('peer', '-')):>10}   {row.get('verdict', '')}"
+            f"{row['label']:<50}{fmt(row['project']):>10}{fmt(row.get('peer', '-')):>10}   "
+            f"{row.get('verdict', '')}"
         )
     print("\nTargets for the project's config:")
     for row in results["targets"]:
@@ -541,7 +547,7 @@ def plot(results: dict, out: Path) -> list[str]:
     systems = [s for s in SYSTEMS if s in results]
     labels = sorted(set(results["project"]["held_out"]["confusion"]["gold"]))
     fig, axes = plt.subplots(1, len(systems), figsize=(9 * len(systems), 8.5), squeeze=False)
-    for ax, system in zip(axes[0], systems):
+    for ax, system in zip(axes[0], systems, strict=True):
         confusion = results[system]["held_out"]["confusion"]
         all_labels = labels + sorted(set(confusion["predicted"]) - set(labels))
         matrix = confusion_matrix(confusion["gold"], confusion["predicted"], labels=all_labels)[: len(labels)]
@@ -578,7 +584,7 @@ def plot(results: dict, out: Path) -> list[str]:
         )
     fig, axes = plt.subplots(len(panels), 1, figsize=(13, 4.6 * len(panels)), squeeze=False)
     width = 0.8 / len(systems)
-    for ax, (key, title) in zip(axes[:, 0], panels):
+    for ax, (key, title) in zip(axes[:, 0], panels, strict=True):
         x = np.arange(len(labels))
         for k, system in enumerate(systems):
             per_intent = results[system][key]["intents"]["per_intent"]
@@ -612,18 +618,22 @@ def markdown(results: dict, images: list[str]) -> str:
         "",
         f"Written by `make eval` (`{results['command']}`) on {results['finished_at']}. "
         f"Rasa {results['rasa_version']}, Python {results['python']}, {results['cpus']} CPUs, "
-        f"load average {results['load_average'][0]:.1f} at the start (other work was running on the machine).",
+        f"load average {results['load_average'][0]:.1f} at the start (other work was running on the "
+        "machine).",
         "",
         f"- **project**: `config.yml`, model `models/klantenservice.tar.gz`; Dutch spaCy base: "
         f"**{results['spacy_base']}** (`build/spacy-nl/meta.json`, `klantenservice_base`).",
-        "- **peer**: `benchmarks/peer_config.yml`, what `rasa init` gives (WhitespaceTokenizer, CountVectors, "
+        "- **peer**: `benchmarks/peer_config.yml`, what `rasa init` gives (WhitespaceTokenizer, "
+        "CountVectors, "
         "DIET 100 epochs, ResponseSelector, FallbackClassifier 0.3; Memoization, Rule, UnexpecTED, TED), "
         "`language: nl`, trained on the same data and domain into `models/peer.tar.gz`.",
-        f"- Held-out: `tests/nlu_test.yml` ({results['project']['held_out']['intents']['examples']} messages; "
+        f"- Held-out: `tests/nlu_test.yml` ({results['project']['held_out']['intents']['examples']} "
+        "messages; "
         f"{len(results['left_out']['held_out'])} more that are also training examples are left out, and "
         f"{len(results['left_out']['out_of_scope'])} such out-of-scope messages; listed in `eval.json`). "
         "Intent figures use the classifier's top intent, as `rasa test nlu` does (the FallbackClassifier's "
-        "`nlu_fallback` undone); macro-F1 is the mean F1 over the intents of the test set. Entity F1 is strict: "
+        "`nlu_fallback` undone); macro-F1 is the mean F1 over the intents of the test set. Entity F1 is "
+        "strict: "
         "same start, end and type (the project's entities come from the spaCy entity ruler, which "
         "`rasa test nlu` leaves out of its entity report, so this script counts them itself).",
         f"- Out of scope: `benchmarks/out_of_scope.yml`, "
@@ -634,13 +644,15 @@ def markdown(results: dict, images: list[str]) -> str:
     if results["project"].get("cross_validation"):
         cv = results["project"]["cross_validation"]
         lines.append(
-            f"- Cross-validation: {cv['folds']} stratified folds of `data/nlu.yml` (seed {cv['seed']}), "
+            f"- Cross-validation: {cv['folds']} stratified folds of the NLU data in `data/` (seed "
+            f"{cv['seed']}), "
             "the same folds for both configs; figures pooled over the folds' test parts."
         )
     lines += ["", "## Side by side", "", "| figure | project | peer | verdict |", "|---|---:|---:|---|"]
     for row in comparison(results):
         lines.append(
-            f"| {row['label']} | {fmt(row['project'])} | {fmt(row.get('peer', '-'))} | {row.get('verdict', '')} |"
+            f"| {row['label']} | {fmt(row['project'])} | {fmt(row.get('peer', '-'))} | "
+            f"{row.get('verdict', '')} |"
         )
     lines += ["", "## Targets (project's config)", "", "| target | value | met |", "|---|---:|---|"]
     for row in results["targets"]:
@@ -655,9 +667,11 @@ def markdown(results: dict, images: list[str]) -> str:
             "",
             "**Verdict:** "
             + (
-                f"the project's spaCy pipeline wins on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}); keep it."
+                f"the project's spaCy pipeline wins on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}); "
+                "keep it."
                 if mine > theirs
-                else f"the project's spaCy pipeline LOSES to the peer on held-out macro-F1 ({mine:.3f} vs {theirs:.3f}): "
+                else f"the project's spaCy pipeline LOSES to the peer on held-out macro-F1 ({mine:.3f} "
+                f"vs {theirs:.3f}): "
                 "the peer's pipeline is what wins on these figures."
             ),
         ]
@@ -668,13 +682,13 @@ def markdown(results: dict, images: list[str]) -> str:
     header += "".join(f" {s} CV |" for s in cv_systems)
     lines += [header, "|---|---:|" + "---:|" * (len(systems) + len(cv_systems))]
     for label, values in results["project"]["held_out"]["intents"]["per_intent"].items():
-        row = f"| {label} | {values['support']} |"
+        intent_row = f"| {label} | {values['support']} |"
         for s in systems:
             f1 = results[s]["held_out"]["intents"]["per_intent"][label]["f1"]
-            row += f" {'**' if f1 < 0.9 else ''}{f1:.3f}{'**' if f1 < 0.9 else ''} |"
+            intent_row += f" {'**' if f1 < 0.9 else ''}{f1:.3f}{'**' if f1 < 0.9 else ''} |"
         for s in cv_systems:
-            row += f" {results[s]['cross_validation']['intents']['per_intent'][label]['f1']:.3f} |"
-        lines.append(row)
+            intent_row += f" {results[s]['cross_validation']['intents']['per_intent'][label]['f1']:.3f} |"
+        lines.append(intent_row)
 
     lines += [
         "",
@@ -768,11 +782,13 @@ def markdown(results: dict, images: list[str]) -> str:
             cv = results[s]["cross_validation"]
             for i, fold in enumerate(cv["per_fold"], start=1):
                 lines.append(
-                    f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | {fold['seconds']:.0f} s |"
+                    f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | "
+                    f"{fold['seconds']:.0f} s |"
                 )
             lines.append(
                 f"| {s} | mean ± sd | {cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f} | "
-                f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | {cv['training_seconds'] / 60:.1f} min |"
+                f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | "
+                f"{cv['training_seconds'] / 60:.1f} min |"
             )
 
     lines += ["", "## Time", ""]
@@ -780,7 +796,8 @@ def markdown(results: dict, images: list[str]) -> str:
     peer = results.get("peer_training") or {}
     if peer.get("training_seconds"):
         lines.append(
-            f"- Training the peer model (`rasa train`, NLU and dialogue): {peer['training_seconds'] / 60:.1f} min "
+            "- Training the peer model (`rasa train`, NLU and dialogue): "
+            f"{peer['training_seconds'] / 60:.1f} min "
             f"(on {peer.get('trained_at', '?')}; reused while its inputs are unchanged)."
         )
     for s in cv_systems:
@@ -805,9 +822,10 @@ def spacy_base() -> str:
 async def main_async(args: argparse.Namespace) -> dict:
     import yaml
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
     results: dict[str, Any] = {
-        "command": " ".join(["scripts/evaluate.py", *sys.argv[1:]]),
+        "command": " ".join(["python -m scripts.evaluate", *sys.argv[1:]]),
         "rasa_version": metadata.version("rasa"),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -835,7 +853,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     )
     if any(results["left_out"].values()):
         log(
-            f"Left out because they are also training examples: {len(results['left_out']['held_out'])} held-out "
+            f"Left out because they are also training examples: {len(results['left_out']['held_out'])} "
+            "held-out "
             f"and {len(results['left_out']['out_of_scope'])} out-of-scope messages (listed in eval.json)"
         )
     for system, (config, model) in systems.items():
@@ -848,7 +867,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         results["timing"][f"{system}_held_out_seconds"] = round(time.monotonic() - started, 1)
 
     if args.folds > 1:
-        training_data = load_data(str(TRAIN_DATA))
+        training_data = TrainingData().merge(*(load_data(str(path)) for path in nlu_files(TRAIN_DATA)))
         os.environ["RASA_MAX_CACHE_SIZE"] = "0"  # fold models stay out of Rasa's training cache
         for system, (config, _model) in systems.items():
             log(f"{system}: {args.folds}-fold cross-validation with {rel(config)}")

@@ -1,9 +1,9 @@
 """The peer model for `make eval` and `make bench`: the project's own data and domain trained with
 what `rasa init` gives (benchmarks/peer_config.yml) into models/peer.tar.gz.
 
-It is trained again only when one of its inputs changed (config, domain, data/*.yml or the Rasa
-version): their fingerprint is kept beside the model in models/peer.fingerprint.json, with the time
-the training took.
+It is trained again only when one of its inputs changed (config, domain, the YAML files in data/ and
+below, or the Rasa version): their fingerprint is kept beside the model in
+models/peer.fingerprint.json, with the time the training took.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ PEER_FINGERPRINT = ROOT / "models" / "peer.fingerprint.json"
 
 
 def peer_inputs() -> list[Path]:
-    return [PEER_CONFIG, ROOT / "domain.yml", *sorted((ROOT / "data").glob("*.yml"))]
+    return [PEER_CONFIG, ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]
 
 
 def fingerprint(paths: list[Path], extra: str = "") -> str:

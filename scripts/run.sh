@@ -2,4 +2,5 @@
 # make run: the assistant on this machine with its embedded defaults (SQLite, one machine).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-exec "$ROOT/.venv/bin/python" "$ROOT/scripts/services.py" run
+cd "$ROOT"
+exec "$ROOT/.venv/bin/python" -m scripts.services run

@@ -70,8 +70,8 @@ class Services:
                 "--port",
                 env["RASA_PORT"],
                 "--enable-api",
-                "--auth-token",
-                env["RASA_TOKEN"],
+                # One argument: a token that starts with "-" would otherwise be read as an option.
+                f"--auth-token={env['RASA_TOKEN']}",
                 "--credentials",
                 str(ROOT / "credentials.yml"),
                 "--endpoints",
@@ -84,20 +84,21 @@ class Services:
 
     def start(self, name: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")
         env = (
             {**self.env, "SANIC_HOST": self.env.get("ACTION_HOST", "127.0.0.1")}
             if name == "actions"
             else self.env
         )
-        self.processes[name] = subprocess.Popen(
-            self.commands()[name],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # The child keeps its own copy of the log's file descriptor; this process closes its copy.
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                self.commands()[name],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def ready(self, name: str) -> bool:
         url = {
@@ -113,7 +114,8 @@ class Services:
             process = self.processes[name]
             if process.poll() is not None:
                 raise RuntimeError(
-                    f"{name} stopped with exit code {process.returncode}; see {self.log_dir / (name + '.log')}"
+                    f"{name} stopped with exit code {process.returncode}; see "
+                    f"{self.log_dir / (name + '.log')}"
                 )
             if self.ready(name):
                 return

@@ -19,16 +19,22 @@ scripts/install_chromium.sh
 step "PostgreSQL and Redis for the production-configuration tests (Debian's packages)"
 scripts/install_db_servers.sh
 
-step "pytest: calendar, actions, end-to-end against the real servers and in a real browser"
-"$ROOT/.venv/bin/python" -m pytest tests
+step "pytest: unit and action tests (pure, fast)"
+"$ROOT/.venv/bin/python" -m pytest tests/unit tests/actions
+
+step "pytest: integration (PostgreSQL, Redis, processes)"
+"$ROOT/.venv/bin/python" -m pytest tests/integration
+
+step "pytest: end to end against the real servers and in a real browser"
+"$ROOT/.venv/bin/python" -m pytest tests/e2e
 
 step "Test stories (user text, end to end through NLU and dialogue)"
 "$RASA" test core --model "$MODEL_PATH" --stories tests/test_stories.yml \
   --fail-on-prediction-errors --out var/test-results/stories
 
 step "Held-out NLU test set (the messages that are not also training examples)"
-"$ROOT/.venv/bin/python" scripts/unseen_test_set.py tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
+"$ROOT/.venv/bin/python" -m scripts.unseen_test_set tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
 "$RASA" test nlu --model "$MODEL_PATH" --nlu var/test-results/nlu_test_unseen.yml --out var/test-results/nlu
-"$ROOT/.venv/bin/python" scripts/check_nlu_results.py var/test-results/nlu --min-accuracy 0.95
+"$ROOT/.venv/bin/python" -m scripts.check_nlu_results var/test-results/nlu --min-accuracy 0.95
 
 step "All tests passed"

@@ -1,19 +1,15 @@
 """Writes the held-out NLU test set without the messages that are also training examples, for the
 accuracy gate of `make test` (the same messages `make eval` measures).
 
-    python scripts/unseen_test_set.py tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
+    python -m scripts.unseen_test_set tests/nlu_test.yml var/test-results/nlu_test_unseen.yml
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts.evaluate import training_texts, unseen_only  # noqa: E402
+from scripts.evaluate import training_texts, unseen_only
 
 
 def main() -> None:

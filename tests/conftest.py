@@ -1,17 +1,15 @@
-"""Shared test set-up: the project root on sys.path and the test settings in the environment."""
+"""Shared test set-up: the test settings in the environment and the database servers."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _env_defaults() -> dict[str, str]:
@@ -25,6 +23,8 @@ def _env_defaults() -> dict[str, str]:
     pairs = (item.split("=", 1) for item in output.decode().split("\0") if "=" in item)
     return dict(pairs)
 
+
+import tests.socketio_client  # noqa: E402,F401  (the tests' socket.io client on aiohttp 3.9)
 
 if "RASA_TOKEN" not in os.environ:
     os.environ.update(_env_defaults())

@@ -351,7 +351,7 @@ class Traffic:
         intents = self.rng.choices(INTENTS, weights=INTENT_WEIGHTS, k=count)
         if self.rng.random() < 0.02:
             intents[-1] = None  # a message Rasa stored without an intent
-        return tuple(Turn(moment, intent) for moment, intent in zip(moments, intents))
+        return tuple(Turn(moment, intent) for moment, intent in zip(moments, intents, strict=True))
 
     def _handoffs(self, at: datetime) -> tuple[Handoff, ...]:
         """Outside staffed hours a third leave without typing their question (nothing is queued);
@@ -387,7 +387,7 @@ class Traffic:
         return [self.conversation() for _ in range(count)]
 
 
-# --- a week written by hand (its figures are counted by hand in tests/unit/test_insight.py) ------
+# --- a week written by hand (its figures are counted by hand in tests/integration/test_insight.py) ------
 
 
 def local(day: int, clock: str, second: int = 0) -> datetime:

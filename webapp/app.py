@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -57,7 +57,9 @@ async def health(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def dutch_errors(request: web.Request, handler: Callable) -> web.StreamResponse:
+async def dutch_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """Plain Dutch text instead of aiohttp's English error bodies."""
     try:
         return await handler(request)
@@ -88,7 +90,7 @@ def _setup_console(app: web.Application, config: WebConfig) -> None:
     async def close_console(app: web.Application) -> None:
         await console.close()
 
-    app.on_cleanup.append(close_console)
+    app.on_cleanup.append(close_console)  # type: ignore[arg-type]  # aiohttp 3.9 types its signals for aiosignal < 1.4
 
 
 def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> web.Application:
@@ -100,7 +102,7 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_chat_page(app)
     app.router.add_get("/health", health)
     app.router.add_static("/static/", STATIC_DIR)
-    app.on_response_prepare.append(_security_headers)
+    app.on_response_prepare.append(_security_headers)  # type: ignore[arg-type]  # aiohttp 3.9 types its signals for aiosignal < 1.4
     _setup_console(app, config)
     setup_auth(app)  # after _security_headers: the console tightens the policy of its own responses
     setup_queue(app)  # /agent and /agent/api/...

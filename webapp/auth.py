@@ -197,7 +197,7 @@ async def logout(request: web.Request) -> web.Response:
 def setup_auth(app: web.Application) -> None:
     """The guard, the console's headers and the login routes; before any other console route."""
     app.middlewares.append(console_guard)
-    app.on_response_prepare.append(console_headers)
+    app.on_response_prepare.append(console_headers)  # type: ignore[arg-type]  # aiohttp 3.9 types its signals for aiosignal < 1.4
     app.router.add_get(LOGIN_PATH, login_form)
     app.router.add_post(LOGIN_PATH, login)
     app.router.add_post(LOGOUT_PATH, logout)

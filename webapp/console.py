@@ -12,6 +12,7 @@ from bot.agent_sessions import SessionStore
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.database import create_engine
+from bot.delivery import DeliveryStore
 from bot.handoff import HandoffQueue
 from bot.rasa_api import RasaClient
 
@@ -19,6 +20,7 @@ from bot.rasa_api import RasaClient
 @dataclass(frozen=True)
 class Stores:
     queue: HandoffQueue
+    deliveries: DeliveryStore
     agents: AgentStore
     sessions: SessionStore
     cases: CaseStore
@@ -40,6 +42,7 @@ class Console:
                 engine = create_engine(self.db_url)
                 self._stores = Stores(
                     HandoffQueue(engine=engine),
+                    DeliveryStore(engine=engine),
                     AgentStore(engine=engine),
                     SessionStore(engine=engine),
                     CaseStore(self.db_url),

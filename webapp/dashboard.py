@@ -90,7 +90,7 @@ class Dashboard:
         self.tracker_url = tracker_url
         self.today = today
         self._insight: Insight | None = None
-        self._cache: dict[Period, tuple[float, asyncio.Future]] = {}
+        self._cache: dict[Period, tuple[float, asyncio.Future[Figures]]] = {}
 
     async def _source(self) -> Insight:
         """The stores of the console (its engine for the assistant's database) and the tracker's."""
@@ -102,9 +102,10 @@ class Dashboard:
     async def _count(self, period: Period) -> Figures:
         source = await self._source()
         settings = load_settings()
-        return await blocking(
+        figures: Figures = await blocking(
             source.figures, *insight.period_of_days(period.first, period.last, settings.tz), settings
         )
+        return figures
 
     async def figures(self, period: Period) -> Figures:
         """Counted once per minute and period; a failed count is not kept."""
@@ -302,7 +303,7 @@ def setup_dashboard(app: web.Application, tracker_url: str | None = None) -> Das
     async def close_dashboard(app: web.Application) -> None:
         await dashboard.close()
 
-    app.on_cleanup.append(close_dashboard)
+    app.on_cleanup.append(close_dashboard)  # type: ignore[arg-type]  # aiohttp 3.9 types its signals for aiosignal < 1.4
     app.router.add_get(PAGE_PATH, dashboard_page)
     app.router.add_get(CSV_PATH, dashboard_csv)
     app.router.add_get(CHART_PATH.replace("{name}", "{name:[a-z]+}"), dashboard_chart)

@@ -25,6 +25,7 @@ INTENT_LABELS = {
     "telefoonnummer": "Telefoonnummer",
     "email_contact": "E-mail of contactformulier",
     "medewerker_spreken": "Medewerker gevraagd",
+    "gesprek_beeindigen": "Gesprek met medewerker beëindigen",
     "social_media": "Social media",
     "vacatures": "Vacatures",
     "wat_is_klarna": "Over Klarna",
@@ -36,6 +37,9 @@ INTENT_LABELS = {
 ROLE_LABELS = {AGENT: "medewerker", TEAM_LEAD: "teamleider"}
 MODE_LABELS = {LIVE: "live", OFFLINE: "buiten openingstijden"}
 STATUS_LABELS = {WAITING: "wacht", WITH_AGENT: "in behandeling", ANSWERED: "beantwoord", CLOSED: "afgesloten"}
+GONE_LABEL = "weg"  # a live entry whose customer went away (bot/handoff.py `is_gone`)
+DELIVERED_LABEL = "afgeleverd"  # a message the customer's chat has shown
+WAITING_FOR_CUSTOMER_LABEL = "wacht op de klant"
 FIELD_LABELS = {
     "vraag": "Vraag van de klant",
     "webshop": "Webshop",

@@ -6,38 +6,55 @@ Routes (behind webapp.auth's guard):
 - `GET /agent/api/entries/{id}`: one entry with its details, cases and the conversation (read
   from Rasa's HTTP API; without Rasa the entry still shows, with a note).
 - `POST /agent/api/entries/{id}/claim`, `.../messages` ({"text": ...}), `.../close` (closes the
-  entry and the cases handed over with it; a live entry also goes back to the bot).
+  entry and the cases the agent ticked, {"cases": [...]}; a live entry also goes back to the bot),
+  `.../weg` (a live entry whose customer went away, closed without a message).
 
-An agent's message is stored in the queue first and then added to the conversation through Rasa's
-HTTP API, pushed straight to the customer's chat window when it is connected (socket.io). When
-Rasa cannot be reached the message stays in the queue, undelivered, and the Rasa-side channels
-hand it to the customer later (channels/delivery.py).
+An agent's message is stored first (bot/delivery.py), then added to the conversation through Rasa's
+HTTP API, and a Rasa server is asked to offer it to the customer's chat window; it counts as
+delivered when the window acknowledges it (socket.io) or the REST response carrying it has been
+written. The join message after a claim and the goodbye after a close go the same way. A customer
+who went away ("weg") can be taken off the queue without a message (`POST .../weg`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
 from bot.agent_sessions import AgentSession
-from bot.agents import Agent
-from bot.cases import Case
-from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, Entry, Message, QueueError
+from bot.agents import TEAM_LEAD, Agent
+from bot.cases import Case, CaseError
+from bot.delivery import ENDED, JOINED, Message
+from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, Entry, QueueError, is_gone
+from bot.payloads import is_intent_payload
 from bot.rasa_api import RasaUnavailable
+from bot.settings import load_settings
 from webapp.auth import LOGOUT_PATH, PREFIX, redirect
 from webapp.console import Console, Stores, blocking
 from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
-from webapp.labels import CASE_TYPE_LABELS, MODE_LABELS, ROLE_LABELS, STATUS_LABELS, field_label, intent_label
+from webapp.labels import (
+    CASE_TYPE_LABELS,
+    DELIVERED_LABEL,
+    GONE_LABEL,
+    MODE_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    WAITING_FOR_CUSTOMER_LABEL,
+    field_label,
+    intent_label,
+)
 
 logger = logging.getLogger(__name__)
 
 QUEUE_PATH = "/agent/api/queue"
 ENTRY_PATH = r"/agent/api/entries/{entry_id:\d{1,9}}"
 END_ACTION = "action_handoff_beeindigen"
+JOIN_ACTION = "action_handoff_overgenomen"
+SENT_NOTE = "Verstuurd. Het bericht staat op afgeleverd zodra de chat van de klant het heeft getoond."
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
 TRANSCRIPT_UNAVAILABLE = "Het gesprek kan nu niet worden geladen: de assistent is niet bereikbaar."
@@ -86,7 +103,12 @@ def fields_json(values: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def _gone_after() -> timedelta:
+    return timedelta(seconds=load_settings().handoff.customer_gone_seconds)
+
+
 def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
+    gone = is_gone(entry, _gone_after(), now)
     return {
         "id": entry.id,
         "reference": entry.reference,
@@ -95,7 +117,8 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "mode": entry.mode,
         "mode_label": MODE_LABELS.get(entry.mode, entry.mode),
         "status": entry.status,
-        "status_label": STATUS_LABELS.get(entry.status, entry.status),
+        "status_label": GONE_LABEL if gone else STATUS_LABELS.get(entry.status, entry.status),
+        "gone": gone,
         "reason": entry.reason,
         "reason_label": intent_label(entry.reason),
         "agent": entry.agent,
@@ -119,12 +142,15 @@ def case_json(case: Case) -> dict[str, Any]:
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    delivered = message.delivered_at is not None
     return {
         "id": message.id,
         "author": message.author,
         "text": message.text,
         "time": iso(message.created_at),
-        "delivered": message.delivered_at is not None,
+        "delivered": delivered,
+        "delivered_at": iso(message.delivered_at),
+        "delivery_label": DELIVERED_LABEL if delivered else WAITING_FOR_CUSTOMER_LABEL,
     }
 
 
@@ -138,6 +164,8 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
         text = event.get("text")
         if not isinstance(text, str) or not text.strip():
             continue
+        if event["event"] == "user" and is_intent_payload(text):  # the widget's start message, a button
+            continue
         stamp = event.get("timestamp")
         time = (
             datetime.fromtimestamp(stamp, timezone.utc).isoformat()
@@ -149,6 +177,8 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
             metadata = event.get("metadata")
             if isinstance(metadata, dict) and "medewerker" in metadata:
                 line.update(who="medewerker", name=_text(metadata["medewerker"]))
+                if isinstance(metadata.get("bericht_id"), int):
+                    line["message_id"] = metadata["bericht_id"]  # its delivery: `messages`
             else:
                 line["who"] = "assistent"
         lines.append(line)
@@ -198,7 +228,7 @@ async def api_entry(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
-    messages = await blocking(stores.queue.messages, entry.conversation_id)
+    messages = await blocking(stores.deliveries.messages, entry.conversation_id)
     try:
         lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
     except RasaUnavailable:
@@ -222,30 +252,50 @@ async def api_claim(request: web.Request) -> web.Response:
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s took %s", agent.username, entry.reference)
-    return web.json_response({"entry": entry_json(entry, agent.username, _now())})
-
-
-async def _deliver(console: Console, stores: Stores, entry: Entry, message: Message, agent: Agent) -> bool:
-    """Adds the message to the conversation; pushes it when the customer's chat window is
-    connected (then it is delivered). Returns whether it was pushed."""
-    online = entry.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, entry.conversation_id)
-    await console.rasa.add_bot_message(
-        entry.conversation_id,
-        message.text,
-        {"medewerker": agent.display_name},
-        push_to=PUSH_CHANNEL if online else None,
+    joined = []
+    if entry.mode == LIVE:  # the customer is in the chat: the assistant says who took over
+        joined = (
+            await _say_on_behalf(request.app[CONSOLE_KEY], stores, entry, JOIN_ACTION, JOINED, agent) or []
+        )
+    return web.json_response(
+        {"entry": entry_json(entry, agent.username, _now()), "joined": [message_json(m) for m in joined]}
     )
-    if online:
-        await blocking(stores.queue.mark_delivered, [message.id])
-    return online
 
 
-def _delivery_note(pushed: bool) -> str:
-    return (
-        "Afgeleverd in de chat van de klant."
-        if pushed
-        else "Bewaard: de klant krijgt het bericht zodra die weer in de chat is."
+async def _offer(console: Console, entry: Entry) -> None:
+    """Asks the Rasa server to offer the waiting messages to the customer's chat window; it counts
+    them delivered when the window acknowledges them. A REST customer gets them with their next
+    answer, so there is nothing to ask; a Rasa server that cannot be reached leaves them waiting
+    for the window's next connection."""
+    if entry.channel != PUSH_CHANNEL:
+        return
+    try:
+        await console.rasa.offer_waiting(entry.conversation_id)
+    except RasaUnavailable:
+        logger.warning(
+            "Agent console: the waiting messages of %s wait for the customer's window", entry.reference
+        )
+
+
+async def _say_on_behalf(
+    console: Console, stores: Stores, entry: Entry, action: str, kind: str, agent: Agent | None = None
+) -> list[Message] | None:
+    """Runs `action` in the conversation without an output channel and delivers what it says like
+    an agent's answer (exactly once, acknowledged by the chat window): the join message in the
+    agent's name, or the goodbye. None when Rasa cannot be reached."""
+    try:
+        said = await console.rasa.execute_action(entry.conversation_id, action)
+    except RasaUnavailable:
+        logger.warning("Agent console: %s could not be run for %s", action, entry.reference)
+        return None
+    if not said:
+        return []
+    name = agent.display_name if agent else None
+    held: list[Message] = await blocking(
+        stores.deliveries.hold_for_delivery, entry.id, said, kind=kind, author_name=name
     )
+    await _offer(console, entry)
+    return held
 
 
 async def api_message(request: web.Request) -> web.Response:
@@ -267,11 +317,15 @@ async def api_message(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     try:
-        message = await blocking(stores.queue.add_agent_message, entry.id, agent.username, text)
+        message = await blocking(
+            stores.deliveries.add_agent_message, entry.id, agent.username, text, agent.display_name
+        )
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     try:
-        pushed = await _deliver(console, stores, entry, message, agent)
+        await console.rasa.add_bot_message(
+            entry.conversation_id, message.text, {"medewerker": agent.display_name, "bericht_id": message.id}
+        )
     except RasaUnavailable:
         return web.json_response(
             {
@@ -282,13 +336,14 @@ async def api_message(request: web.Request) -> web.Response:
             },
             status=502,
         )
+    await _offer(console, entry)
     return web.json_response(
         {
-            "message": {**message_json(message), "delivered": pushed},
+            "message": message_json(message),
             "stored": True,
             "recorded": True,
-            "delivered": pushed,
-            "note": _delivery_note(pushed),
+            "delivered": False,
+            "note": SENT_NOTE,
         }
     )
 
@@ -303,11 +358,24 @@ async def api_close(request: web.Request) -> web.Response:
     if entry is None:
         return _missing()
     try:
+        body = await request.json() if request.can_read_body else {}
+    except ValueError:
+        body = None
+    handled = body.get("cases", []) if isinstance(body, dict) else None
+    if not isinstance(handled, list) or not all(isinstance(item, str) for item in handled):
+        return web.json_response(
+            {"error": "Geef de afgehandelde zaken als een lijst van zaaknummers."}, status=400
+        )
+    try:
         closed = await blocking(stores.queue.close, entry.id, agent.username)
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s closed %s", agent.username, entry.reference)
-    handed_over = await blocking(stores.cases.close_handed_over, entry.conversation_id, entry.queued_at)
+    try:
+        handed_over = await blocking(stores.cases.close_handled, entry.conversation_id, handled)
+    except CaseError as error:
+        handed_over = []
+        logger.info("Agent console: cases of %s not closed: %s", entry.reference, error)
     result: dict[str, Any] = {
         "entry": entry_json(closed, agent.username, _now()),
         "cases_closed": handed_over,
@@ -316,12 +384,8 @@ async def api_close(request: web.Request) -> web.Response:
     }
     if closed.mode != LIVE:
         return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
-    online = closed.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, closed.conversation_id)
-    try:
-        said = await console.rasa.execute_action(
-            closed.conversation_id, END_ACTION, push_to=PUSH_CHANNEL if online else None
-        )
-    except RasaUnavailable:
+    said = await _say_on_behalf(console, stores, closed, END_ACTION, ENDED)
+    if said is None:
         # The handoff form ends on the customer's next message, now that the entry is closed.
         return web.json_response(
             {
@@ -330,12 +394,31 @@ async def api_close(request: web.Request) -> web.Response:
                 "hoort bij het volgende bericht dat het gesprek voorbij is.",
             }
         )
-    if not online and not said:  # the chat was already back with the bot (the customer wrote on)
+    if not said:  # the chat was already back with the bot (the customer wrote on)
         return web.json_response({**result, "note": "Afgesloten."})
-    if said:
-        await blocking(stores.queue.hold_for_delivery, closed.id, said)
+    return web.json_response({**result, "recorded": True, "note": "Afgesloten. " + SENT_NOTE})
+
+
+async def api_gone(request: web.Request) -> web.Response:
+    """Takes a live entry whose customer went away off the queue without a word to the customer
+    (closed by "weg"; what they asked stays with the entry): a waiting one by any agent, one with
+    an agent by that agent, any by a team lead."""
+    agent: Agent = request[AGENT]
+    _, stores, entry = await _chosen_entry(request)
+    if entry is None:
+        return _missing()
+    try:
+        closed = await blocking(
+            stores.queue.close_gone, entry.id, agent.username, agent.role == TEAM_LEAD, _gone_after()
+        )
+    except QueueError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    logger.info("Agent console: %s took %s off the queue (customer gone)", agent.username, entry.reference)
     return web.json_response(
-        {**result, "recorded": True, "delivered": online, "note": "Afgesloten. " + _delivery_note(online)}
+        {
+            "entry": entry_json(closed, agent.username, _now()),
+            "note": "Van de wachtrij gehaald. De klant krijgt hierover geen bericht.",
+        }
     )
 
 
@@ -347,3 +430,4 @@ def setup_queue(app: web.Application) -> None:
     app.router.add_post(ENTRY_PATH + "/claim", api_claim)
     app.router.add_post(ENTRY_PATH + "/messages", api_message)
     app.router.add_post(ENTRY_PATH + "/close", api_close)
+    app.router.add_post(ENTRY_PATH + "/weg", api_gone)

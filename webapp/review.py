@@ -179,7 +179,7 @@ def setup_review(app: web.Application, settings: ReviewSettings | None = None) -
     async def close_inbox(app: web.Application) -> None:
         inbox.close()
 
-    app.on_cleanup.append(close_inbox)
+    app.on_cleanup.append(close_inbox)  # type: ignore[arg-type]  # aiohttp 3.9 types its signals for aiosignal < 1.4
     app.router.add_get(PAGE_PATH, review_page)
     app.router.add_get(API_PATH, api_list)
     app.router.add_get(API_PATH + r"/{event_id:\d{1,12}}/conversation", api_conversation)

@@ -25,9 +25,9 @@ COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/agents.py bo
      bot/log_privacy.py bot/masking.py bot/settings.py bot/webshops.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 # The business facts (opening hours, contact) and the webshop names (bot/webshops.py reads the
-# lookup table of data/nlu.yml).
+# lookup table of data/nlu/entities.yml).
 COPY --chown=1001:0 klantenservice.yml klantenservice.yml
-COPY --chown=1001:0 data/nlu.yml data/nlu.yml
+COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml
 
 ENV PYTHONPATH=/app \
     SQLALCHEMY_SILENCE_UBER_WARNING=1

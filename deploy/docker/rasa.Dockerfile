@@ -28,12 +28,12 @@ COPY --chown=1001:0 rasa_runtime/ rasa_runtime/
 COPY --chown=1001:0 channels/ channels/
 # Only the modules of bot/ that rasa_runtime/ and channels/ import (tests/unit/test_deploy.py checks
 # the list against their imports); the calendar and the settings fill in the page's facts.
-COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/clock.py bot/database.py bot/dayparse.py bot/dutch.py \
-     bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py bot/hours_text.py bot/log_privacy.py \
+COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/clock.py bot/database.py bot/dayparse.py \
+     bot/delivery.py bot/dutch.py bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py bot/hours_text.py bot/log_privacy.py \
      bot/masking.py bot/settings.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
-COPY --chown=1001:0 data/nlu.yml data/nlu.yml
+COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml
 # config.yml's SpacyNLP loads `build/spacy-nl` relative to the working directory at run time.
 COPY --chown=1001:0 build/spacy-nl/ build/spacy-nl/
 COPY --chown=1001:0 models/klantenservice.tar.gz models/klantenservice.tar.gz

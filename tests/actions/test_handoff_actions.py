@@ -14,13 +14,15 @@ from actions.handoff import (
     LEFT_AT_CLOSING,
     ActionAskHandoffBericht,
     ActionHandoffBeeindigen,
+    ActionHandoffOvergenomen,
     ActionHandoffVastleggen,
-    ActionHandoffVerlaten,
+    ActionHandoffVervolg,
     ActionMedewerker,
     ValidateHandoffForm,
 )
 from actions.session import ActionSessionStart
-from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING
+from bot.delivery import DeliveryStore
+from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING, WITH_AGENT
 
 STAFFED = "2026-11-24T10:00:00"  # Tuesday
 SATURDAY_AFTERNOON = "2026-11-28T15:00:00"
@@ -160,16 +162,184 @@ def test_offline_a_bare_yes_is_no_question(queue):
     ) == {"handoff_bericht": None}
 
 
-def test_leaving_the_queue_closes_the_entry_and_brings_the_bot_back(queue):
-    queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+def validate(live: Tracker, text: str) -> tuple[dict, list]:
     dispatcher = CollectingDispatcher()
-    events = ActionHandoffVerlaten().run(
-        dispatcher, tracker(slots={"handoff_modus": LIVE}, intent="annuleren"), {}
+    result = ValidateHandoffForm().validate_handoff_bericht(text, dispatcher, live, {})
+    return result, [message.get("response") for message in dispatcher.messages]
+
+
+def test_leaving_the_queue_is_asked_first_and_only_yes_closes_the_entry(queue):
+    queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    result, said = validate(
+        tracker(slots={"handoff_modus": LIVE}, intent="annuleren", text="laat maar"), "laat maar"
     )
-    assert dispatcher.messages[0]["response"] == "utter_handoff_verlaten"
+    assert said == ["utter_handoff_wachtrij_verlaten_vraag"]
+    assert result == {"handoff_bericht": None, "handoff_verlaten_vraag": "wachtrij"}
+    asked = {"handoff_modus": LIVE, "handoff_verlaten_vraag": "wachtrij"}
+    result, said = validate(tracker(slots=asked, intent="ontkennen", text="nee"), "nee")
+    assert (result, said) == (
+        {"handoff_bericht": None, "handoff_verlaten_vraag": None},
+        ["utter_handoff_blijft_in_wachtrij"],
+    )
+    assert queue.live_entry("klant-1").status == WAITING
+    result, said = validate(tracker(slots=asked, intent="bevestigen", text="ja"), "ja")
+    assert said == [] and result["handoff_modus"] == "wachtrij_verlaten" and result["handoff_bericht"]
     [entry] = queue.for_conversation("klant-1")
     assert (entry.status, entry.closed_by) == (CLOSED, "klant")
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffVastleggen().run(dispatcher, tracker(slots={**asked, **result}), {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_verlaten"
     assert ("active_loop", None) in names(events)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("annuleren", "laat maar"),
+        ("annuleren", "toch wel een medewerker graag"),
+        ("annuleren", "stop"),
+        ("ontkennen", "nee"),
+        ("medewerker_spreken", "ik wil een medewerker"),
+        ("bevestigen", "ja"),
+    ],
+)
+def test_with_an_agent_no_message_ends_the_chat(queue, intent, text):
+    entry = queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    queue.claim(entry.id, "anna")
+    assert validate(tracker(slots={"handoff_modus": LIVE}, intent=intent, text=text), text) == (
+        {"handoff_bericht": None},
+        [],
+    )
+    assert queue.live_entry("klant-1").status == WITH_AGENT
+
+
+def test_with_an_agent_the_customer_leaves_after_confirming_and_the_agent_is_named(queue):
+    handoff_actions.agent_store().add("anna", "een-lang-wachtwoord", display_name="Anna")
+    entry = queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    queue.claim(entry.id, "anna")
+    dispatcher = CollectingDispatcher()
+    live = tracker(slots={"handoff_modus": LIVE}, intent="gesprek_beeindigen", text="/gesprek_beeindigen")
+    result = ValidateHandoffForm().validate_handoff_bericht("/gesprek_beeindigen", dispatcher, live, {})
+    [question] = dispatcher.messages
+    assert (question["response"], question["medewerker"]) == (
+        "utter_handoff_gesprek_beeindigen_vraag",
+        "Anna",
+    )
+    assert result == {
+        "handoff_bericht": None,
+        "handoff_verlaten_vraag": "gesprek",
+        "handoff_medewerker": "Anna",
+    }
+    asked = {"handoff_modus": LIVE, "handoff_verlaten_vraag": "gesprek", "handoff_medewerker": "Anna"}
+    result, said = validate(tracker(slots=asked, intent="ontkennen", text="nee toch niet"), "nee toch niet")
+    assert (result, said) == ({"handoff_bericht": None, "handoff_verlaten_vraag": None}, [])
+    assert queue.live_entry("klant-1").status == WITH_AGENT
+    result, said = validate(tracker(slots=asked, intent="bevestigen", text="/bevestigen"), "/bevestigen")
+    assert result["handoff_modus"] == "klant_beeindigd"
+    [closed] = queue.for_conversation("klant-1")
+    assert (closed.status, closed.closed_by, closed.agent) == (CLOSED, "klant", "anna")
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffVastleggen().run(dispatcher, tracker(slots={**asked, **result}), {})
+    assert (dispatcher.messages[0]["response"], dispatcher.messages[0]["medewerker"]) == (
+        "utter_handoff_klant_beeindigd",
+        "Anna",
+    )
+    assert ("active_loop", None) in names(events)
+
+
+def test_the_join_action_names_the_agent_once_and_only_while_they_have_the_chat(queue):
+    handoff_actions.agent_store().add("anna", "een-lang-wachtwoord", display_name="Anna de Vries")
+    entry = queue.enqueue("klant-1", "socketio", "medewerker_spreken", {}, LIVE)
+    dispatcher = CollectingDispatcher()
+    live = tracker(slots={"handoff_modus": LIVE}, loop="handoff_form")
+    assert names(ActionHandoffOvergenomen().run(dispatcher, live, {})) == [("action", "action_listen")]
+    assert dispatcher.messages == []  # nobody has it yet
+    queue.claim(entry.id, "anna")
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffOvergenomen().run(dispatcher, live, {})
+    [message] = dispatcher.messages
+    assert (message["response"], message["medewerker"]) == ("utter_handoff_overgenomen", "Anna de Vries")
+    assert ("slot", "handoff_medewerker") in names(events)
+    dispatcher = CollectingDispatcher()
+    again = tracker(slots={"handoff_modus": LIVE, "handoff_medewerker": "Anna de Vries"}, loop="handoff_form")
+    ActionHandoffOvergenomen().run(dispatcher, again, {})
+    assert dispatcher.messages == []  # a repeated call says nothing
+    queue.close(entry.id, "anna")
+    dispatcher = CollectingDispatcher()
+    ActionHandoffOvergenomen().run(dispatcher, live, {})
+    assert dispatcher.messages == []  # a stale call after closing says nothing
+
+
+def test_the_topic_comes_from_the_return_form_not_the_last_intent(queue):
+    events = [
+        user("retour", "ik heb iets teruggestuurd"),
+        {"event": "active_loop", "name": "retour_form"},
+        user("klacht", "3SABC1234567"),  # a tracking number read as a complaint
+        {"event": "active_loop", "name": None},
+        user("medewerker_spreken", "ik wil een medewerker"),
+    ]
+    ActionMedewerker().run(CollectingDispatcher(), tracker(events=events), {})
+    assert queue.live_entry("klant-1").reason == "retour"
+
+
+def test_without_a_form_the_topic_comes_from_the_request_itself(queue):
+    events = [
+        user("klacht", "ik ben heel ontevreden"),
+        user("openingstijden", "wanneer zijn jullie open"),
+        user("bedanken", "dank je"),
+        user("factuur_vraag", "mijn factuur klopt niet"),
+        user("bevestigen", "ja graag"),
+    ]
+    ActionMedewerker().run(CollectingDispatcher(), tracker(events=events), {})
+    assert queue.live_entry("klant-1").reason == "factuur_vraag"
+    queue.leave("klant-1")
+    events = [user("klacht", "ik ben heel ontevreden"), user("begroeten", "hoi"), user("bedanken", "top")]
+    events += [user("medewerker_spreken", "een mens graag")]
+    ActionMedewerker().run(CollectingDispatcher(), tracker(events=events), {})
+    assert queue.live_entry("klant-1").reason == "medewerker_spreken"  # the complaint was long before
+
+
+def offline_answered(queue) -> object:
+    entry = queue.enqueue("klant-1", "socketio", "factuur_vraag", {"vraag": "klopt niet"}, OFFLINE)
+    queue.claim(entry.id, "anna")
+    DeliveryStore(engine=queue.engine).add_agent_message(entry.id, "anna", "Aangepast!")
+    return entry
+
+
+def test_a_reaction_after_an_offline_answer_goes_back_to_the_agent_and_says_when(queue, monkeypatch):
+    handoff_actions.agent_store().add("anna", "een-lang-wachtwoord")
+    entry = offline_answered(queue)
+    slots = {"handoff_referentie": entry.reference, "handoff_vervolg": True}
+    dispatcher = CollectingDispatcher()
+    events = ActionHandoffVervolg().run(
+        dispatcher, tracker(slots=slots, intent="factuur_vraag", text="het klopt nog steeds niet"), {}
+    )
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_handoff_reactie_nu"
+    reopened = queue.get(entry.id)
+    assert (reopened.status, reopened.agent, reopened.details["reacties"]) == (
+        "reopened",
+        "anna",
+        "het klopt nog steeds niet",
+    )
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTERNOON)
+    dispatcher = CollectingDispatcher()
+    ActionHandoffVervolg().run(dispatcher, tracker(slots=slots, intent="nlu_fallback", text="hallo??"), {})
+    [message] = dispatcher.messages
+    assert (message["response"], message["terug"]) == (
+        "utter_handoff_reactie_later",
+        "maandag 30 november om 09:00",
+    )
+
+
+def test_a_reaction_after_the_question_was_closed_is_the_bots_again(queue):
+    entry = offline_answered(queue)
+    queue.close(entry.id, "anna")
+    dispatcher = CollectingDispatcher()
+    slots = {"handoff_referentie": entry.reference, "handoff_vervolg": True}
+    events = ActionHandoffVervolg().run(dispatcher, tracker(slots=slots, intent="factuur_vraag"), {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_reactie_verlopen"
+    assert events == [{"event": "slot", "name": "handoff_vervolg", "value": False, "timestamp": None}]
 
 
 def test_the_end_action_hands_a_closed_live_handoff_back_to_the_bot_and_says_so(queue):
@@ -246,12 +416,10 @@ def test_the_second_misunderstanding_in_a_row_offers_a_person():
 
 def test_the_wait_uses_recent_handling_times_and_agents_online(queue):
     now = datetime.now(timezone.utc)
-    for minutes in (2, 4):
-        entry = queue.enqueue(
-            f"klant-oud-{minutes}", "rest", "klacht", {}, LIVE, now=now - timedelta(hours=1)
-        )
-        queue.claim(entry.id, "anna", now=now - timedelta(minutes=30))
-        queue.close(entry.id, "anna", now=now - timedelta(minutes=30 - minutes))
+    for n, minutes in enumerate((2, 3, 4, 4, 4, 4, 4, 5, 6, 30)):
+        entry = queue.enqueue(f"klant-oud-{n}", "rest", "klacht", {}, LIVE, now=now - timedelta(hours=1))
+        queue.claim(entry.id, "anna", now=now - timedelta(minutes=50))
+        queue.close(entry.id, "anna", now=now - timedelta(minutes=50 - minutes))
     store = handoff_actions.agent_store()
     store.add("anna", "een-lang-wachtwoord")
     store.add("bram", "een-lang-wachtwoord")
@@ -259,7 +427,7 @@ def test_the_wait_uses_recent_handling_times_and_agents_online(queue):
     store.seen("bram")
     dispatcher = CollectingDispatcher()
     ActionMedewerker().run(dispatcher, tracker(), {})
-    # first in line, two agents online, 3 minutes on average: 1 x 3 / 2
+    # first in line, two agents online, a median of 4 minutes: 1 x 4 / 2
     assert dispatcher.messages[0]["wachttijd"] == "ongeveer 2 minuten"
 
 
@@ -362,12 +530,11 @@ def test_while_still_staffed_a_waiting_customer_keeps_waiting(queue, monkeypatch
     assert queue.live_entry("klant-1").status == WAITING
 
 
-def test_leaving_after_closing_time_closes_the_entry_instead_of_queueing_a_question(queue, monkeypatch):
+def test_leaving_after_closing_time_is_asked_instead_of_queueing_a_question(queue, monkeypatch):
     _, waiting = waiting_since_before_closing(queue, monkeypatch, [user("annuleren", "laat maar")])
-    dispatcher = CollectingDispatcher()
-    ActionHandoffVerlaten().run(dispatcher, waiting, {})
-    assert dispatcher.messages[0]["response"] == "utter_handoff_verlaten"
-    assert queue.open_entries() == []
+    result, said = validate(waiting, "laat maar")
+    assert said == ["utter_handoff_wachtrij_verlaten_vraag"]  # asked, not turned into a question
+    assert queue.live_entry("klant-1").mode == LIVE
 
 
 def test_a_new_session_after_closing_time_keeps_the_wait_so_the_next_message_queues_the_question(

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Playwright, sync_playwright
 
+from bot.review import REVIEW_FILE_VARIABLE
 from scripts.services import Services
 
 # A Tuesday morning: the service is staffed. Tests that need another moment use `clock_at`.
 DEFAULT_NOW = "2026-11-24T10:00:00"
+# Debian's chromium, driven by Playwright in the browser tests.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 class Assistant:
@@ -78,3 +82,33 @@ def clock(assistant: Assistant) -> Iterator[Assistant]:
     yield assistant
     if assistant.services.env.get("KLANTENSERVICE_NOW") != DEFAULT_NOW:
         assistant.clock_at(DEFAULT_NOW)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """Playwright for the browser tests, one per test module."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install_chromium.sh (make test does)")
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture
+def review_file(services: Services, tmp_path: Path) -> Iterator[Path]:
+    """The web app restarted to write its review file in a temporary folder; put back afterwards."""
+    path = tmp_path / "review" / "nlu_reviewed.yml"
+
+    def restart(value: str | None) -> None:
+        services.stop("web")
+        if value is None:
+            services.env.pop(REVIEW_FILE_VARIABLE, None)
+        else:
+            services.env[REVIEW_FILE_VARIABLE] = value
+        services.start("web")
+        services.wait_ready("web")
+
+    restart(str(path))
+    try:
+        yield path
+    finally:
+        restart(None)

@@ -23,7 +23,8 @@ def test_bench_runs_on_a_tiny_load(tmp_path):
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "scripts" / "bench.py"),
+            "-m",
+            "scripts.bench",
             "--systems",
             "project",
             "--concurrency",

@@ -80,7 +80,8 @@ def figure(request):
     detail = ", ".join(f"{key}: {count}" for key, count in sorted((statuses + refusals).items(), key=str))
     with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
         print(
-            f"\nfuzzing the REST webhook: {sent} messages sent, {errors} errors, {server_errors} 5xx ({detail})",
+            f"\nfuzzing the REST webhook: {sent} messages sent, {errors} errors, {server_errors} 5xx "
+            f"({detail})",
             flush=True,
         )
 

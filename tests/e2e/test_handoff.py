@@ -24,15 +24,29 @@ QUIET_SECONDS = 4
 class ChatWindow:
     """A customer's chat window as rasa-webchat opens it: socket.io with a persistent session."""
 
+    shown_ids: dict[str, set[int]] = {}
+
     def __init__(self, url: str, session_id: str | None = None) -> None:
         self.url = url
         self.session_id = session_id or uuid.uuid4().hex
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: asyncio.Queue[str] = asyncio.Queue()
+        self.delivered: list[dict] = []  # agents' messages as channels/socketio.py offered them
+        # The ids shown, kept per session across windows as the widget keeps them in localStorage.
+        self.shown: set[int] = ChatWindow.shown_ids.setdefault(self.session_id, set())
         self.client.on("bot_uttered", self._on_bot)
+        self.client.on("delivery", self._on_delivery)
 
     async def _on_bot(self, message: dict) -> None:
         await self.received.put(message.get("text", ""))
+
+    async def _on_delivery(self, message: dict) -> None:
+        """As static/widget.js does: shows each message id once, acknowledges every offer."""
+        self.delivered.append(message)
+        if message["id"] not in self.shown:
+            self.shown.add(message["id"])
+            await self.received.put(message.get("text", ""))
+        await self.client.emit("delivery_ack", {"ids": [message["id"]]})
 
     async def open(self) -> None:
         confirmed = asyncio.Event()
@@ -141,9 +155,16 @@ def test_staffed_customer_chats_with_an_agent_who_hands_back_to_the_bot(assistan
             said = [line["text"] for line in anna.details(entry["id"])["transcript"]]
             assert "mijn factuur klopt niet <script>alert(1)</script>" in said
 
+            assert "Anna van de klantenservice helpt je nu verder" in await window.next(10)  # joined
             sent = anna.send(entry["id"], "Hoi, ik ben Anna. Ik kijk even met je mee.")
-            assert sent["delivered"] is True
+            assert sent["message"]["delivery_label"] == "wacht op de klant"  # sent, not yet shown
             assert await window.next(10) == "Hoi, ik ben Anna. Ik kijk even met je mee."
+            for _ in range(50):  # the window's acknowledgement reaches the database
+                labels = [m["delivery_label"] for m in anna.details(entry["id"])["messages"]]
+                if labels == ["afgeleverd"] * 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert labels == ["afgeleverd"] * 2
 
             await window.say("dank je, het is de factuur van zalando")
             assert await window.silence() == []
@@ -168,7 +189,8 @@ def test_customer_can_leave_the_queue_and_gets_the_bot_back(assistant, agents):
     sender = f"rest-{uuid.uuid4().hex[:8]}"
     assert "wachtrij" in assistant.say(sender, "kan ik een mens spreken")[0]
     assert agents["anna"].entry_for(sender)["status"] == "waiting"
-    [answer] = assistant.say(sender, "laat maar")
+    assert assistant.say(sender, "laat maar") == ["Wil je uit de wachtrij? Je raakt je plek kwijt."]
+    [answer] = assistant.say(sender, "ja")
     assert "uit de wachtrij" in answer
     assert sender not in [e["conversation_id"] for e in agents["anna"].entries()]
     assert "09:00" in assistant.say(sender, "wanneer zijn jullie open")[0]
@@ -180,7 +202,8 @@ def test_rest_customer_gets_the_agents_answer_with_the_next_reply(assistant, age
     entry = agents["bram"].entry_for(sender)
     agents["bram"].claim(entry["id"]).raise_for_status()
     assert agents["bram"].send(entry["id"], "Hallo, met Bram.")["delivered"] is False  # REST cannot push
-    assert assistant.say(sender, "hallo?") == ["Hallo, met Bram."]
+    joined, answer = assistant.say(sender, "hallo?")
+    assert "Bram van de klantenservice helpt je nu verder" in joined and answer == "Hallo, met Bram."
     assert assistant.say(sender, "nog iemand daar?") == []  # handed out once
 
 
@@ -263,6 +286,6 @@ def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(
 
     bram.claim(live["id"]).raise_for_status()
     assert bram.close(live["id"])["delivered"] is False  # REST: the goodbye comes with the next answer
-    goodbye, *rest = assistant.say(sender, "wat is jullie telefoonnummer")
-    assert "digitale assistent" in goodbye
+    joined, goodbye, *rest = assistant.say(sender, "wat is jullie telefoonnummer")
+    assert "Bram van de klantenservice" in joined and "digitale assistent" in goodbye
     assert any("020 - 808 28 52" in text for text in rest)

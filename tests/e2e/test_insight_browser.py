@@ -20,8 +20,7 @@ from playwright.sync_api import Page
 from bot.agents import TEAM_LEAD, AgentStore
 from bot.masking import ORDER
 from tests.e2e.test_console_browser import PASSWORD
-from tests.e2e.test_review_flow import review_file  # noqa: F401 (fixture)
-from tests.e2e.test_widget import launch, playwright, wait_until  # noqa: F401 (fixture)
+from tests.e2e.test_widget import launch, wait_until
 
 pytestmark = pytest.mark.e2e
 

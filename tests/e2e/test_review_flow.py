@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ import requests
 import yaml
 
 from bot.agents import TEAM_LEAD, AgentStore
-from bot.review import REVIEW_FILE_VARIABLE
 from scripts.services import RASA, ROOT, Services
 
 pytestmark = pytest.mark.e2e
@@ -75,27 +73,6 @@ def misunderstood_messages(assistant) -> dict[str, str]:
 
 INTENT = "terugbetaling"
 LEAD = ("lea-review", "lea-wachtwoord-e2e")
-
-
-@pytest.fixture
-def review_file(services: Services, tmp_path: Path) -> Iterator[Path]:
-    """The web app restarted to write its review file in a temporary folder; put back afterwards."""
-    path = tmp_path / "review" / "nlu_reviewed.yml"
-
-    def restart(value: str | None) -> None:
-        services.stop("web")
-        if value is None:
-            services.env.pop(REVIEW_FILE_VARIABLE, None)
-        else:
-            services.env[REVIEW_FILE_VARIABLE] = value
-        services.start("web")
-        services.wait_ready("web")
-
-    restart(str(path))
-    try:
-        yield path
-    finally:
-        restart(None)
 
 
 def team_lead_session(services: Services) -> tuple[requests.Session, str]:

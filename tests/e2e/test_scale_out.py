@@ -24,7 +24,9 @@ import requests
 import sqlalchemy as sa
 
 from bot.cases import CaseStore
+from bot.delivery import DeliveryStore
 from bot.handoff import HandoffQueue
+from channels import delivery
 from scripts.db_servers import free_port, fresh_database
 from scripts.services import Services
 from tests.e2e.test_handoff import ChatWindow
@@ -59,7 +61,8 @@ class Cluster:
         self.servers: dict[str, Services] = {}
 
     def start(self, name: str) -> Services:
-        env = {**self.env, "RASA_PORT": str(free_port())}
+        # A restarted server keeps its id (channels/delivery.py), whatever port it gets.
+        env = {**self.env, "RASA_PORT": str(free_port()), "KLANTENSERVICE_SERVER_ID": f"rasa-{name}"}
         server = Services(env=env, log_dir=self.workdir / f"log-{name}")
         server.start_all(("rasa",))
         self.servers[name] = server
@@ -270,7 +273,8 @@ def test_a_conversation_survives_a_killed_server_and_a_restart(cluster, redis_ur
     assert user_texts(restarted) == user_texts(survivor)
     assert restarted["slots"]["case_referentie"] == reference
     assert cluster.say("b", sender, "laat maar") == [
-        "Prima, ik haal je uit de wachtrij. Je chat weer met mij, de digitale assistent. Waar kan ik je mee helpen?"
+        "Prima, ik haal je uit de wachtrij. Je chat weer met mij, de digitale assistent. Waar kan ik je "
+        "mee helpen?"
     ]
     assert HandoffQueue(database).live_entry(sender) is None
 
@@ -313,3 +317,74 @@ def test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged(
         f"database outage: 1 REST message refused with 503, 1 socket.io message with a Dutch "
         f"notice, {len(said)} acknowledged messages stored, 0 lost"
     )
+
+
+def test_an_answer_sent_while_the_windows_server_is_killed_is_delivered_once_on_the_other(
+    cluster, show_figure
+):
+    """The console's path (webapp/queue_api.py): the answer is stored, then a Rasa server is asked to
+    offer it (`/webhooks/socketio/deliver`). Here the server holding the window is killed first, so
+    that offer reaches nobody; the window reconnects to the other server and gets it there, once."""
+    for name in "ab":
+        if name not in cluster.servers or not cluster.servers[name].processes:
+            cluster.start(name)
+    a, b = cluster.servers["a"], cluster.servers["b"]
+    database = cluster.env["KLANTENSERVICE_DB_URL"]
+    queue, store = HandoffQueue(database), DeliveryStore(database)
+    session = f"afleveren-{uuid.uuid4().hex[:8]}"
+    entry = queue.claim(queue.enqueue(session, "socketio", "medewerker_spreken", {}).id, "anna")
+    answers = ["Hoi, met Anna. Ik kijk even mee.", "Je terugbetaling staat klaar."]
+
+    def offer(server: Services) -> int:
+        answer = requests.post(
+            f"{server.rasa_url}/webhooks/socketio/deliver",
+            params={"token": server.env["RASA_TOKEN"]},
+            json={"conversation_id": session},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return answer.json()["offered"]
+
+    async def conversation() -> tuple[list[dict], list[str]]:
+        shown: set[int] = set()
+        window = ChatWindow(a.rasa_url, session)
+        window.shown = shown
+        await window.open()
+        store.add_agent_message(entry.id, "anna", answers[0], "Anna")
+        await asyncio.to_thread(offer, b)  # posted on b, the window is on a: through Redis
+        texts = [await window.next(30)]
+        for _ in range(50):
+            if not store.pending([session]):
+                break
+            await asyncio.sleep(0.1)
+        a.stop("rasa", sig=signal.SIGKILL)  # no chance to say goodbye to its sockets
+        store.add_agent_message(entry.id, "anna", answers[1], "Anna")
+        await asyncio.to_thread(offer, b)  # reaches nobody: the window's server is gone
+        offered = list(window.delivered)
+        await window.client.disconnect()
+        again = ChatWindow(b.rasa_url, session)  # the widget reconnects, here to the other server
+        again.shown = shown
+        await again.open()
+        texts.append(await again.next(30))
+        await again.silence(delivery.RENEW_EVERY.total_seconds() + 6)  # a repeated offer would show
+        while not again.received.empty():
+            texts.append(again.received.get_nowait())
+        for _ in range(50):
+            if not store.pending([session]):
+                break
+            await asyncio.sleep(0.1)
+        await again.close()
+        return offered + again.delivered, texts
+
+    offers, shown_texts = asyncio.run(conversation())
+    cluster.start("a")  # a restarted server drops the leases of its previous run
+    delivered = [m for m in store.messages(session) if m.delivered_at is not None]
+    duplicates = len(shown_texts) - len(set(shown_texts))
+    lost = len([text for text in answers if text not in shown_texts])
+    show_figure(
+        f"delivery, window's server killed: {len(answers)} answers sent, {len(delivered)} delivered, "
+        f"{len(offers)} offers to the window, {duplicates} duplicates shown, {lost} lost"
+    )
+    assert shown_texts == answers and duplicates == 0 and lost == 0
+    assert len(delivered) == len(answers)
+    assert not store.connected(session)

@@ -56,3 +56,14 @@ def test_widget_session_gets_answers_and_pushed_messages(assistant):
     answered, received = asyncio.run(_converse(assistant.url, assistant.token, session_id))
     assert "020 - 808 28 52" in answered[0]
     assert received == ["Bericht van een medewerker"]
+
+
+def test_only_the_console_with_the_token_may_ask_for_a_delivery(assistant):
+    url = f"{assistant.url}/webhooks/socketio/deliver"
+    body = {"conversation_id": uuid.uuid4().hex}
+    assert requests.post(url, json=body, timeout=10).status_code == 401
+    assert requests.post(url, params={"token": "fout"}, json=body, timeout=10).status_code == 401
+    refused = requests.post(url, params={"token": assistant.token}, json={"conversation_id": ""}, timeout=10)
+    assert refused.status_code == 400
+    answer = requests.post(url, params={"token": assistant.token}, json=body, timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"offered": 0}

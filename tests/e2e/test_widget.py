@@ -8,7 +8,6 @@ blocked there: every wait polls from the test side instead.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,14 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright
 
 from channels.rest import MAX_MESSAGE_CHARS
 from tests.conftest import ROOT
+from tests.e2e.conftest import CHROMIUM
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -126,14 +125,6 @@ class ChatPage:
                     if item["name"] == "chat_session":
                         return json.loads(item["value"])["session_id"]
         raise AssertionError("no chat_session in localStorage")
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install_chromium.sh (make test does)")
-    with sync_playwright() as running:
-        yield running
 
 
 def launch(playwright: Playwright, profile: Path, extra_args: tuple[str, ...] = ()) -> BrowserContext:
@@ -372,7 +363,10 @@ def test_the_readme_snippet_embeds_the_widget_on_another_site(browser_for_a_fake
         .replace("http://localhost:8080", services.web_url)
         .replace("http://localhost:5005", services.env["RASA_PUBLIC_URL"])
     )
-    html = f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'></head><body><h1>Webshop</h1>{snippet}</body></html>"
+    html = (
+        "<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'></head>"
+        f"<body><h1>Webshop</h1>{snippet}</body></html>"
+    )
     browser.route(site, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     chat = ChatPage(browser.new_page(), site)
     chat.open()

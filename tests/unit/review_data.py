@@ -4,6 +4,7 @@ Rasa's own SQLTrackerStore, turn by turn."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.review import ReviewInbox, ReviewSettings
+from tests.conftest import ROOT
 
 T0 = 1795507200.0  # 2026-11-24 09:00 in Amsterdam
 FALLBACK_THRESHOLD = 0.55  # config.yml's FallbackClassifier: below it Rasa answers nlu_fallback
@@ -122,3 +126,31 @@ def fill(path: Path, turns: list[Turn]) -> str:
     asyncio.run(save_all())
     store.engine.dispose()
     return f"sqlite:///{path}"
+
+
+def copy_training_data(folder: Path) -> Path:
+    """A copy of data/ without a review file of its own: the tests write theirs there."""
+    shutil.copytree(ROOT / "data" / "nlu", folder / "nlu")
+    for name in ("rules.yml", "stories.yml"):
+        shutil.copy(ROOT / "data" / name, folder / name)
+    return folder
+
+
+def make_inbox(
+    tmp_path: Path,
+    data_dir: Path,
+    tracker_url: str,
+    db_url: str | None = None,
+    threshold: float | None = None,
+) -> ReviewInbox:
+    """With the threshold the inbox has by default, unless one is given."""
+    return ReviewInbox(
+        ReviewSettings(
+            tracker_url=tracker_url,
+            db_url=db_url or f"sqlite:///{tmp_path / 'klantenservice.db'}",
+            review_file=data_dir / "nlu_reviewed.yml",
+            data_dir=data_dir,
+            domain_file=ROOT / "domain.yml",
+            threshold=ReviewSettings.from_env({}).threshold if threshold is None else threshold,
+        )
+    )

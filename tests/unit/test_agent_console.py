@@ -21,6 +21,7 @@ from yarl import URL
 from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionStore
 from bot.agents import AgentStore
 from bot.cases import CaseStore
+from bot.delivery import DeliveryStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
 from tests.conftest import ROOT
 from tests.console_client import (
@@ -72,6 +73,7 @@ class FakeRasa:
         app.router.add_get("/conversations/{cid}/tracker", self.tracker)
         app.router.add_post("/conversations/{cid}/tracker/events", self.append)
         app.router.add_post("/conversations/{cid}/execute", self.execute)
+        app.router.add_post("/webhooks/socketio/deliver", self.deliver)
         return app
 
     async def _record(self, request: web.Request) -> web.Response | None:
@@ -93,6 +95,12 @@ class FakeRasa:
         if (refused := await self._record(request)) is not None:
             return refused
         return web.json_response({"sender_id": request.match_info["cid"], "events": []})
+
+    async def deliver(self, request: web.Request) -> web.Response:
+        """Like channels/socketio.py: offers the waiting messages; the window acknowledges them."""
+        if (refused := await self._record(request)) is not None:
+            return refused
+        return web.json_response({"offered": 1})
 
     async def execute(self, request: web.Request) -> web.Response:
         """Like Rasa: what the action said goes to the output channel if one is named, else back."""
@@ -118,6 +126,10 @@ class World:
     queue: HandoffQueue
     agents: AgentStore
     bundle: Path
+
+    @property
+    def deliveries(self) -> DeliveryStore:
+        return DeliveryStore(engine=self.queue.engine)
 
 
 @pytest.fixture
@@ -378,7 +390,7 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
                 "event": "bot",
                 "text": "Hoi, met Bram.",
                 "timestamp": 1764000003.0,
-                "metadata": {"medewerker": "Bram"},
+                "metadata": {"medewerker": "Bram", "bericht_id": 7},
             },
             {"event": "slot", "name": "x", "value": 1, "timestamp": 1764000004.0},
         ]
@@ -400,6 +412,8 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
         ]
         assert data["transcript"][0]["time"] == "2025-11-24T16:00:01+00:00"
         assert data["transcript"][2]["name"] == "Bram"
+        assert data["transcript"][2]["message_id"] == 7  # its delivery is in data["messages"]
+        assert "message_id" not in data["transcript"][1]
         assert (await client.get("/agent/api/entries/999999")).status == 404
 
     fake = run(world, scenario)
@@ -475,13 +489,12 @@ def test_empty_or_too_long_messages_are_refused(world):
         assert response.status == 400
 
     fake = run(world, scenario)
-    assert world.queue.messages(CID) == []
-    assert fake.posts() == []
+    assert world.deliveries.messages(CID) == []
+    assert [call.path for call in fake.posts()] == [f"/conversations/{CID}/execute"]  # the join action
 
 
-def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(world):
+def test_a_message_is_recorded_then_offered_to_the_chat_window_and_waits_for_its_acknowledgement(world):
     entry = live_entry(world)
-    world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         csrf = await logged_in(client, ANNA)
@@ -490,26 +503,36 @@ def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(worl
             client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "  Hoi, ik kijk even mee.  "}
         )
         assert status == 200
-        assert data["delivered"] is True and data["message"]["text"] == "Hoi, ik kijk even mee."
-        assert data["note"] == "Afgeleverd in de chat van de klant."
+        assert data["delivered"] is False and data["message"]["text"] == "Hoi, ik kijk even mee."
+        assert data["message"]["delivery_label"] == "wacht op de klant"
+        assert "zodra de chat van de klant het heeft getoond" in data["note"]
+        world.deliveries.acknowledge(CID, [data["message"]["id"]])  # what the chat window does
+        data = await (await client.get(f"/agent/api/entries/{entry.id}")).json()
+        assert [(m["text"], m["delivery_label"]) for m in data["messages"]] == [
+            ("Hoi, ik kijk even mee.", "afgeleverd")
+        ]
 
     fake = run(world, scenario)
-    [call] = fake.posts()
-    assert call.path == f"/conversations/{CID}/tracker/events"
-    assert call.query == {"token": TOKEN, "output_channel": "socketio", "execute_side_effects": "true"}
-    assert call.body == {
+    join, record, offer = fake.posts()
+    [message] = world.deliveries.messages(CID)
+    assert join.body == {"name": "action_handoff_overgenomen"}
+    assert record.path == f"/conversations/{CID}/tracker/events"
+    assert record.query == {"token": TOKEN}  # recorded, not pushed: the channel delivers it
+    assert record.body == {
         "event": "bot",
         "text": "Hoi, ik kijk even mee.",
-        "metadata": {"medewerker": "Anna de Vries"},
+        "metadata": {"medewerker": "Anna de Vries", "bericht_id": message.id},
     }
-    [message] = world.queue.messages(CID)
-    assert message.author == "anna" and message.delivered_at is not None
+    assert (offer.path, offer.query, offer.body) == (
+        "/webhooks/socketio/deliver",
+        {"token": TOKEN},
+        {"conversation_id": CID},
+    )
+    assert (message.author, message.author_name) == ("anna", "Anna de Vries") and message.delivered_at
 
 
-@pytest.mark.parametrize("channel, online", [("socketio", False), ("rest", True)])
-def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, online):
-    entry = live_entry(world, channel)
-    world.queue.set_presence(CID, "socket-1", online)
+def test_a_rest_customers_message_is_only_recorded_and_waits_for_their_next_answer(world):
+    entry = live_entry(world, "rest")
 
     async def scenario(client, fake):
         csrf = await logged_in(client, ANNA)
@@ -518,22 +541,35 @@ def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, onl
             client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "Hallo"}
         )
         assert status == 200 and data["delivered"] is False and data["recorded"] is True
-        assert "zodra die weer in de chat is" in data["note"]
 
     fake = run(world, scenario)
-    [call] = fake.posts()
-    assert call.query == {"token": TOKEN}
-    assert call.body["metadata"] == {"medewerker": "Anna de Vries"}
-    [message] = world.queue.messages(CID)
-    assert message.delivered_at is None  # the channel hands it over when the customer is back
+    assert [call.path for call in fake.posts()][1:] == [f"/conversations/{CID}/tracker/events"]
+    [message] = world.deliveries.messages(CID)
+    assert message.delivered_at is None  # the REST channel hands it over with the next answer
+
+
+def test_claiming_a_live_entry_delivers_the_join_message_in_the_agents_name(world):
+    entry = live_entry(world)
+
+    async def scenario(client, fake):
+        fake.said = ["Je chat nu met Anna de Vries van de klantenservice."]
+        csrf = await logged_in(client, ANNA)
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        assert status == 200 and [m["text"] for m in data["joined"]] == fake.said
+
+    fake = run(world, scenario)
+    execute, offer = fake.posts()
+    assert execute.query == {"token": TOKEN, "include_events": "NONE"}  # no output channel
+    assert offer.path == "/webhooks/socketio/deliver"
+    [joined] = world.deliveries.messages(CID)
+    assert (joined.kind, joined.author, joined.author_name) == ("overgenomen", "assistent", "Anna de Vries")
 
 
 VOORBIJ = "Het gesprek met de medewerker is afgelopen. Je chat weer met mij, de digitale assistent."
 
 
-def test_closing_a_live_entry_runs_the_end_action_pushed_to_the_open_chat(world):
+def test_closing_a_live_entry_delivers_the_goodbye_exactly_like_an_answer(world):
     entry = live_entry(world)
-    world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         csrf = await logged_in(client, ANNA)
@@ -545,46 +581,56 @@ def test_closing_a_live_entry_runs_the_end_action_pushed_to_the_open_chat(world)
             bram_csrf = await logged_in(bram, BRAM)
             status, data = await post_json(bram, close, bram_csrf)
             assert status == 409 and data["error"] == "Dit gesprek is opgepakt door anna."
-        assert fake.posts() == []
+        fake.said = [VOORBIJ]
         status, data = await post_json(client, close, csrf)
-        assert status == 200 and data["entry"]["status"] == "closed" and data["delivered"] is True
+        assert status == 200 and data["entry"]["status"] == "closed" and data["recorded"] is True
+        assert "zodra de chat van de klant het heeft getoond" in data["note"]
         status, data = await post_json(client, close, csrf)
         assert status == 409 and data["error"] == "Dit gesprek is al afgesloten."
 
     fake = run(world, scenario)
-    [execute] = fake.posts()  # the action says goodbye itself: no message from the console
+    *_, execute, offer = fake.posts()
     assert execute.path == f"/conversations/{CID}/execute"
-    assert execute.query == {"token": TOKEN, "include_events": "NONE", "output_channel": "socketio"}
+    assert execute.query == {"token": TOKEN, "include_events": "NONE"}
     assert execute.body == {"name": "action_handoff_beeindigen"}
+    assert offer.path == "/webhooks/socketio/deliver"
     assert world.queue.get(entry.id).closed_by == "medewerker"
-    assert world.queue.messages(CID) == []
+    [goodbye] = world.deliveries.messages(CID)
+    assert (goodbye.author, goodbye.kind, goodbye.text, goodbye.delivered_at) == (
+        "assistent",
+        "afgelopen",
+        VOORBIJ,
+        None,
+    )
 
 
-def test_the_goodbye_waits_in_the_queue_for_a_customer_who_cannot_be_reached_now(world):
-    entry = live_entry(world, channel="rest")
+def test_a_customer_who_went_away_shows_as_weg_and_is_taken_off_without_a_message(world):
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=2)
+    entry = world.queue.enqueue(CID, "socketio", "retour", {"vraag": "Waar blijft mijn geld?"}, now=long_ago)
+    there = live_entry(world, cid="nog-hier")
 
     async def scenario(client, fake):
-        fake.said = [VOORBIJ]
         csrf = await logged_in(client, ANNA)
-        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf)
-        assert status == 200 and data["recorded"] is True and data["delivered"] is False
-        assert "zodra die weer in de chat is" in data["note"]
+        entries = {e["id"]: e for e in (await (await client.get("/agent/api/queue")).json())["entries"]}
+        assert (entries[entry.id]["gone"], entries[entry.id]["status_label"]) == (True, "weg")
+        assert (entries[there.id]["gone"], entries[there.id]["status_label"]) == (False, "wacht")
+        status, data = await post_json(client, f"/agent/api/entries/{there.id}/weg", csrf)
+        assert status == 409 and "er nog" in data["error"]
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/weg", csrf)
+        assert status == 200 and data["entry"]["status"] == "closed" and "geen bericht" in data["note"]
 
     fake = run(world, scenario)
-    [execute] = fake.posts()
-    assert execute.query == {"token": TOKEN, "include_events": "NONE"}
-    [goodbye] = world.queue.messages(CID)
-    assert (goodbye.author, goodbye.text, goodbye.delivered_at) == ("assistent", VOORBIJ, None)
-    assert [m.text for m in world.queue.take_undelivered(CID)] == [VOORBIJ]
+    assert fake.posts() == []  # nothing said to the customer
+    closed = world.queue.get(entry.id)
+    assert (closed.closed_by, closed.details) == ("weg", {"vraag": "Waar blijft mijn geld?"})
+    assert world.deliveries.messages(CID) == []
 
 
 def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(world):
     offline = world.queue.enqueue(CID, "socketio", "factuur_vraag", {"vraag": "Klopt mijn factuur?"}, OFFLINE)
     world.queue.claim(offline.id, "anna")
-    world.queue.add_agent_message(offline.id, "anna", "Ja, die klopt.")
+    world.deliveries.add_agent_message(offline.id, "anna", "Ja, die klopt.")
     live = live_entry(world)  # the customer asks for a person again, now live
-    world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         fake.said = [VOORBIJ]
@@ -598,7 +644,7 @@ def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(
     assert fake.posts() == []  # no end action, no goodbye: the live handoff goes on
     assert world.queue.get(live.id).status == "waiting"
     assert world.queue.live_entry(CID).id == live.id
-    assert [m.text for m in world.queue.messages(CID)] == ["Ja, die klopt."]
+    assert [m.text for m in world.deliveries.messages(CID)] == ["Ja, die klopt."]
 
 
 def test_closing_an_entry_closes_the_cases_handed_over_with_it(world):
@@ -612,13 +658,15 @@ def test_closing_an_entry_closes_the_cases_handed_over_with_it(world):
     async def scenario(client, fake):
         csrf = await logged_in(client, ANNA)
         await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        status, data = await post_json(
+            client, f"/agent/api/entries/{entry.id}/close", csrf, {"cases": [before.reference]}
+        )
         assert status == 200 and data["cases_closed"] == [before.reference]
 
     run(world, scenario)
     closed = cases.get(before.reference)
     assert closed.status == "closed" and closed.closed_at is not None
-    assert cases.get(after.reference).status == "open"  # filed after the question was queued
+    assert cases.get(after.reference).status == "open"  # not ticked as handled
     assert cases.get(elsewhere.reference).status == "open"
     assert cases.purge_closed(1, now=datetime.now(timezone.utc) + timedelta(days=2)) == 1
     assert cases.get(before.reference) is None
@@ -717,7 +765,6 @@ def test_the_case_lookup_escapes_what_the_customer_typed(world):
 
 def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(world):
     entry = live_entry(world)
-    world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
         csrf = await logged_in(client, ANNA)
@@ -746,7 +793,7 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
         assert "niet bereikbaar" in data["note"] and "volgende bericht" in data["note"]
 
     run(world, scenario, rasa_down=True)
-    [message] = world.queue.messages(CID)
+    [message] = world.deliveries.messages(CID)
     assert message.text == "Hallo" and message.delivered_at is None
     assert world.queue.live_entry(CID) is None
 

@@ -1,4 +1,5 @@
-"""Agent accounts (bot/agents.py) on a temporary SQLite file: passwords, names, who is online, the CLI.
+"""Agent accounts (bot/agents.py) on a temporary SQLite file: passwords, names, who is online (the
+command line in its own process: tests/integration/test_commands.py).
 
 bcrypt is slow by design (~0.25 s a hash here at the real cost), so the accounts that only need to
 exist are created with a cheap cost (`cheap_bcrypt`) and one module-wide account uses the real one.
@@ -6,11 +7,7 @@ exist are created with a cheap cost (`cheap_bcrypt`) and one module-wide account
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import bcrypt
 import pytest
@@ -18,7 +15,6 @@ import sqlalchemy as sa
 
 from bot.agents import AGENT, MIN_PASSWORD_LENGTH, TEAM_LEAD, AccountError, Agent, AgentRecord, AgentStore
 
-ROOT = Path(__file__).resolve().parents[2]
 UTC = timezone.utc
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PASSWORD = "correct-paard-batterij"
@@ -189,51 +185,3 @@ def test_online_count_survives_a_new_store(store):
 
 
 # --- the command line -------------------------------------------------------------------------------
-
-
-def run_cli(db_url: str, *args: str, stdin: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KLANTENSERVICE_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.agents", *args],
-        input=stdin,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_cli_add_creates_an_account_that_authenticates(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
-    done = run_cli(
-        db_url,
-        "add",
-        "Jan",
-        "--name",
-        "Jan de Vries",
-        "--role",
-        TEAM_LEAD,
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
-    assert done.returncode == 0, done.stderr
-    assert "jan" in done.stdout
-    store = AgentStore(db_url)
-    try:
-        assert store.authenticate("jan", PASSWORD) == Agent("jan", "Jan de Vries", TEAM_LEAD)
-    finally:
-        store.engine.dispose()
-
-
-def test_cli_refuses_a_short_password_in_dutch(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
-    done = run_cli(db_url, "add", "jan", "--password-stdin", stdin="kort\n")
-    assert done.returncode == 1
-    assert f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens." in done.stderr
-    assert "Traceback" not in done.stderr
-    store = AgentStore(db_url)
-    try:
-        assert store.get("jan") is None
-    finally:
-        store.engine.dispose()

@@ -8,33 +8,51 @@ import asyncio
 import pytest
 
 from bot.database import URL_VARIABLE
+from bot.delivery import DeliveryStore
 from bot.handoff import HandoffQueue
 from channels import delivery
 
 
 @pytest.fixture
-def queue_at(monkeypatch):
+def store_at(monkeypatch):
     def use(url: str) -> None:
         monkeypatch.setenv(URL_VARIABLE, url)
-        delivery._queue.cache_clear()
+        delivery._store.cache_clear()
 
     yield use
-    delivery._queue.cache_clear()
+    delivery._store.cache_clear()
 
 
-def test_a_waiting_answer_is_handed_out_once(queue_at, tmp_path):
+def test_a_waiting_answer_is_handed_out_once_and_delivered_only_when_confirmed(store_at, tmp_path):
     url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
-    queue_at(url)
+    store_at(url)
     queue = HandoffQueue(url)
     entry = queue.enqueue("klant-5", "rest", "medewerker_spreken", {})
     queue.claim(entry.id, "anna")
-    queue.add_agent_message(entry.id, "anna", "Hoi, ik help je verder.")
+    said = DeliveryStore(engine=queue.engine)
+    said.add_agent_message(entry.id, "anna", "Hoi, ik help je verder.")
 
-    assert asyncio.run(delivery.take_undelivered("klant-6")) == []
-    assert asyncio.run(delivery.take_undelivered("klant-5")) == ["Hoi, ik help je verder."]
-    assert asyncio.run(delivery.take_undelivered("klant-5")) == []
+    assert asyncio.run(delivery.hand_out("klant-6")) == ("", [])
+    token, [answer] = asyncio.run(delivery.hand_out("klant-5"))
+    assert answer.text == "Hoi, ik help je verder." and answer.delivered_at is None
+    assert asyncio.run(delivery.hand_out("klant-5"))[1] == []  # reserved for the first response
+    asyncio.run(delivery.release(token))  # that response could not be written
+    token, [again] = asyncio.run(delivery.hand_out("klant-5"))
+    asyncio.run(delivery.confirm(token))
+    assert again.id == answer.id
+    assert said.messages("klant-5")[0].delivered_at is not None
+    assert asyncio.run(delivery.hand_out("klant-5")) == ("", [])
 
 
-def test_an_unreachable_queue_database_gives_no_answers_and_no_error(queue_at):
-    queue_at("postgresql://klantenservice@127.0.0.1:9/klantenservice?connect_timeout=2")
-    assert asyncio.run(delivery.take_undelivered("klant-7")) == []
+def test_an_unreachable_queue_database_gives_no_answers_and_no_error(store_at):
+    store_at("postgresql://klantenservice@127.0.0.1:9/klantenservice?connect_timeout=2")
+    assert asyncio.run(delivery.hand_out("klant-7")) == ("", [])
+    assert asyncio.run(delivery.pending(["klant-7"])) == []
+    assert asyncio.run(delivery.acknowledge("klant-7", [1])) == 0
+    asyncio.run(delivery.window_opened("klant-7", "sock-1"))  # logged, not raised
+
+
+def test_the_server_id_is_stable_and_can_be_chosen():
+    assert delivery.server_id({"RASA_PORT": "5006"}).endswith(":5006")
+    assert delivery.server_id({"RASA_PORT": "5006"}) == delivery.server_id({"RASA_PORT": "5006"})
+    assert delivery.server_id({"KLANTENSERVICE_SERVER_ID": " rasa-0 "}) == "rasa-0"

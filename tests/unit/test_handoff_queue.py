@@ -1,5 +1,5 @@
 """The human-agent queue (bot/handoff.py) on a temporary SQLite file: order, positions, atomic
-claims, agents' answers, delivery, presence, restarts and the wait estimate."""
+claims, restarts and the wait estimate (agents' answers and presence: tests/unit/test_delivery_store.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
 import bot.handoff as handoff_module
+from bot.delivery import DeliveryStore
 from bot.handoff import (
     ANSWERED,
     CLOSED,
-    HANDLING_HISTORY,
     LIVE,
     MAX_MESSAGE_LENGTH,
     OFFLINE,
+    REOPENED,
     WAITING,
     WITH_AGENT,
     AlreadyTaken,
+    HandlingEstimate,
     HandoffQueue,
     QueueError,
     estimated_wait,
@@ -163,7 +164,9 @@ def test_open_entries_include_waiting_with_agent_and_answered_but_not_closed(que
     waiting = queue.enqueue("a", "rest", "r", {}, now=at(0))
     with_agent = claimed(queue, "b", minutes=1)
     answered = claimed(queue, "c", mode=OFFLINE, minutes=2)
-    queue.add_agent_message(answered.id, "anna", "Je terugbetaling is onderweg.", now=at(4))
+    DeliveryStore(engine=queue.engine).add_agent_message(
+        answered.id, "anna", "Je terugbetaling is onderweg.", now=at(4)
+    )
     closed = claimed(queue, "d", minutes=3)
     queue.close(closed.id, "anna", now=at(5))
     left = queue.enqueue("e", "rest", "r", {}, now=at(4))
@@ -222,7 +225,7 @@ def test_leave_while_with_an_agent_ends_the_agents_conversation(queue):
     entry = claimed(queue, "klant-1", agent="anna")
     assert queue.leave("klant-1", now=at(3)).closed_by == "klant"
     with pytest.raises(QueueError, match="afgesloten"):
-        queue.add_agent_message(entry.id, "anna", "Hallo?")
+        DeliveryStore(engine=queue.engine).add_agent_message(entry.id, "anna", "Hallo?")
 
 
 # --- move_offline (closing time while waiting) -----------------------------------------------------
@@ -307,6 +310,33 @@ def test_claiming_a_closed_or_unknown_entry_is_a_queue_error_not_already_taken(q
     assert not isinstance(unknown.value, AlreadyTaken)
 
 
+def _claim_at_once(
+    queues: list[HandoffQueue], entry_id: int
+) -> tuple[list[str], list[tuple[str, AlreadyTaken]], list[BaseException]]:
+    """Every queue claims the entry for its own agent at the same moment: the winners, the losers
+    and any other error."""
+    barrier = threading.Barrier(len(queues))
+    wins: list[str] = []
+    losses: list[tuple[str, AlreadyTaken]] = []
+    errors: list[BaseException] = []
+
+    def attempt(q: HandoffQueue, agent: str) -> None:
+        barrier.wait(timeout=30)
+        try:
+            wins.append(q.claim(entry_id, agent).agent)
+        except AlreadyTaken as exc:
+            losses.append((agent, exc))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(q, f"agent-{n}")) for n, q in enumerate(queues)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return wins, losses, errors
+
+
 @pytest.mark.parametrize("agents", [2, 8])
 def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url, agents):
     setup = HandoffQueue(url)
@@ -314,25 +344,7 @@ def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url
     queues = [HandoffQueue(url) for _ in range(agents)]  # each its own engine, like separate processes
     try:
         for entry_id in entry_ids:
-            barrier = threading.Barrier(agents)
-            wins: list[str] = []
-            losses: list[tuple[str, AlreadyTaken]] = []
-            errors: list[BaseException] = []
-
-            def attempt(q: HandoffQueue, agent: str) -> None:
-                barrier.wait(timeout=30)
-                try:
-                    wins.append(q.claim(entry_id, agent).agent)
-                except AlreadyTaken as exc:
-                    losses.append((agent, exc))
-                except BaseException as exc:
-                    errors.append(exc)
-
-            threads = [threading.Thread(target=attempt, args=(q, f"agent-{n}")) for n, q in enumerate(queues)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
+            wins, losses, errors = _claim_at_once(queues, entry_id)
             assert errors == []
             assert len(wins) == 1, wins
             assert len(losses) == agents - 1
@@ -345,80 +357,6 @@ def test_simultaneous_claims_from_separate_processes_have_exactly_one_winner(url
             q.engine.dispose()
 
 
-# --- agents' messages -------------------------------------------------------------------------------
-
-
-def test_only_the_claiming_agent_may_answer(queue):
-    entry = queue.enqueue("klant-1", "socketio", "r", {})
-    with pytest.raises(QueueError, match="eerst op"):
-        queue.add_agent_message(entry.id, "anna", "Hallo")
-    queue.claim(entry.id, "anna")
-    with pytest.raises(AlreadyTaken, match="anna"):
-        queue.add_agent_message(entry.id, "bram", "Hallo")
-    with pytest.raises(QueueError, match="bestaat niet"):
-        queue.add_agent_message(999, "anna", "Hallo")
-    assert queue.messages("klant-1") == []
-
-
-@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
-def test_an_empty_message_is_refused(queue, text):
-    entry = claimed(queue, "klant-1")
-    with pytest.raises(QueueError, match="leeg"):
-        queue.add_agent_message(entry.id, "anna", text)
-    assert queue.messages("klant-1") == []
-
-
-def test_message_length_limit(queue):
-    entry = claimed(queue, "klant-1")
-    with pytest.raises(QueueError, match=str(MAX_MESSAGE_LENGTH)):
-        queue.add_agent_message(entry.id, "anna", "x" * (MAX_MESSAGE_LENGTH + 1))
-    longest = queue.add_agent_message(entry.id, "anna", "  " + "x" * MAX_MESSAGE_LENGTH + "\n")
-    assert longest.text == "x" * MAX_MESSAGE_LENGTH  # surrounding white space does not count
-    assert [m.id for m in queue.messages("klant-1")] == [longest.id]
-
-
-def test_a_message_is_stored_for_its_conversation(queue):
-    entry = claimed(queue, "klant-1", agent="anna")
-    message = queue.add_agent_message(entry.id, "anna", "  Goedemiddag, ik help je verder.  ", now=at(3))
-    assert (message.entry_id, message.conversation_id, message.author, message.text) == (
-        entry.id,
-        "klant-1",
-        "anna",
-        "Goedemiddag, ik help je verder.",
-    )
-    assert (message.created_at, message.delivered_at) == (at(3), None)
-    assert queue.messages("klant-1") == [message]
-
-
-def test_answering_an_offline_entry_marks_it_answered_once(queue):
-    entry = claimed(queue, "klant-1", mode=OFFLINE)
-    queue.add_agent_message(entry.id, "anna", "Je pakket komt morgen.", now=at(5))
-    answered = queue.get(entry.id)
-    assert (answered.status, answered.answered_at) == (ANSWERED, at(5))
-    assert answered.is_open
-    queue.add_agent_message(entry.id, "anna", "Nog een aanvulling.", now=at(7))
-    assert queue.get(entry.id).answered_at == at(5)  # the first answer counts
-    assert queue.get(entry.id).status == ANSWERED
-    closed = queue.close(entry.id, "anna", now=at(8))
-    assert closed.status == CLOSED
-
-
-def test_answering_a_live_entry_keeps_it_with_the_agent(queue):
-    entry = claimed(queue, "klant-1")
-    queue.add_agent_message(entry.id, "anna", "Hallo!", now=at(5))
-    stored = queue.get(entry.id)
-    assert (stored.status, stored.answered_at) == (WITH_AGENT, None)
-    assert queue.live_entry("klant-1").id == entry.id
-
-
-def test_no_messages_after_close(queue):
-    entry = claimed(queue, "klant-1")
-    queue.close(entry.id, "anna")
-    with pytest.raises(QueueError, match="afgesloten"):
-        queue.add_agent_message(entry.id, "anna", "Nog iets")
-    assert queue.messages("klant-1") == []
-
-
 # --- close ------------------------------------------------------------------------------------------
 
 
@@ -429,26 +367,14 @@ def test_close_ends_the_entry(queue):
     assert not closed.is_open and queue.live_entry("klant-1") is None
 
 
-def test_the_assistants_goodbye_waits_for_delivery_like_an_answer(queue):
-    entry = claimed(queue, "klant-1", agent="anna")
-    queue.close(entry.id, "anna", now=at(9))
-    [goodbye] = queue.hold_for_delivery(entry.id, ["Je chat weer met mij."], now=at(9))
-    assert (goodbye.entry_id, goodbye.author, goodbye.delivered_at) == (entry.id, "assistent", None)
-    assert queue.messages("klant-1") == [goodbye]
-    [taken] = queue.take_undelivered("klant-1", now=at(10))
-    assert (taken.id, taken.text, taken.delivered_at) == (goodbye.id, "Je chat weer met mij.", at(10))
-    assert queue.take_undelivered("klant-1") == []
-    with pytest.raises(QueueError, match="bestaat niet"):
-        queue.hold_for_delivery(999, ["Hallo"])
-
-
 def test_close_adds_no_message_and_only_the_agent_may_close(queue):
+    deliveries = DeliveryStore(engine=queue.engine)
     entry = claimed(queue, "klant-1", agent="anna")
     with pytest.raises(AlreadyTaken, match="anna"):
         queue.close(entry.id, "bram")
     assert queue.get(entry.id).status == WITH_AGENT
     queue.close(entry.id, "anna")
-    assert queue.messages("klant-1") == []
+    assert deliveries.messages("klant-1") == []
     with pytest.raises(QueueError, match="afgesloten"):
         queue.close(entry.id, "anna")
 
@@ -460,145 +386,37 @@ def test_a_waiting_entry_cannot_be_closed(queue):
     assert queue.get(entry.id).status == WAITING
 
 
-# --- delivery ---------------------------------------------------------------------------------------
-
-
-def test_take_undelivered_returns_messages_in_order_once(queue):
-    entry = claimed(queue, "klant-1")
-    other = claimed(queue, "klant-2")
-    texts = ["een", "twee", "drie"]
-    for n, text in enumerate(texts):
-        queue.add_agent_message(entry.id, "anna", text, now=at(10 + n))
-    queue.add_agent_message(other.id, "anna", "voor klant 2", now=at(11))
-
-    taken = queue.take_undelivered("klant-1", now=at(20))
-    assert [m.text for m in taken] == texts
-    assert all(m.delivered_at == at(20) for m in taken)
-    assert queue.take_undelivered("klant-1", now=at(21)) == []
-    assert [m.delivered_at for m in queue.messages("klant-1")] == [at(20)] * 3
-    assert [m.delivered_at for m in queue.messages("klant-2")] == [None]
-
-    later = queue.add_agent_message(entry.id, "anna", "vier", now=at(22))
-    assert [m.id for m in queue.take_undelivered("klant-1", now=at(23))] == [later.id]
-    assert queue.take_undelivered("klant-1") == []
-    assert [m.text for m in queue.take_undelivered("klant-2")] == ["voor klant 2"]
-
-
-def test_mark_delivered_is_idempotent_and_keeps_the_first_moment(queue):
-    entry = claimed(queue, "klant-1")
-    first = queue.add_agent_message(entry.id, "anna", "een")
-    second = queue.add_agent_message(entry.id, "anna", "twee")
-    queue.mark_delivered([], now=at(5))  # nothing to do, no error
-    queue.mark_delivered([first.id], now=at(5))
-    queue.mark_delivered([first.id], now=at(6))
-    assert [m.delivered_at for m in queue.messages("klant-1")] == [at(5), None]
-    assert [m.id for m in queue.take_undelivered("klant-1", now=at(7))] == [second.id]
-    queue.mark_delivered(iter([first.id, second.id]), now=at(8))
-    assert [m.delivered_at for m in queue.messages("klant-1")] == [at(5), at(7)]
-
-
-def _pause_before_first_delivery_update(
-    engine: sa.engine.Engine, reached: threading.Event, release: threading.Event
-) -> None:
-    """Makes `engine`'s take_undelivered wait (at most 3 s) between reading and marking."""
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def pause(conn, cursor, statement, parameters, context, executemany):
-        if not reached.is_set() and statement.lstrip().upper().startswith("UPDATE HANDOFF_MESSAGES"):
-            reached.set()
-            release.wait(timeout=3)
-
-
-def test_two_simultaneous_takers_never_both_get_a_message(url):
-    setup = HandoffQueue(url)
-    entry = claimed(setup, "klant-1")
-    for text in ("een", "twee"):
-        setup.add_agent_message(entry.id, "anna", text)
-    slow, fast = HandoffQueue(url), HandoffQueue(url)
-    reached, release = threading.Event(), threading.Event()
-    _pause_before_first_delivery_update(slow.engine, reached, release)
-    results: dict[str, list] = {}
-
-    def take(name: str, q: HandoffQueue) -> None:
-        results[name] = [m.id for m in q.take_undelivered("klant-1")]
-        if name == "fast":
-            release.set()
-
-    try:
-        slow_thread = threading.Thread(target=take, args=("slow", slow))
-        slow_thread.start()
-        reached.wait(timeout=10)  # the slow one has read and is about to mark
-        take("fast", fast)
-        slow_thread.join(timeout=60)
-        assert sorted(results["slow"] + results["fast"]) == [m.id for m in setup.messages("klant-1")]
-    finally:
-        release.set()
-        for q in (setup, slow, fast):
-            q.engine.dispose()
-
-
-# --- presence ---------------------------------------------------------------------------------------
-
-
-def test_presence_follows_the_chat_window(queue):
-    assert queue.is_online("klant-1") is False
-    queue.set_presence("klant-1", "sock-1", True, now=at(0))
-    queue.set_presence("klant-2", "sock-2", True, now=at(0))
-    assert queue.is_online("klant-1") is True
-    queue.set_presence("klant-1", "sock-1", False, now=at(1))
-    assert queue.is_online("klant-1") is False
-    assert queue.is_online("klant-2") is True
-    queue.set_presence("klant-1", "sock-1", True, now=at(2))
-    assert queue.is_online("klant-1") is True
-
-
-def test_socket_closed_only_affects_that_socket(queue):
-    queue.set_presence("klant-1", "sock-1", True, now=at(0))
-    queue.set_presence("klant-2", "sock-2", True, now=at(0))
-    queue.socket_closed("sock-1", now=at(1))
-    assert (queue.is_online("klant-1"), queue.is_online("klant-2")) == (False, True)
-    queue.socket_closed("sock-onbekend")
-    assert queue.is_online("klant-2") is True
-
-
-def test_a_closed_old_socket_does_not_take_a_reconnected_chat_offline(queue):
-    queue.set_presence("klant-1", "sock-oud", True, now=at(0))
-    queue.set_presence("klant-1", "sock-nieuw", True, now=at(1))  # reconnected on a new socket
-    queue.socket_closed("sock-oud", now=at(2))
-    assert queue.is_online("klant-1") is True
-    queue.socket_closed("sock-nieuw", now=at(3))
-    assert queue.is_online("klant-1") is False
-
-
 # --- restart ----------------------------------------------------------------------------------------
 
 
 def test_everything_survives_a_restart(url):
     before = HandoffQueue(url)
+    said = DeliveryStore(engine=before.engine)
     amsterdam = datetime(2026, 11, 24, 11, 15, 30, 123456, tzinfo=AMS)  # 10:15:30.123456 UTC
     waiting = before.enqueue("klant-1", "socketio", "wil_medewerker", DETAILS, now=amsterdam)
     live = claimed(before, "klant-2", agent="anna", minutes=2)
-    hello = before.add_agent_message(live.id, "anna", "Hallo!", now=at(4))
+    hello = said.add_agent_message(live.id, "anna", "Hallo!", now=at(4))
     offline = claimed(before, "klant-3", agent="bram", mode=OFFLINE, minutes=3)
-    answer = before.add_agent_message(offline.id, "bram", "Geregeld.", now=at(6))
-    before.take_undelivered("klant-3", now=at(7))
+    answer = said.add_agent_message(offline.id, "bram", "Geregeld.", now=at(6))
+    said.acknowledge("klant-3", [answer.id], now=at(7))
     done = claimed(before, "klant-4", minutes=4)
     before.close(done.id, "anna", now=at(9))
-    before.hold_for_delivery(done.id, ["Dag!"], now=at(9))
-    before.set_presence("klant-2", "sock-2", True, now=at(4))
+    said.hold_for_delivery(done.id, ["Dag!"], now=at(9))
+    said.window_opened("klant-2", "sock-2", "rasa-1", timedelta(days=9999), now=at(4))
     snapshot = {e.id: before.get(e.id) for e in (waiting, live, offline, done)}
-    messages = {cid: before.messages(cid) for cid in ("klant-2", "klant-3", "klant-4")}
+    messages = {cid: said.messages(cid) for cid in ("klant-2", "klant-3", "klant-4")}
     before.engine.dispose()
 
     after = HandoffQueue(url)
+    heard = DeliveryStore(engine=after.engine)
     try:
         assert {entry_id: after.get(entry_id) for entry_id in snapshot} == snapshot
-        assert {cid: after.messages(cid) for cid in messages} == messages
+        assert {cid: heard.messages(cid) for cid in messages} == messages
         assert [e.id for e in after.open_entries()] == [live.id, offline.id, waiting.id]
         assert after.get(waiting.id).details == DETAILS
         assert after.get(offline.id).status == ANSWERED
         assert after.get(done.id).closed_by == "medewerker"
-        assert after.is_online("klant-2") is True
+        assert heard.connected("klant-2") is True
         assert after.position(waiting.id) == 1
 
         restored = after.get(waiting.id)
@@ -611,13 +429,12 @@ def test_everything_survives_a_restart(url):
             after.get(offline.id).answered_at,
             after.get(done.id).closed_at,
         ]
-        moments += [m.created_at for m in after.messages("klant-2")]
-        moments += [m.delivered_at for m in after.messages("klant-3")]
+        moments += [m.created_at for m in heard.messages("klant-2")]
+        moments += [m.delivered_at for m in heard.messages("klant-3")]
         assert all(m.tzinfo is not None and m.utcoffset() == timedelta(0) for m in moments)
-        assert after.messages("klant-2")[0].created_at == hello.created_at == at(4)
-        assert after.messages("klant-3")[0].delivered_at == at(7) and answer.delivered_at is None
-        assert [m.text for m in after.take_undelivered("klant-4")] == ["Dag!"]
-        assert [m.text for m in after.take_undelivered("klant-2")] == ["Hallo!"]
+        assert heard.messages("klant-2")[0].created_at == hello.created_at == at(4)
+        assert heard.messages("klant-3")[0].delivered_at == at(7) and answer.delivered_at is None
+        assert [m.text for m in heard.pending(["klant-4", "klant-2"])] == ["Hallo!", "Dag!"]
     finally:
         after.engine.dispose()
 
@@ -635,32 +452,81 @@ def handled(
     queue.close(entry.id, "anna", now=at(start + minutes))
 
 
-def test_average_handling_defaults_without_history(queue):
-    assert queue.average_handling(DEFAULT) == DEFAULT
+ESTIMATE = HandlingEstimate(
+    default=DEFAULT,
+    lowest=timedelta(minutes=2),
+    highest=timedelta(minutes=30),
+    window=timedelta(days=14),
+    history=50,
+    minimum_history=5,
+)
+NOW = at(60 * 24)  # a day after the first chats
+
+
+def test_handling_time_defaults_without_enough_history(queue):
+    assert queue.handling_time(ESTIMATE, now=NOW) == DEFAULT
     claimed(queue, "open")  # still with the agent: not handled yet
     queue.enqueue("verlaten", "rest", "r", {})
     queue.leave("verlaten")  # left while waiting: never claimed
     handled(queue, "offline", 0, 30, mode=OFFLINE)
-    assert queue.average_handling(DEFAULT) == DEFAULT
+    for n in range(ESTIMATE.minimum_history - 1):
+        handled(queue, f"klant-{n}", 100 + 10 * n, 9)
+    assert queue.handling_time(ESTIMATE, now=NOW) == DEFAULT
+    handled(queue, "de-vijfde", 300, 9)
+    assert queue.handling_time(ESTIMATE, now=NOW) == timedelta(minutes=9)
 
 
-def test_average_handling_is_the_mean_of_closed_live_conversations(queue):
-    handled(queue, "a", 0, 4)
-    handled(queue, "b", 10, 8)
-    handled(queue, "c", 20, 90, mode=OFFLINE)  # offline answers are not live handling
-    claimed(queue, "d", minutes=30)  # still going on
-    assert queue.average_handling(DEFAULT) == timedelta(minutes=6)
-    live = claimed(queue, "e", minutes=40)
-    queue.leave("e", now=at(43))  # the customer ended it after 2 minutes with the agent
-    assert queue.get(live.id).claimed_at == at(41)
-    assert queue.average_handling(DEFAULT) == timedelta(minutes=14 / 3)
+def test_handling_time_is_the_median_of_closed_live_chats(queue):
+    for n, minutes in enumerate([4, 8, 5, 7, 6]):
+        handled(queue, f"klant-{n}", 10 * n, minutes)
+    handled(queue, "offline", 100, 90, mode=OFFLINE)  # offline answers are not live handling
+    assert queue.handling_time(ESTIMATE, now=NOW) == timedelta(minutes=6)
+    live = claimed(queue, "weg", minutes=200)
+    queue.leave("weg", now=at(208))  # the customer ended it after 7 minutes with the agent
+    assert queue.get(live.id).claimed_at == at(201)
+    assert queue.handling_time(ESTIMATE, now=NOW) == timedelta(minutes=6.5)
 
 
-def test_average_handling_uses_only_the_most_recent_history(queue):
-    handled(queue, "oud", 0, 600)  # long ago and very long: falls out of the history
-    for n in range(HANDLING_HISTORY):
-        handled(queue, f"klant-{n}", 1000 + 10 * n, 3)
-    assert queue.average_handling(DEFAULT) == timedelta(minutes=3)
+def test_handling_time_counts_only_the_window_and_the_latest_history(queue):
+    for n in range(10):
+        handled(queue, f"oud-{n}", 10 * n, 25)  # three weeks before NOW: outside the window
+    assert queue.handling_time(ESTIMATE, now=NOW + timedelta(days=21)) == DEFAULT
+    for n in range(ESTIMATE.history):
+        handled(queue, f"klant-{n}", 60 * 24 * 20 + 10 * n, 3)
+    assert queue.handling_time(ESTIMATE, now=NOW + timedelta(days=21)) == timedelta(minutes=3)
+
+
+def test_handling_time_stays_within_its_bounds(queue):
+    for n in range(5):
+        handled(queue, f"kort-{n}", 10 * n, 0.1)  # test chats of a few seconds
+    assert queue.handling_time(ESTIMATE, now=NOW) == ESTIMATE.lowest
+    for n in range(20):
+        handled(queue, f"lang-{n}", 100 + 200 * n, 180)
+    assert queue.handling_time(ESTIMATE, now=NOW + timedelta(days=2)) == ESTIMATE.highest
+
+
+def test_the_estimate_for_one_place_does_not_jump_with_a_few_short_chats(queue):
+    """Generated history: forty ordinary chats (5 to 9 minutes) and then, one by one, a burst of
+    very short ones. The mean of the last handful used to swing from 6 to 12 minutes to below one;
+    the median of the window moves by at most a minute for the same place in the queue."""
+    import random
+
+    rng = random.Random(15)
+    start = 0.0
+    estimates = []
+    for n in range(40):
+        minutes = rng.uniform(5, 9)
+        handled(queue, f"gewoon-{n}", start, minutes)
+        start += minutes + rng.uniform(1, 20)
+        if n >= ESTIMATE.minimum_history:
+            estimates.append(estimated_wait(3, 2, queue.handling_time(ESTIMATE, now=at(start))))
+    for n in range(8):
+        handled(queue, f"test-{n}", start, 0.2)
+        start += 1
+        estimates.append(estimated_wait(3, 2, queue.handling_time(ESTIMATE, now=at(start))))
+    spread = max(estimates) - min(estimates)
+    assert spread <= timedelta(minutes=3), spread
+    assert min(estimates) >= timedelta(minutes=7)
 
 
 @pytest.mark.parametrize(
@@ -677,3 +543,66 @@ def test_average_handling_uses_only_the_most_recent_history(queue):
 )
 def test_estimated_wait(position, agents, expected):
     assert estimated_wait(position, agents, timedelta(minutes=6)) == expected
+
+
+# --- the customer's reaction to an answer from outside staffed hours ------------------------------
+
+WEEK = timedelta(days=7)
+
+
+def answered_offline(queue: HandoffQueue, conversation_id: str = "klant-offline") -> object:
+    entry = queue.enqueue(conversation_id, "socketio", "factuur_vraag", dict(DETAILS), OFFLINE, now=at(0))
+    queue.claim(entry.id, "anna", now=at(60))
+    DeliveryStore(engine=queue.engine).add_agent_message(
+        entry.id, "anna", "Je factuur is aangepast.", now=at(61)
+    )
+    return queue.get(entry.id)
+
+
+def test_a_reaction_to_an_answer_goes_back_to_the_agent_who_answered(queue):
+    entry = answered_offline(queue)
+    assert entry.status == ANSWERED
+    reopened = queue.add_reaction(
+        entry.conversation_id, entry.reference, "Dat klopt nog niet", WEEK, lambda name: True, now=at(120)
+    )
+    assert (reopened.status, reopened.agent) == (REOPENED, "anna")
+    assert reopened.details["reacties"] == "Dat klopt nog niet"
+    assert reopened in queue.open_entries()
+    again = queue.add_reaction(
+        entry.conversation_id, entry.reference, "Hallo?", WEEK, lambda n: True, now=at(130)
+    )
+    assert again.details["reacties"] == "Dat klopt nog niet\nHallo?"
+    DeliveryStore(engine=queue.engine).add_agent_message(entry.id, "anna", "Nu wel.", now=at(140))
+    assert queue.get(entry.id).status == ANSWERED
+
+
+def test_a_reaction_goes_to_the_queue_when_the_agent_is_gone(queue):
+    entry = answered_offline(queue)
+    reopened = queue.add_reaction(
+        entry.conversation_id, entry.reference, "En nu?", WEEK, lambda name: False, now=at(120)
+    )
+    assert (reopened.status, reopened.agent) == (WAITING, None)
+    assert queue.claim(entry.id, "bob", now=at(125)).agent == "bob"
+
+
+def test_a_reaction_to_a_closed_old_or_older_question_is_not_a_follow_up(queue):
+    entry = answered_offline(queue)
+    late = at(61) + WEEK + timedelta(minutes=1)
+    assert (
+        queue.add_reaction(entry.conversation_id, entry.reference, "x", WEEK, lambda n: True, now=late)
+        is None
+    )
+    assert (
+        queue.add_reaction(entry.conversation_id, "MW-ANDERS", "x", WEEK, lambda n: True, now=at(70)) is None
+    )
+    newer = queue.enqueue(entry.conversation_id, "socketio", "klacht", {}, LIVE, now=at(80))
+    assert (
+        queue.add_reaction(entry.conversation_id, entry.reference, "x", WEEK, lambda n: True, now=at(90))
+        is None
+    )
+    queue.leave(entry.conversation_id, now=at(95))
+    assert queue.get(newer.id).status == CLOSED
+    other = answered_offline(queue, "klant-2")
+    queue.close(other.id, "anna", now=at(100))
+    assert queue.add_reaction("klant-2", other.reference, "x", WEEK, lambda n: True, now=at(110)) is None
+    assert queue.get(entry.id).status == ANSWERED

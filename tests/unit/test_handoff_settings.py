@@ -22,7 +22,17 @@ def with_handoff(section):
 
 
 def test_the_shipped_file_has_the_documented_values():
-    assert RAW["handoff"] == {"default_handling_minutes": 6, "agent_online_seconds": 60}
+    assert RAW["handoff"] == {
+        "default_handling_minutes": 6,
+        "agent_online_seconds": 60,
+        "handling_history": 50,
+        "handling_window_days": 14,
+        "handling_minimum_history": 10,
+        "handling_lowest_minutes": 2,
+        "handling_highest_minutes": 30,
+        "follow_up_days": 7,
+        "customer_gone_seconds": 180,
+    }
     assert read_settings(CONFIG_FILE).handoff == Handoff(default_handling_minutes=6, agent_online_seconds=60)
 
 
@@ -45,13 +55,27 @@ def test_custom_values():
         ({}, Handoff(6, 60)),
         ({"default_handling_minutes": 9}, Handoff(9, 60)),
         ({"agent_online_seconds": 1}, Handoff(6, 1)),
+        ({"customer_gone_seconds": 5}, Handoff(6, 60, customer_gone_seconds=5)),
     ],
 )
 def test_a_missing_key_takes_its_default(section, expected):
     assert settings_from_dict(with_handoff(section)).handoff == expected
 
 
-@pytest.mark.parametrize("key", ["default_handling_minutes", "agent_online_seconds"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "default_handling_minutes",
+        "agent_online_seconds",
+        "handling_history",
+        "handling_window_days",
+        "handling_minimum_history",
+        "handling_lowest_minutes",
+        "handling_highest_minutes",
+        "follow_up_days",
+        "customer_gone_seconds",
+    ],
+)
 @pytest.mark.parametrize("value", [0, -5, "x", "6", 1.5, True, None, [6]])
 def test_invalid_values_name_the_key(key, value):
     with pytest.raises(ConfigError) as error:
@@ -59,6 +83,11 @@ def test_invalid_values_name_the_key(key, value):
     message = str(error.value)
     assert "handoff" in message and key in message and repr(value) in message
     assert message.startswith("test.yml")
+
+
+def test_the_lowest_handling_time_may_not_exceed_the_highest():
+    with pytest.raises(ConfigError, match="handling_lowest_minutes"):
+        settings_from_dict(with_handoff({"handling_lowest_minutes": 40, "handling_highest_minutes": 30}))
 
 
 def test_an_unknown_key_is_named():

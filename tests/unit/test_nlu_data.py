@@ -55,3 +55,14 @@ def test_the_out_of_scope_benchmark_has_no_repeats():
 
 def test_every_held_out_intent_is_trained():
     assert set(_held_out().values()) <= set(_training().values())
+
+
+def test_each_intent_has_its_examples_in_one_topic_file():
+    """data/nlu/ holds one file per topic: an intent whose examples are spread over two files is
+    easy to miss when it is changed."""
+    homes: dict[str, list[str]] = {}
+    for path in nlu_files(ROOT / "data" / "nlu"):
+        for intent in read_examples(path):
+            homes.setdefault(intent, []).append(path.name)
+    assert homes, "no intents found in data/nlu/"
+    assert {intent: files for intent, files in homes.items() if len(files) > 1} == {}

@@ -28,10 +28,10 @@ class Client:
 
 @pytest.fixture(autouse=True)
 def no_agent_messages(monkeypatch):
-    async def nothing(_: str) -> list[str]:
-        return []
+    async def nothing(_: str) -> tuple[str, list]:
+        return "", []
 
-    monkeypatch.setattr(delivery, "take_undelivered", nothing)
+    monkeypatch.setattr(delivery, "hand_out", nothing)
 
 
 def run(handler) -> tuple[object, list[dict]]:

@@ -4,7 +4,6 @@ filled by Rasa's own SQLTrackerStore with realistic conversations; once more on 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -38,40 +37,17 @@ from tests.unit.review_data import (
     Turn,
     answer,
     conversations,
+    copy_training_data,
     fallback,
     fill,
+    make_inbox,
     user,
 )
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """A copy of data/ without a review file of its own: the tests write theirs there."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for name in ("nlu.yml", "rules.yml", "stories.yml"):
-        shutil.copy(ROOT / "data" / name, folder / name)
-    return folder
-
-
-def make_inbox(
-    tmp_path: Path,
-    data_dir: Path,
-    tracker_url: str,
-    db_url: str | None = None,
-    threshold: float | None = None,
-) -> ReviewInbox:
-    """With the threshold the inbox has by default, unless one is given."""
-    return ReviewInbox(
-        ReviewSettings(
-            tracker_url=tracker_url,
-            db_url=db_url or f"sqlite:///{tmp_path / 'klantenservice.db'}",
-            review_file=data_dir / "nlu_reviewed.yml",
-            data_dir=data_dir,
-            domain_file=ROOT / "domain.yml",
-            threshold=ReviewSettings.from_env({}).threshold if threshold is None else threshold,
-        )
-    )
+    return copy_training_data(tmp_path / "data")
 
 
 @pytest.fixture
@@ -250,11 +226,11 @@ def test_the_review_file_passes_rasas_validation_with_the_rest_of_the_data(inbox
 
 
 def test_a_sentence_already_under_the_same_intent_is_a_duplicate(inbox, data_dir):
-    hello = inbox.message(event_id(inbox, "hallo"))  # "hallo" is in data/nlu.yml under begroeten
+    hello = inbox.message(event_id(inbox, "hallo"))  # "hallo" is in data/nlu/smalltalk.yml under begroeten
     with pytest.raises(Refused) as refused:
         inbox.label(hello, "begroeten", "lea")
     assert refused.value.recorded and refused.value.status == 409
-    assert "staat al bij ‘begroeten’ in" in refused.value.message and "nlu.yml" in refused.value.message
+    assert "staat al bij ‘begroeten’ in" in refused.value.message and "smalltalk.yml" in refused.value.message
     assert not (data_dir / "nlu_reviewed.yml").exists()
     assert inbox.decision_for(hello).written is False
     # The same sentence from another customer, after it was labelled once.
@@ -278,7 +254,7 @@ def test_a_sentence_under_another_intent_is_a_conflict_and_stays_in_the_inbox(in
     assert not refused.value.recorded and refused.value.status == 409
     assert (
         "andere intent, ‘begroeten’" in message
-        and "nlu.yml" in message
+        and "smalltalk.yml" in message
         and message.startswith("Niet toegevoegd")
     )
     assert inbox.decision_for(hello) is None and not (data_dir / "nlu_reviewed.yml").exists()
@@ -384,47 +360,3 @@ def test_normalise_ignores_annotations_case_and_punctuation():
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
-
-
-def test_the_inbox_and_labelling_work_on_postgresql(tmp_path, data_dir, postgres_url):
-    """The same conversations copied row for row into PostgreSQL, decisions in the same database."""
-    from scripts.db_servers import fresh_database
-
-    url = fresh_database(postgres_url, "review_inbox_test")
-    source = sa.create_engine(fill(tmp_path / "tracker.db", conversations()))
-    target = sa.create_engine(url)
-    metadata = sa.MetaData()
-    events = sa.Table(
-        "events",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-        sa.Column("type_name", sa.String(255), nullable=False),
-        sa.Column("timestamp", sa.Float),
-        sa.Column("intent_name", sa.String(255)),
-        sa.Column("action_name", sa.String(255)),
-        sa.Column("data", sa.Text),
-    )
-    metadata.create_all(target)
-    with source.connect() as read, target.begin() as write:
-        rows = [dict(row._mapping) for row in read.execute(sa.select(events))]
-        write.execute(events.insert(), rows)
-    source.dispose()
-    inbox = make_inbox(tmp_path, data_dir, url, db_url=url)
-    try:
-        page = inbox.page(limit=3)
-        assert [m.conversation_id for m in page.messages] == ["eva", "dirk", "bram"]
-        assert page.next_before is not None
-        rest = inbox.page(before=page.next_before, limit=3)
-        assert [m.conversation_id for m in rest.messages] == ["anna"] and rest.next_before is None
-        assert rest.messages[0].confidence == 0.41 and rest.messages[0].reason == "fallback"
-        inbox.label(rest.messages[0], "terugbetaling", "lea")
-        assert [m.conversation_id for m in inbox.page().messages] == ["eva", "dirk", "bram"]
-        with pytest.raises(Refused, match="al beoordeeld"):
-            inbox.label(inbox.message(rest.messages[0].event_id), "klacht", "lea")
-        assert nlu_examples.read_examples(data_dir / "nlu_reviewed.yml") == {
-            "terugbetaling": [f"wnr krijg ik mn poen terug, rekening {IBAN}"]
-        }
-    finally:
-        inbox.close()
-        target.dispose()

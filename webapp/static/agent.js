@@ -2,7 +2,7 @@
  * The agent console (/agent): the waiting list on the left, the chosen conversation on the right.
  *
  * Polls GET /agent/api/queue and GET /agent/api/entries/{id} every few seconds, and sends the
- * agent's actions (claim, message, close) as POSTs with the session's CSRF token (from the page's
+ * agent's actions (claim, message, close, taking a customer who went away off the queue) as POSTs with the session's CSRF token (from the page's
  * <meta name="csrf-token">) in the X-CSRF-Token header, through console.js.
  *
  * Everything that customers or agents wrote goes into the page as textContent, never as HTML:
@@ -44,6 +44,7 @@
     transcript: byId("transcript"),
     claim: byId("claim-button"),
     close: byId("close-button"),
+    gone: byId("gone-button"),
     form: byId("reply-form"),
     text: byId("reply-text"),
     hint: byId("reply-hint"),
@@ -110,12 +111,12 @@
     return entries.map(function (entry) {
       return [entry.id, entry.reference, formatWait(entry.waiting_seconds), entry.reason_label,
         entry.mode, entry.mode_label, entry.status, entry.status_label, entry.agent || "", entry.mine,
-        entry.id === state.selected];
+        entry.gone, entry.id === state.selected];
     });
   }
 
   function queueRow(entry) {
-    var row = el("tr", "row status-" + entry.status + (entry.mine ? " mine" : "") +
+    var row = el("tr", "row status-" + entry.status + (entry.mine ? " mine" : "") + (entry.gone ? " gone" : "") +
       (entry.id === state.selected ? " selected" : ""));
     row.setAttribute("data-id", String(entry.id));
     var first = el("td");
@@ -131,7 +132,7 @@
     mode.appendChild(el("span", "chip mode-" + entry.mode, entry.mode_label));
     row.appendChild(mode);
     var status = el("td");
-    status.appendChild(el("span", "chip status-" + entry.status, entry.status_label));
+    status.appendChild(el("span", "chip status-" + (entry.gone ? "gone" : entry.status), entry.status_label));
     row.appendChild(status);
     row.appendChild(el("td", null, entry.mine ? "jij" : (entry.agent || "–")));
     row.addEventListener("click", function () {
@@ -143,7 +144,7 @@
   function renderQueue(data) {
     var entries = data.entries || [];
     var waiting = entries.filter(function (entry) {
-      return entry.status === "waiting";
+      return entry.status === "waiting" && !entry.gone;  // a customer who went away waits for nothing
     }).length;
     view.queueCount.textContent = waiting ? "(" + waiting + " wachtend)" : "";
     view.queueStatus.textContent = "Bijgewerkt om " + formatTime(data.now);
@@ -229,23 +230,45 @@
     if (line.time) {
       head.appendChild(el("time", "time", formatTime(line.time)));
     }
-    if (line.pending) {
-      head.appendChild(el("span", "pending", "nog niet afgeleverd"));
+    if (line.delivery) {
+      head.appendChild(el("span", line.delivered ? "delivered" : "pending", line.delivery));
     }
     item.appendChild(head);
     item.appendChild(el("p", "text", line.text));
     return item;
   }
 
+  // Each message sent to the customer (an agent's answer by its id, the assistant's words on the
+  // console's behalf by their text) says "afgeleverd" or "wacht op de klant".
+  function withDelivery(lines, messages) {
+    var byId = {}, byText = {};
+    messages.forEach(function (message) {
+      byId[message.id] = message;
+      if (message.author === "assistent") {
+        byText[message.text] = message;
+      }
+    });
+    return lines.map(function (line) {
+      var message = line.message_id !== undefined ? byId[line.message_id]
+        : (line.who === "assistent" ? byText[line.text] : undefined);
+      if (!message) {
+        return line;
+      }
+      return Object.assign({}, line, { delivery: message.delivery_label, delivered: message.delivered });
+    });
+  }
+
   function renderTranscript(data) {
+    var messages = data.messages || [];
     var lines = data.transcript;
     if (lines === null || lines === undefined) {
-      // Rasa is out of reach: the agents' messages the queue holds are all we can show.
-      lines = (data.messages || []).map(function (message) {
-        return { who: "medewerker", name: message.author, text: message.text, time: message.time,
-          pending: !message.delivered };
+      // Rasa is out of reach: the messages the queue holds are all we can show.
+      lines = messages.map(function (message) {
+        return { who: message.author === "assistent" ? "assistent" : "medewerker", name: message.author,
+          text: message.text, time: message.time, message_id: message.id };
       });
     }
+    lines = withDelivery(lines, messages);
     say(view.transcriptNote, data.transcript_error);
     if (!changed("transcript", lines)) {
       return;
@@ -294,8 +317,10 @@
 
     show(view.claim, entry.status === "waiting");
     show(view.close, entry.mine && entry.status !== "closed");
+    show(view.gone, Boolean(entry.gone));
     view.claim.disabled = state.busy;
     view.close.disabled = state.busy;
+    view.gone.disabled = state.busy;
 
     var blocked = replyState(entry);
     view.text.disabled = Boolean(blocked);
@@ -354,6 +379,7 @@
     view.meta.textContent = "";
     show(view.claim, false);
     show(view.close, false);
+    show(view.gone, false);
     show(view.entryEmpty, false);
     show(view.entry, true);
     Array.prototype.forEach.call(view.queueRows.querySelectorAll("tr"), function (row) {
@@ -377,7 +403,7 @@
     }
     state.busy = true;
     state.pollFailed = false;
-    view.claim.disabled = view.close.disabled = view.send.disabled = true;
+    view.claim.disabled = view.close.disabled = view.gone.disabled = view.send.disabled = true;
     say(view.error, "");
     say(view.notice, "");
     api("POST", "/agent/api/entries/" + id + path, body).then(function (result) {
@@ -415,6 +441,19 @@
         view.text.value = "";
       } else {
         say(view.error, failure(result, "Het gesprek kan nu niet worden afgesloten."));
+      }
+    });
+  });
+
+  view.gone.addEventListener("click", function () {
+    if (!window.confirm("Van de wachtrij halen? De klant is weg en krijgt hierover geen bericht.")) {
+      return;
+    }
+    act("/weg", undefined, function (result) {
+      if (result.ok) {
+        say(view.notice, result.data.note || "Van de wachtrij gehaald.");
+      } else {
+        say(view.error, failure(result, "Het gesprek kan nu niet van de wachtrij worden gehaald."));
       }
     });
   });

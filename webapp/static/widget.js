@@ -13,6 +13,12 @@
  * The widget's own buttons get Dutch accessible names, and its text box the message limit of the
  * Rasa server's channels (a longer message over socket.io would be refused, or close the socket
  * unanswered when it exceeds the frame limit), with a Dutch notice when a pasted text is cut.
+ *
+ * Agents' messages arrive as the socket.io event "delivery" ({id, text, kind, name}), possibly more
+ * than once (the Rasa server offers each until it is acknowledged, channels/socketio.py): each id is
+ * shown once (the ids shown are kept in localStorage, so a reload does not repeat them) and every
+ * offer is acknowledged with "delivery_ack". A message in an agent's name gets a name line and its
+ * own look; while an agent has the chat the header says so, and a button lets the customer leave.
  */
 (function () {
   "use strict";
@@ -28,8 +34,29 @@
     open: "Open de chat",
     close: "Sluit de chat",
     unavailable: "De chat kan nu niet worden geladen. Probeer het later nog eens.",
-    cut: "Je tekst was te lang en is ingekort tot " + MAX_MESSAGE_CHARS.toLocaleString("nl-NL") + " tekens."
+    cut: "Je tekst was te lang en is ingekort tot " + MAX_MESSAGE_CHARS.toLocaleString("nl-NL") + " tekens.",
+    withAgent: function (name) { return "Je chat met " + name + " van de klantenservice"; },
+    agentRole: "medewerker",
+    leave: "Gesprek beëindigen"
   };
+  var LEAVE_PAYLOAD = "/gesprek_beeindigen";
+  // Message kinds of bot/delivery.py: an agent's answer, "an agent joined", the goodbye.
+  var ENDED = "afgelopen";
+  var SHOWN_KEY = "klantenservice_shown_messages";
+  var AGENT_KEY = "klantenservice_agent";
+  var MAX_SHOWN = 500;
+  var AGENT_CLASS = "kl-agent-message";
+  var STYLE = [
+    ".rw-response." + AGENT_CLASS + " { background: #ffffff !important; color: #17120f !important;",
+    "  border: 2px solid #ff8fb0; border-left-width: 6px; margin-top: 22px; position: relative;",
+    "  overflow: visible; }",
+    "." + AGENT_CLASS + " .rw-markdown > p:first-child { position: absolute; top: -20px; left: 0;",
+    "  margin: 0; font-size: 12px; font-weight: 600; color: #5b4a42; white-space: nowrap; }",
+    ".kl-leave { display: block; width: 100%; margin: 0; padding: 8px 15px; border: 0;",
+    "  border-bottom: 1px solid #e8e1dc; background: #fff4f7; color: #17120f; font: inherit;",
+    "  font-size: 14px; cursor: pointer; text-align: left; }",
+    ".kl-leave:hover, .kl-leave:focus { background: #ffe3ec; }"
+  ].join("\n");
   var THEME = { main: "#17120f", user: "#ffb3c7", userText: "#17120f" };
   var INIT_PAYLOAD = "/begroeten";
 
@@ -165,10 +192,119 @@
     watchLength(container);
   }
 
+  function readStored(key, fallback) {
+    try {
+      var value = JSON.parse(window.localStorage.getItem(key));
+      return value === null || value === undefined ? fallback : value;
+    } catch (error) {
+      return fallback;
+    }
+  }
+
+  function store(key, value) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify(value));
+    } catch (error) { /* private mode: the page still works, a reload may show a message again */ }
+  }
+
+  function escapeMarkdown(text) {
+    return String(text).replace(/[\\`*_{}\[\]()#+\-.!<>|~]/g, "\\$&");
+  }
+
+  function addStyle() {
+    if (document.getElementById("kl-widget-style")) {
+      return;
+    }
+    var style = document.createElement("style");
+    style.id = "kl-widget-style";
+    style.textContent = STYLE;
+    document.head.appendChild(style);
+  }
+
+  // The header says who the customer is chatting with, and while an agent has the chat a button
+  // lets the customer leave. Runs again whenever the widget re-renders.
+  function showWhoIsThere(chat) {
+    var agent = readStored(AGENT_KEY, "");
+    var subtitle = agent ? TEXTS.withAgent(agent) : chat.subtitle;
+    var spans = chat.container.querySelectorAll(".rw-header > span");
+    for (var i = 0; i < spans.length; i++) {
+      if (spans[i].textContent !== subtitle) { spans[i].textContent = subtitle; }
+    }
+    var headers = chat.container.querySelectorAll(".rw-header-and-loading");
+    for (var j = 0; j < headers.length; j++) {
+      var button = headers[j].querySelector(".kl-leave");
+      if (agent && !button) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.className = "kl-leave";
+        button.textContent = TEXTS.leave;
+        button.addEventListener("click", function () {
+          if (chat.widget && chat.widget.sendMessage) {
+            chat.widget.sendMessage(LEAVE_PAYLOAD, TEXTS.leave);
+          }
+        });
+        headers[j].appendChild(button);
+      } else if (!agent && button) {
+        button.parentNode.removeChild(button);
+      }
+    }
+  }
+
+  function setAgent(chat, name) {
+    if (readStored(AGENT_KEY, "") !== name) {
+      store(AGENT_KEY, name);
+    }
+    showWhoIsThere(chat);
+  }
+
+  // Hands a delivered message to rasa-webchat as if it were a bot message: its own bot_uttered
+  // listeners on the same socket render it (an agent's with a name line and the agent's look).
+  function show(chat, socket, message) {
+    var text = String(message.text || "");
+    var shown = { text: text };
+    if (message.kind !== ENDED && message.name) {
+      shown = {
+        text: "**" + escapeMarkdown(message.name) + "** · " + TEXTS.agentRole + "\n\n" + text,
+        metadata: { customCss: { style: "class", css: AGENT_CLASS } }
+      };
+    }
+    chat.undelayed[shown.text] = true;
+    var listeners = socket.listeners ? socket.listeners("bot_uttered") : [];
+    for (var i = 0; i < listeners.length; i++) {
+      listeners[i].call(socket, shown);
+    }
+  }
+
+  function deliveryEvents(chat) {
+    return {
+      // `this` is the socket: socket.io-client calls its handlers so.
+      delivery: function (message) {
+        if (!message || typeof message.id !== "number") {
+          return;
+        }
+        var shownIds = readStored(SHOWN_KEY, []);
+        if (shownIds.indexOf(message.id) === -1) {
+          show(chat, this, message);
+          shownIds.push(message.id);
+          store(SHOWN_KEY, shownIds.slice(-MAX_SHOWN));
+          if (message.kind === ENDED) {
+            setAgent(chat, "");
+          } else if (message.name) {
+            setAgent(chat, String(message.name));
+          }
+        }
+        this.emit("delivery_ack", { ids: [message.id] });
+      },
+      handoff_state: function (state) {
+        setAgent(chat, state && typeof state.agent === "string" ? state.agent : "");
+      }
+    };
+  }
+
   function mount(container) {
     var data = container.dataset;
     var embedded = data.embedded !== "false";
-    var chat = { widget: null };
+    var chat = { widget: null, container: container, subtitle: data.subtitle || TEXTS.subtitle, undelayed: {} };
     container.textContent = "";
     guardLinks(container);
     window.WebChat.default({
@@ -177,13 +313,21 @@
       customData: { language: "nl" },
       initPayload: INIT_PAYLOAD,
       title: data.title || TEXTS.title,
-      subtitle: data.subtitle || TEXTS.subtitle,
+      subtitle: chat.subtitle,
       inputTextFieldHint: data.placeholder || TEXTS.placeholder,
       connectingText: TEXTS.connecting,
       embedded: embedded,
       showCloseButton: !embedded,
       showFullScreenButton: false,
-      customMessageDelay: messageDelay,
+      // A delivered message is shown at once: its id is recorded as shown when it is handed over.
+      customMessageDelay: function (text) {
+        if (chat.undelayed[text]) {
+          delete chat.undelayed[text];
+          return 0;
+        }
+        return messageDelay(text);
+      },
+      onSocketEvent: deliveryEvents(chat),
       hideWhenNotConnected: false,
       withRules: false,
       docViewer: false,
@@ -193,7 +337,11 @@
       userTextColor: THEME.userText,
       innerRef: function (widget) { chat.widget = widget; }
     }, container);
+    addStyle();
     enhance(container);
+    showWhoIsThere(chat);
+    new MutationObserver(function () { showWhoIsThere(chat); })
+      .observe(container, { childList: true, subtree: true });
     return chat;
   }
 

@@ -109,7 +109,7 @@ def test_the_migrations_make_the_tables_that_create_all_makes(urls):
 
     assert _revision(migrated) == _head()
     assert _schema(migrated) == _schema(created)
-    assert {"handoff_queue", "handoff_messages", "chat_presence", "agents", "cases"} <= set(_schema(migrated))
+    assert {"handoff_queue", "handoff_messages", "chat_windows", "agents", "cases"} <= set(_schema(migrated))
     assert _differences(migrated) == []
 
 
@@ -131,11 +131,15 @@ def test_a_database_made_by_create_all_is_adopted_with_its_rows(urls):
     """Made before there were migrations, by a process that knew only some tables: nothing is lost."""
     url = urls[0]
     engine = sa.create_engine(url)
-    metadata = database.metadata()
-    metadata.tables["cases"].create(engine)
+    # The cases table as create_all made it then: without the columns later migrations add.
+    current = database.metadata().tables["cases"]
+    cases = sa.Table(
+        "cases", sa.MetaData(), *(column.copy() for column in current.columns if column.name != "request_key")
+    )
+    cases.create(engine)
     with engine.begin() as connection:
         connection.execute(
-            metadata.tables["cases"].insert(),
+            cases.insert(),
             {
                 "reference": "RET-1",
                 "case_type": "retour",

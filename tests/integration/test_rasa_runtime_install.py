@@ -4,16 +4,12 @@ that Rasa loads from endpoints.yml and credentials.yml, whichever of Rasa's own 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
-
-from rasa_runtime import fence
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,44 +155,6 @@ def test_speed_patches_can_be_switched_off_but_not_the_correctness_ones():
     installed = _installed(KLANTENSERVICE_SPEED_PATCHES="off")
     assert not installed["speed"] and installed["correctness"]
     assert len(installed["replaced"]) == 6
-
-
-class Example:
-    def greet(self) -> str:
-        return "hallo"
-
-
-def test_the_fence_replaces_and_logs_one_line(caplog):
-    owner = types.new_class("Owner", (Example,))
-    with caplog.at_level(logging.INFO, logger="rasa_runtime.fence"):
-        original = fence.replace(owner, "greet", lambda self: "hoi")
-    assert original is Example.greet and owner().greet() == "hoi" and Example().greet() == "hallo"
-    assert [r.getMessage() for r in caplog.records] == ["Replaced Owner.greet (rasa 3.6.21)"]
-
-
-def test_the_fence_refuses_another_rasa_version(monkeypatch):
-    import rasa.version
-
-    monkeypatch.setattr(rasa.version, "__version__", "3.7.0")
-    owner = types.new_class("Owner", (Example,))
-    with pytest.raises(RuntimeError, match=r"Owner\.greet: .*written for rasa 3\.6\.21, but rasa 3\.7\.0"):
-        fence.replace(owner, "greet", lambda self: "hoi")
-    assert owner().greet() == "hallo"
-
-
-def test_the_fence_refuses_a_missing_attribute():
-    owner = types.new_class("Owner", (Example,))
-    with pytest.raises(RuntimeError, match=r"Owner\.wave: rasa 3\.6\.21 has no such attribute"):
-        fence.replace(owner, "wave", lambda self: "hoi")
-    assert not hasattr(owner, "wave")
-
-
-def test_the_fence_checks_other_libraries_by_their_installed_release():
-    owner = types.new_class("Owner", (Example,))
-    with pytest.raises(RuntimeError, match=r"written for sqlalchemy 0\.1, but sqlalchemy 1\.4\.54"):
-        fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="0.1")
-    fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="1.4.54")
-    assert owner().greet() == "hoi"
 
 
 def test_on_another_rasa_release_the_server_refuses_to_start_and_patches_nothing():

@@ -1,0 +1,1 @@
+"""The make targets' programs: setup, training, running, evaluation and benchmarks."""
