@@ -40,14 +40,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent_sessions import SESSION_LIFETIME, AgentSession, SessionStore
 from bot.agents import TEAM_LEAD, Agent, AgentStore
-from bot.cases import Case, CaseStore, parse_reference
+from bot.cases import Case, CaseError, CaseStore, parse_reference
 from bot.database import create_engine
 from bot.handoff import (
     ANSWERED,
     CLOSED,
+    CLOSED_BY_CUSTOMER,
     LIVE,
     MAX_MESSAGE_LENGTH,
     OFFLINE,
+    REOPENED,
     WAITING,
     WITH_AGENT,
     Entry,
@@ -75,11 +77,19 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 END_ACTION = "action_handoff_beeindigen"
+FOLLOW_UP_SLOT = "handoff_vervolg"
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
 
 MODE_LABELS = {LIVE: "live", OFFLINE: "buiten openingstijden"}
-STATUS_LABELS = {WAITING: "wacht", WITH_AGENT: "in behandeling", ANSWERED: "beantwoord", CLOSED: "afgesloten"}
+STATUS_LABELS = {
+    WAITING: "wacht",
+    WITH_AGENT: "in behandeling",
+    ANSWERED: "beantwoord",
+    REOPENED: "nieuwe reactie",
+    CLOSED: "afgesloten",
+}
+LEFT_LABEL = "klant is weggegaan"  # closed by the customer
 REASON_LABELS = {
     "factuur_vraag": "Factuur",
     "betaling_status": "Betaling",
@@ -369,7 +379,11 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "mode": entry.mode,
         "mode_label": MODE_LABELS.get(entry.mode, entry.mode),
         "status": entry.status,
-        "status_label": STATUS_LABELS.get(entry.status, entry.status),
+        "status_label": LEFT_LABEL
+        if entry.status == CLOSED and entry.closed_by == CLOSED_BY_CUSTOMER
+        else STATUS_LABELS.get(entry.status, entry.status),
+        "closed_by": entry.closed_by,
+        "alert": entry.status == REOPENED,
         "reason": entry.reason,
         "reason_label": REASON_LABELS.get(entry.reason, entry.reason.replace("_", " ").capitalize()),
         "agent": entry.agent,
@@ -573,28 +587,67 @@ async def api_message(request: web.Request) -> web.Response:
     )
 
 
+async def _handled_cases(request: web.Request) -> list[str] | None:
+    """The case references the agent marked as handled in the close dialog ({"cases": [...]});
+    none without a body. None when the body is not such a list."""
+    if not request.can_read_body:
+        return []
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    cases = body.get("cases", []) if isinstance(body, dict) else None
+    if not isinstance(cases, list) or not all(isinstance(item, str) for item in cases) or len(cases) > 100:
+        return None
+    return cases
+
+
 async def api_close(request: web.Request) -> web.Response:
-    """Closes the entry and the cases handed over with it. Only a live entry hands the chat back to
-    the bot: the end action, run after the close, takes it back and says so. An offline entry's
-    answer has been given, so closing it tells the customer nothing and leaves the chat as it is
-    (the customer may be waiting for a person again by now)."""
+    """Closes the entry and the cases the agent marked as handled (the others stay open). Only a
+    live entry hands the chat back to the bot: the end action, run after the close, takes it back
+    and says so. An offline entry's answer has been given, so closing it tells the customer nothing
+    and leaves the chat as it is (the customer may be waiting for a person again by now)."""
     agent: Agent = request[AGENT]
+    handled = await _handled_cases(request)
+    if handled is None:
+        return web.json_response(
+            {"error": 'Stuur de afgehandelde zaken als {"cases": ["RET-..."]}.'}, status=400
+        )
     console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
+    open_cases = {
+        case.reference
+        for case in await blocking(stores.cases.for_conversation, entry.conversation_id)
+        if case.status == "open"
+    }
+    unknown = sorted({reference.strip().upper() for reference in handled} - open_cases)
+    if unknown:
+        return web.json_response(
+            {"error": f"Geen open zaak van dit gesprek: {', '.join(unknown)}. Er is niets gesloten."},
+            status=400,
+        )
     try:
         closed = await blocking(stores.queue.close, entry.id, agent.username)
     except QueueError as error:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s closed %s", agent.username, entry.reference)
-    handed_over = await blocking(stores.cases.close_handed_over, entry.conversation_id, entry.queued_at)
+    try:
+        cases_closed, cases_error = (
+            await blocking(stores.cases.close_handled, entry.conversation_id, handled),
+            None,
+        )
+    except CaseError as error:  # closed by someone else in the meantime
+        cases_closed, cases_error = [], str(error)
     result: dict[str, Any] = {
         "entry": entry_json(closed, agent.username, _now()),
-        "cases_closed": handed_over,
+        "cases_closed": cases_closed,
+        "cases_error": cases_error,
         "recorded": False,
         "delivered": False,
     }
     if closed.mode != LIVE:
+        await _end_follow_up(console, stores, closed)
         return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
     online = closed.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, closed.conversation_id)
     try:
@@ -617,6 +670,18 @@ async def api_close(request: web.Request) -> web.Response:
     return web.json_response(
         {**result, "recorded": True, "delivered": online, "note": "Afgesloten. " + _delivery_note(online)}
     )
+
+
+async def _end_follow_up(console: Console, stores: Stores, closed: Entry) -> None:
+    """A closed question from outside staffed hours takes no more reactions: the conversation's
+    next message is the bot's again (unless a newer entry came after it). Best effort: without
+    Rasa, action_handoff_vervolg finds the entry closed and hands the conversation back itself."""
+    latest = (await blocking(stores.queue.for_conversation, closed.conversation_id))[-1:]
+    if latest and latest[0].id == closed.id:
+        try:
+            await console.rasa.set_slot(closed.conversation_id, FOLLOW_UP_SLOT, False)
+        except RasaUnavailable:
+            logger.warning("Agent console: follow-up of %s not ended in Rasa", closed.reference)
 
 
 # --- case lookup -----------------------------------------------------------------------------------
