@@ -655,7 +655,7 @@ def test_closing_closes_only_the_cases_the_agent_marked_as_handled(world):
         await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
         for wrong in ({"cases": [elsewhere.reference]}, {"cases": "RET-ALLES"}, [handled.reference]):
             status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf, wrong)
-            assert status == 400 and "zak" in data["error"].replace("zaak", "zak").lower(), wrong
+            assert status == 400 and ("zaak" in data["error"] or "zaken" in data["error"]), wrong
         assert world.queue.get(entry.id).status == "with_agent"  # refused: nothing closed
         status, data = await post(
             client, f"/agent/api/entries/{entry.id}/close", csrf, {"cases": [handled.reference.lower()]}
