@@ -33,6 +33,7 @@ from bot.handoff import (
     estimated_wait,
 )
 from bot.hours import default_calendar
+from bot.payloads import is_intent_payload
 from bot.settings import load_settings
 
 FORM = "handoff_form"
@@ -187,9 +188,13 @@ class ValidateHandoffForm(FormValidationAction):
         if tracker.get_slot("handoff_modus") != OFFLINE:
             return _live_message(text, dispatcher, tracker)
         intent = latest_intent(tracker)
-        if intent == "annuleren":
+        if intent in LEAVING_INTENTS:
             return {"handoff_bericht": "-", "handoff_modus": NOTHING_LEFT}
-        if not text or (intent in ("bevestigen", "ontkennen") and len(text.split()) <= 2):
+        if (
+            not text
+            or is_intent_payload(text)
+            or (intent in ("bevestigen", "ontkennen") and len(text.split()) <= 2)
+        ):
             return {"handoff_bericht": None}
         return {"handoff_bericht": text[:MAX_MESSAGE_LENGTH]}
 
