@@ -67,15 +67,17 @@ def test_customer_and_agent_chat_in_two_browsers(playwright, services, tmp_path:
         handled = cases.create("retour", session_id, {"webshop": "Zalando"})
         untouched = cases.create("klacht", session_id, {"klacht_betreft": "factuur"})
         case_box = console.locator(f"#close-dialog input[value='{handled.reference}']")
+        cases_shown = console.locator("#entry-cases")
+        wait_until(lambda: untouched.reference in cases_shown.inner_text(), 15, "the cases in the console")
         console.click("#close-button")
         wait_until(case_box.is_visible, 10, "the open cases as checkboxes in the close dialog")
         assert "afsluiten" in console.locator("#close-dialog-text").inner_text().lower()
         assert console.locator("#close-dialog input[name=case]").count() == 2
         case_box.check()
         console.click("#close-dialog button[value=close]")
-        chat.wait_for_bot("digitale assistent")
+        chat.wait_for_bot("is afgelopen")
         assert not dialogs  # no browser pop-up, the console's own dialog
-        assert cases.get(handled.reference).status == "closed"
+        wait_until(lambda: cases.get(handled.reference).status == "closed", 10, "the ticked case closed")
         assert cases.get(untouched.reference).status == "open"
         chat.say("wat is jullie telefoonnummer")
         chat.wait_for_bot("020 - 808 28 52")
