@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+SHORT_WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 MONTHS = (
     "januari",
     "februari",

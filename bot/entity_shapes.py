@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 
-# A Dutch phone number written without spaces (ten digits, leading 0) is never an order number.
-ORDER_NUMBER = r"(?:NL|ORD|BE|BOL|WK)-(?:\d{4}-)?\d{5,12}|(?!0\d{9}$)\d{6,12}"
+# An order number is a shop's prefix with digits, or six to twelve digits alone; a Dutch phone number
+# written without spaces (ten digits, leading 0) is never one. bot/masking.py masks both shapes.
+PREFIXED_ORDER_NUMBER = r"(?:NL|ORD|BE|BOL|WK)-(?:\d{4}-)?\d{5,12}"
+BARE_ORDER_NUMBER = r"\d{6,12}"
+ORDER_NUMBER = rf"{PREFIXED_ORDER_NUMBER}|(?!0\d{{9}}$){BARE_ORDER_NUMBER}"
 
 TRACKING_NUMBERS: dict[str, str] = {
     "PostNL": r"3S[A-Z]{4}\d{7,9}",

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from bot.dayparse import NonexistentDateError, asks_about_now, parse_day
 from bot.dutch import (
+    SHORT_WEEKDAYS,
     WEEKDAYS,
     capitalize_first,
     format_date,
@@ -145,9 +146,6 @@ def now_status(calendar: Calendar, now: datetime) -> str:
     return f"Op dit moment zijn onze medewerkers er niet.{reason} {reopen}"
 
 
-_SHORT_WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
-
-
 def _short_time(moment: time) -> str:
     """ "9", "8.30": the compact way Dutch writes hours in a bracket."""
     return str(moment.hour) if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
@@ -159,9 +157,9 @@ def short_week(settings: Settings) -> str:
     for first, last, hours in _day_groups(settings.weekly_hours):
         if hours is None:
             continue
-        days = _SHORT_WEEKDAYS[first]
+        days = SHORT_WEEKDAYS[first]
         if last != first:
-            days += f"–{_SHORT_WEEKDAYS[last]}"
+            days += f"–{SHORT_WEEKDAYS[last]}"
         parts.append(f"{days} {_short_time(hours.open)}–{_short_time(hours.close)}")
     return ", ".join(parts)
 

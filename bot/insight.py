@@ -56,7 +56,9 @@ from bot.cases import CaseRecord
 from bot.database import ROOT, create_engine, from_stored
 from bot.handoff import LIVE, OFFLINE, EntryRecord
 from bot.hours import Calendar
+from bot.percentiles import nearest_rank
 from bot.settings import WEEKDAY_KEYS, OpeningHours, Settings, load_settings
+from bot.tracker_events import EVENTS
 
 logger = logging.getLogger(__name__)
 
@@ -68,18 +70,6 @@ TOP_INTENTS = 10
 DEFAULT_DAYS = 7
 _UTC = timezone.utc
 
-# Rasa's SQLTrackerStore table, only as far as it is read here (its definition stays Rasa's).
-_tracker_metadata = sa.MetaData()
-EVENTS = sa.Table(
-    "events",
-    _tracker_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255)),
-    sa.Column("type_name", sa.String(255)),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-)
 # Literals, not parameters, so that SQLite sees the partial indexes below apply.
 _USER = sa.literal_column("'user'")
 _ACTION = sa.literal_column("'action'")
@@ -117,12 +107,10 @@ class Spread:
 
 
 def spread(seconds: Sequence[float]) -> Spread:
-    """Nearest-rank percentile: the smallest value that at least 90% of the values do not exceed."""
+    """How many, the mean and the 90th percentile (nearest rank) of `seconds`."""
     if not seconds:
         return Spread(0, None, None)
-    ordered = sorted(seconds)
-    rank = math.ceil(0.9 * len(ordered))
-    return Spread(len(ordered), sum(ordered) / len(ordered), ordered[rank - 1])
+    return Spread(len(seconds), sum(seconds) / len(seconds), nearest_rank(seconds, 0.9))
 
 
 def _share(part: int, whole: int) -> float | None:

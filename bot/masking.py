@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.entity_shapes import DISTINCTIVE_TRACKING_NUMBER
+from bot.entity_shapes import BARE_ORDER_NUMBER, DISTINCTIVE_TRACKING_NUMBER, PREFIXED_ORDER_NUMBER
 
 EMAIL, IBAN, CARD, PHONE, ORDER = "[EMAIL]", "[IBAN]", "[KAARTNUMMER]", "[TELEFOON]", "[BESTELNUMMER]"
 PLACEHOLDERS = (EMAIL, IBAN, CARD, PHONE, ORDER)
@@ -77,10 +77,10 @@ _IBAN = re.compile(
 )
 
 # --- order and tracking numbers with a shape of their own -------------------------------------------
-# The tracking shapes come from bot/entity_shapes.py; prefixed order numbers as customers type them.
+# The tracking and prefixed order shapes come from bot/entity_shapes.py; "#12345" as customers type it.
 
 _SHAPED_NUMBER = re.compile(
-    r"(?<![\w#-])(?:" + DISTINCTIVE_TRACKING_NUMBER + r"|(?:NL|ORD|BE|BOL|WK)-(?:\d{4}-)?\d{5,12})(?![\w-])"
+    r"(?<![\w#-])(?:" + DISTINCTIVE_TRACKING_NUMBER + "|" + PREFIXED_ORDER_NUMBER + r")(?![\w-])"
     r"|(?<![\w#])#\d{5,12}(?![\w-])",
     re.IGNORECASE,
 )
@@ -132,11 +132,10 @@ def _is_phone(found: str) -> bool:
 
 
 # --- bare order numbers ---------------------------------------------------------------------------
-# Six to twelve digits, as bot/entity_shapes.py's ORDER_NUMBER; an amount ("150000 euro",
-# "€ 125000", "123456,78") is not one.
+# bot/entity_shapes.py's bare order number; an amount ("150000 euro", "€ 125000", "123456,78") is not one.
 
 _BARE_NUMBER = re.compile(
-    r"(?<![\w#+.,€-])(?<!€ )\d{6,12}(?![\w-]|[.,]\d|\s?(?:euro|eur|€)(?!\w))", re.IGNORECASE
+    r"(?<![\w#+.,€-])(?<!€ )" + BARE_ORDER_NUMBER + r"(?![\w-]|[.,]\d|\s?(?:euro|eur|€)(?!\w))", re.IGNORECASE
 )
 
 # --- the order matters: e-mail first (it holds digits), bare numbers last --------------------------

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import masking, nlu_examples
 from bot.database import URL_VARIABLE, Base, create_engine
 from bot.payloads import is_intent_payload
+from bot.tracker_events import EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACKER_VARIABLE = "TRACKER_STORE_URL"
@@ -74,20 +75,6 @@ class ReviewDecision(Base):
     written = sa.Column(sa.Boolean, nullable=False, default=False)
     reviewer = sa.Column(sa.String(40), nullable=False)
     decided_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
-
-
-# Rasa's SQLTrackerStore table, as far as the inbox reads it (never created or written here).
-_events = sa.Table(
-    "events",
-    sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255)),
-    sa.Column("type_name", sa.String(255)),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
 
 
 # --- settings ---------------------------------------------------------------------------------------
@@ -270,7 +257,7 @@ def _turn(row: Any) -> Turn | None:
 def _user_messages() -> sa.sql.Select:
     """Customer messages with the assistant's action before and after each (correlated
     sub-queries on the conversation's other events; action_listen does not count before)."""
-    events, other = _events, _events.alias("other")
+    events, other = EVENTS, EVENTS.alias("other")
     same_conversation = (other.c.sender_id == events.c.sender_id, other.c.type_name == "action")
     next_action = (
         sa.select(other.c.action_name)
@@ -367,14 +354,14 @@ class ReviewInbox:
 
     def _confidence(self) -> sa.sql.ColumnElement:
         # SQLite keeps JSON as text and reads it with json_extract; elsewhere the text is cast to JSON.
-        data = _events.c.data
+        data = EVENTS.c.data
         document = (
             sa.type_coerce(data, sa.JSON) if self.tracker.dialect.name == "sqlite" else sa.cast(data, sa.JSON)
         )
         return document[("parse_data", "intent", "confidence")].as_float()
 
     def _query(self, before: int | None, size: int) -> sa.sql.Select:
-        events = _events
+        events = EVENTS
         query = (
             _user_messages()
             .where(
@@ -429,7 +416,7 @@ class ReviewInbox:
         if not self._tracker_ready():
             return None
         with self.tracker.connect() as connection:
-            row = connection.execute(_user_messages().where(_events.c.id == event_id)).first()
+            row = connection.execute(_user_messages().where(EVENTS.c.id == event_id)).first()
         return _message(row) if row else None
 
     def conversation(
@@ -440,7 +427,7 @@ class ReviewInbox:
         the team lead judges a short message by what it answered. None for no customer message."""
         if not self._tracker_ready():
             return None
-        events = _events
+        events = EVENTS
         with self.tracker.connect() as connection:
             sender = connection.execute(
                 sa.select(events.c.sender_id).where(events.c.id == event_id, events.c.type_name == "user")

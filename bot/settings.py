@@ -2,7 +2,8 @@
 
 klantenservice.yml is the one place where opening hours, special days and contact facts live;
 everything else reads them through `load_settings()`, so a typo in the file fails loudly at start-up
-instead of producing a wrong answer to a customer.
+instead of producing a wrong answer to a customer. The file's shape is declared by the pydantic
+models below (`_File` and its sections); they turn it into the dataclasses the code reads.
 """
 
 from __future__ import annotations
@@ -14,24 +15,25 @@ from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
+from pydantic import BaseModel, Extra, ValidationError, create_model, root_validator, validator
+
+from bot.dutch import WEEKDAYS
 
 CONFIG_ENV_VAR = "KLANTENSERVICE_CONFIG"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "klantenservice.yml"
 
-# Keys of `weekly_hours`, in the order of `date.weekday()` (Monday = 0).
-WEEKDAY_KEYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+# Keys of `weekly_hours`, in the order of `date.weekday()` (Monday = 0): the Dutch weekday names.
+WEEKDAY_KEYS = WEEKDAYS
 
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _FIXED_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YEARLY_DATE_RE = re.compile(r"^(\d{2})-(\d{2})$")
-_HOURS_KEYS = {"open", "close"}
-_SPECIAL_DAY_KEYS = {"date", "open", "close", "closed", "name"}
 
 
 class ConfigError(ValueError):
@@ -184,211 +186,335 @@ def read_settings(path: str | Path) -> Settings:
 
 def settings_from_dict(data: Any, source: str = "<config>") -> Settings:
     """Validate an already-parsed configuration (a mapping as in klantenservice.yml)."""
-    root = _mapping(data, source)
-    return Settings(
-        company=_required_str(root, "company", source),
-        timezone=_parse_timezone(root.get("timezone"), f"{source}: timezone"),
-        holidays=_parse_holidays(root.get("holidays"), f"{source}: holidays"),
-        weekly_hours=_parse_weekly(root.get("weekly_hours"), f"{source}: weekly_hours"),
-        special_days=_parse_special_days(root.get("special_days"), f"{source}: special_days"),
-        contact=_parse_contact(root.get("contact"), f"{source}: contact"),
-        complaints=_parse_complaints(root.get("complaints"), f"{source}: complaints"),
-        cases=_parse_cases(root.get("cases", {"retention_days": 90}), f"{source}: cases"),
-        handoff=_parse_handoff(root.get("handoff", {}), f"{source}: handoff"),
-    )
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: {_not_a_mapping(data)}")
+    try:
+        return _File.parse_obj(data).settings()
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_message(error, source) for error in exc.errors())) from exc
 
 
-# --- validation helpers (each names the offending key in its message) ----------------------------
+def _message(error: Mapping[str, Any], source: str) -> str:
+    """One error as `source: where: key problem`, where names the section (`special_days[0]`)."""
+    loc = [part for part in error["loc"] if part != "__root__"]
+    names = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    problem = "is required" if error["type"] == "value_error.missing" else error["msg"]
+    whole = error["loc"][-1] == "__root__" or error["type"] == "type_error" or not loc
+    if whole or isinstance(loc[-1], int):
+        return f"{source}: {names}: {problem}" if names else f"{source}: {problem}"
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[:-1]).lstrip(".")
+    return f"{source}: {where}: {loc[-1]} {problem}" if where else f"{source}: {loc[-1]} {problem}"
 
 
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a mapping (key: value), got {type(value).__name__}")
+# --- the file's shape ----------------------------------------------------------------------------
+
+
+def _not_a_mapping(value: Any) -> str:
+    return f"expected a mapping (key: value), got {type(value).__name__}"
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError(f"must be a non-empty string or null, got {value!r}")
+    return None if value is None else value.strip()
+
+
+def _whole_number(value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"must be a whole number >= {minimum}, got {value!r}")
     return value
 
 
-def _required_str(section: Mapping[str, Any], key: str, where: str) -> str:
-    value = section.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: {key} must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
-def _optional_str(section: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = section.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: {key} must be a non-empty string or null, got {value!r}")
-    return value.strip()
-
-
-def _reject_unknown(section: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(section) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-
-
-def _parse_time(value: Any, where: str) -> time:
+def _time(value: Any) -> time:
     # PyYAML reads an unquoted 9:00 as the base-60 integer 540; say how to fix that.
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ConfigError(f'{where}: {value!r} was read as a number; write the time quoted, as "HH:MM"')
+        raise ValueError(f'was read as the number {value!r}; write the time quoted, as "HH:MM"')
     match = _TIME_RE.match(value) if isinstance(value, str) else None
     if not match:
-        raise ConfigError(f'{where}: {value!r} is not a time of the form "HH:MM" (00:00-23:59)')
+        raise ValueError(f'must be a time of the form "HH:MM" (00:00-23:59), got {value!r}')
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def _parse_hours(section: Mapping[str, Any], where: str) -> OpeningHours:
-    if "open" not in section or "close" not in section:
-        raise ConfigError(f"{where}: needs both open and close")
-    opening = _parse_time(section["open"], f"{where}.open")
-    closing = _parse_time(section["close"], f"{where}.close")
-    if closing <= opening:
-        raise ConfigError(f"{where}: close ({closing:%H:%M}) must be later than open ({opening:%H:%M})")
-    return OpeningHours(opening, closing)
+class _Section(BaseModel):
+    """A mapping with only the declared keys; the checks of its fields name them."""
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+        arbitrary_types_allowed = True
+
+    @classmethod
+    def validate(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(_not_a_mapping(value))
+        return super().validate(value)
+
+    @root_validator(pre=True)
+    def _known_keys_only(cls, values: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(values) - set(cls.__fields__))
+        if unknown:
+            raise ValueError(f"unknown key(s) {unknown}; allowed: {sorted(cls.__fields__)}")
+        return values
 
 
-def _parse_timezone(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where}: must be an IANA time zone name such as Europe/Amsterdam")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"{where}: unknown time zone {value!r}") from exc
-    return value
+class _Hours(_Section):
+    open: time
+    close: time
+
+    _times = validator("open", "close", pre=True, allow_reuse=True)(_time)
+
+    @root_validator(skip_on_failure=True)
+    def _close_after_open(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["close"] <= values["open"]:
+            raise ValueError(
+                f"close ({values['close']:%H:%M}) must be later than open ({values['open']:%H:%M})"
+            )
+        return values
+
+    def hours(self) -> OpeningHours:
+        return OpeningHours(self.open, self.close)
 
 
-def _parse_holidays(value: Any, where: str) -> HolidaySource:
-    section = _mapping(value, where)
-    country = _required_str(section, "country", where)
-    language = _required_str(section, "language", where)
-    if country not in holidays.list_supported_countries():
-        raise ConfigError(f"{where}: country {country!r} is not supported by the holidays package")
-    supported = holidays.country_holidays(country).supported_languages
-    if language not in supported:
-        raise ConfigError(
-            f"{where}: language {language!r} not available for {country}; use one of {list(supported)}"
-        )
-    return HolidaySource(country, language)
+class _WeekBase(_Section):
+    """`weekly_hours`: one optional `_Hours` per weekday name (`_Week` below adds the fields)."""
+
+    @root_validator(skip_on_failure=True)
+    def _open_some_day(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if all(values[day] is None for day in WEEKDAY_KEYS):
+            raise ValueError("at least one weekday needs opening hours")
+        return values
+
+    def hours(self) -> tuple[OpeningHours | None, ...]:
+        days = (getattr(self, day) for day in WEEKDAY_KEYS)
+        return tuple(None if day is None else day.hours() for day in days)
 
 
-def _parse_weekly(value: Any, where: str) -> tuple[OpeningHours | None, ...]:
-    section = _mapping(value, where)
-    _reject_unknown(section, set(WEEKDAY_KEYS), where)
-    week: list[OpeningHours | None] = []
-    for key in WEEKDAY_KEYS:
-        entry = section.get(key)
-        if entry is None:
-            week.append(None)
-            continue
-        entry = _mapping(entry, f"{where}.{key}")
-        _reject_unknown(entry, _HOURS_KEYS, f"{where}.{key}")
-        week.append(_parse_hours(entry, f"{where}.{key}"))
-    if all(hours is None for hours in week):
-        raise ConfigError(f"{where}: at least one weekday needs opening hours")
-    return tuple(week)
-
-
-def _parse_special_days(value: Any, where: str) -> tuple[SpecialDay, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
-    days = tuple(_parse_special_day(item, f"{where}[{i}]") for i, item in enumerate(value))
-    seen: dict[tuple[int | None, int, int], int] = {}
-    for i, day in enumerate(days):
-        key = (day.year, day.month, day.day)
-        if key in seen:
-            raise ConfigError(f"{where}[{i}]: the same date is already configured in {where}[{seen[key]}]")
-        seen[key] = i
-    return days
-
-
-def _parse_special_day(item: Any, where: str) -> SpecialDay:
-    section = _mapping(item, where)
-    _reject_unknown(section, _SPECIAL_DAY_KEYS, where)
-    year, month, day = _parse_special_date(section.get("date"), f"{where}.date")
-    closed = section.get("closed", False)
-    if not isinstance(closed, bool):
-        raise ConfigError(f"{where}.closed: must be true or false, got {closed!r}")
-    has_hours = "open" in section or "close" in section
-    if closed and has_hours:
-        raise ConfigError(f"{where}: give either closed: true or open/close, not both")
-    if not closed and not has_hours:
-        raise ConfigError(f"{where}: give closed: true or open and close")
-    hours = None if closed else _parse_hours(section, where)
-    return SpecialDay(month, day, year, hours, _optional_str(section, "name", where))
-
-
-def _parse_special_date(value: Any, where: str) -> tuple[int | None, int, int]:
-    if isinstance(value, date):  # PyYAML turns an unquoted 2027-06-01 into a date
-        return value.year, value.month, value.day
-    text = value if isinstance(value, str) else ""
-    fixed, yearly = _FIXED_DATE_RE.match(text), _YEARLY_DATE_RE.match(text)
-    if fixed:
-        year, month, day = (int(g) for g in fixed.groups())
-    elif yearly:
-        year, (month, day) = None, (int(g) for g in yearly.groups())
-    else:
-        raise ConfigError(f'{where}: {value!r} is not a date of the form "YYYY-MM-DD" or "MM-DD"')
-    try:
-        date(year or 2000, month, day)  # 2000 is a leap year, so "02-29" is accepted
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {value!r} is not a valid date ({exc})") from exc
-    return year, month, day
-
-
-def _parse_contact(value: Any, where: str) -> Contact:
-    section = _mapping(value, where)
-    social = section.get("social_media") or {}
-    social = _mapping(social, f"{where}.social_media")
-    pairs = tuple((str(k).lower(), _required_str(social, k, f"{where}.social_media")) for k in social)
-    return Contact(
-        phone=_required_str(section, "phone", where),
-        phone_tel=_required_str(section, "phone_tel", where),
-        phone_costs=_optional_str(section, "phone_costs", where),
-        email=_optional_str(section, "email", where),
-        contact_form=_optional_str(section, "contact_form", where),
-        chat_url=_optional_str(section, "chat_url", where),
-        social_media=pairs,
-        jobs=_optional_str(section, "jobs", where),
-        dispute_committee=_optional_str(section, "dispute_committee", where),
+if TYPE_CHECKING:
+    _Week = _WeekBase
+else:
+    _Week = create_model(
+        "_Week",
+        __base__=_WeekBase,
+        **dict.fromkeys(WEEKDAY_KEYS, (Optional[_Hours], None)),  # noqa: UP045
     )
 
 
-def _parse_complaints(value: Any, where: str) -> Complaints:
-    section = _mapping(value, where)
-    days = section.get("ombudsman_working_days")
-    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-        raise ConfigError(f"{where}: ombudsman_working_days must be a whole number >= 0, got {days!r}")
-    return Complaints(days)
+class _SpecialDay(_Section):
+    date: tuple[int | None, int, int]  # year (None: every year), month, day
+    closed: bool = False
+    open: time | None = None
+    close: time | None = None
+    name: str | None = None
+
+    _name = validator("name", pre=True, allow_reuse=True)(_optional_text)
+    _times = validator("open", "close", pre=True, allow_reuse=True)(_time)
+
+    @validator("closed", pre=True)
+    def _yes_or_no(cls, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false, got {value!r}")
+        return value
+
+    @validator("date", pre=True)
+    def _date(cls, value: Any) -> tuple[int | None, int, int]:
+        if isinstance(value, date):  # PyYAML turns an unquoted 2027-06-01 into a date
+            return value.year, value.month, value.day
+        text = value if isinstance(value, str) else ""
+        fixed, yearly = _FIXED_DATE_RE.match(text), _YEARLY_DATE_RE.match(text)
+        if fixed:
+            year, month, day = (int(g) for g in fixed.groups())
+        elif yearly:
+            year, (month, day) = None, (int(g) for g in yearly.groups())
+        else:
+            raise ValueError(f'must be a date of the form "YYYY-MM-DD" or "MM-DD", got {value!r}')
+        try:
+            date(year or 2000, month, day)  # 2000 is a leap year, so "02-29" is accepted
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid date ({exc})") from exc
+        return year, month, day
+
+    @root_validator(skip_on_failure=True)
+    def _closed_or_hours(cls, values: dict[str, Any]) -> dict[str, Any]:
+        has_hours = values["open"] is not None or values["close"] is not None
+        if values["closed"] and has_hours:
+            raise ValueError("give either closed: true or open/close, not both")
+        if not values["closed"] and not has_hours:
+            raise ValueError("give closed: true or open and close")
+        if has_hours and (values["open"] is None or values["close"] is None):
+            raise ValueError("needs both open and close")
+        if has_hours and values["close"] <= values["open"]:
+            raise ValueError(
+                f"close ({values['close']:%H:%M}) must be later than open ({values['open']:%H:%M})"
+            )
+        return values
+
+    def special_day(self) -> SpecialDay:
+        year, month, day = self.date
+        hours = None if self.closed else OpeningHours(self.open, self.close)  # type: ignore[arg-type]
+        return SpecialDay(month, day, year, hours, self.name)
 
 
-def _parse_cases(value: Any, where: str) -> Cases:
-    days = _mapping(value, where).get("retention_days")
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ConfigError(f"{where}: retention_days must be a whole number >= 1, got {days!r}")
-    return Cases(days)
+class _Holidays(_Section):
+    country: str
+    language: str
+
+    _texts = validator("country", "language", pre=True, allow_reuse=True)(lambda value: _text(value))
+
+    @root_validator(skip_on_failure=True)
+    def _supported(cls, values: dict[str, Any]) -> dict[str, Any]:
+        country, language = values["country"], values["language"]
+        if country not in holidays.list_supported_countries():
+            raise ValueError(f"country {country!r} is not supported by the holidays package")
+        supported = holidays.country_holidays(country).supported_languages
+        if language not in supported:
+            raise ValueError(
+                f"language {language!r} not available for {country}; use one of {list(supported)}"
+            )
+        return values
 
 
-def _parse_handoff(value: Any, where: str) -> Handoff:
-    section = _mapping(value, where)
-    defaults = {
-        "default_handling_minutes": 6,
-        "agent_online_seconds": 60,
-        "handling_history": 50,
-        "handling_window_days": 14,
-        "handling_minimum_history": 10,
-        "handling_lowest_minutes": 2,
-        "handling_highest_minutes": 30,
-        "follow_up_days": 7,
-    }
-    _reject_unknown(section, set(defaults), where)
-    numbers = {key: section.get(key, default) for key, default in defaults.items()}
-    for key, number in numbers.items():
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ConfigError(f"{where}: {key} must be a whole number >= 1, got {number!r}")
-    if numbers["handling_lowest_minutes"] > numbers["handling_highest_minutes"]:
-        raise ConfigError(f"{where}: handling_lowest_minutes is more than handling_highest_minutes")
-    return Handoff(**numbers)
+class _Contact(_Section):
+    phone: str
+    phone_tel: str
+    phone_costs: str | None = None
+    email: str | None = None
+    contact_form: str | None = None
+    chat_url: str | None = None
+    social_media: dict[str, str] = {}
+    jobs: str | None = None
+    dispute_committee: str | None = None
+
+    _required = validator("phone", "phone_tel", pre=True, allow_reuse=True)(lambda value: _text(value))
+    _optional = validator(
+        "phone_costs",
+        "email",
+        "contact_form",
+        "chat_url",
+        "jobs",
+        "dispute_committee",
+        pre=True,
+        allow_reuse=True,
+    )(_optional_text)
+
+    @validator("social_media", pre=True)
+    def _networks(cls, value: Any) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ValueError(_not_a_mapping(value))
+        urls = {}
+        for network, url in value.items():
+            try:
+                urls[str(network).lower()] = _text(url)
+            except ValueError as exc:
+                raise ValueError(f"entry {network!r} {exc}") from None
+        return urls
+
+    def contact(self) -> Contact:
+        fields = self.dict(exclude={"social_media"})
+        return Contact(**fields, social_media=tuple(self.social_media.items()))
+
+
+class _Complaints(_Section):
+    ombudsman_working_days: int
+
+    _days = validator("ombudsman_working_days", pre=True, allow_reuse=True)(
+        lambda value: _whole_number(value, 0)
+    )
+
+
+class _Cases(_Section):
+    retention_days: int = 90
+
+    _days = validator("retention_days", pre=True, allow_reuse=True)(lambda value: _whole_number(value, 1))
+
+
+class _Handoff(_Section):
+    default_handling_minutes: int = 6
+    agent_online_seconds: int = 60
+    handling_history: int = 50
+    handling_window_days: int = 14
+    handling_minimum_history: int = 10
+    handling_lowest_minutes: int = 2
+    handling_highest_minutes: int = 30
+    follow_up_days: int = 7
+
+    _numbers = validator(
+        "default_handling_minutes",
+        "agent_online_seconds",
+        "handling_history",
+        "handling_window_days",
+        "handling_minimum_history",
+        "handling_lowest_minutes",
+        "handling_highest_minutes",
+        "follow_up_days",
+        pre=True,
+        allow_reuse=True,
+    )(lambda value: _whole_number(value, 1))
+
+    @root_validator(skip_on_failure=True)
+    def _bounds_in_order(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["handling_lowest_minutes"] > values["handling_highest_minutes"]:
+            raise ValueError("handling_lowest_minutes is more than handling_highest_minutes")
+        return values
+
+
+class _File(_Section):
+    company: str
+    timezone: str
+    holidays: _Holidays
+    weekly_hours: _Week
+    special_days: list[_SpecialDay] | None = None
+    contact: _Contact
+    complaints: _Complaints
+    cases: _Cases = _Cases()
+    handoff: _Handoff = _Handoff()
+
+    _company = validator("company", pre=True, allow_reuse=True)(lambda value: _text(value))
+
+    @validator("timezone", pre=True)
+    def _zone(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise ValueError("must be an IANA time zone name such as Europe/Amsterdam")
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @validator("special_days", pre=True)
+    def _a_list(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _each_date_once(cls, values: dict[str, Any]) -> dict[str, Any]:
+        seen: dict[tuple[int | None, int, int], int] = {}
+        for i, day in enumerate(values["special_days"] or ()):
+            if day.date in seen:
+                first = seen[day.date]
+                raise ValueError(
+                    f"special_days[{i}]: the same date is already configured in special_days[{first}]"
+                )
+            seen[day.date] = i
+        return values
+
+    def settings(self) -> Settings:
+        return Settings(
+            company=self.company,
+            timezone=self.timezone,
+            holidays=HolidaySource(self.holidays.country, self.holidays.language),
+            weekly_hours=self.weekly_hours.hours(),
+            special_days=tuple(day.special_day() for day in self.special_days or ()),
+            contact=self.contact.contact(),
+            complaints=Complaints(self.complaints.ombudsman_working_days),
+            cases=Cases(self.cases.retention_days),
+            handoff=Handoff(**self.handoff.dict()),
+        )

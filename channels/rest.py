@@ -52,6 +52,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+import rasa_runtime
 from channels import delivery
 
 logger = logging.getLogger(__name__)
@@ -372,6 +373,10 @@ async def _streamed(
 
 class RestInput(RasaRestInput):
     """Rasa's REST webhook, refusing malformed requests with a clear 4xx instead of a 500."""
+
+    def __init__(self) -> None:
+        rasa_runtime.install()  # the Rasa server's patches, whatever stores endpoints.yml names
+        super().__init__()
 
     @classmethod
     def name(cls) -> str:

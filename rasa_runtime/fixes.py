@@ -1,16 +1,26 @@
-"""Fixes for Rasa 3.6.21 inside the Rasa server, applied once by `apply()`: speed, and a clear
-answer when the action server cannot be reached."""
+"""Patches of Rasa 3.6.21 inside the Rasa server, applied once by `install()`.
+
+Correctness patches are always applied: a Dutch apology when the action server fails, a refused
+message when the conversation store fails, and masked logs. Speed patches give Rasa's own answers
+faster; KLANTENSERVICE_SPEED_PATCHES=off leaves Rasa's code in place (to compare, or to rule them out
+when something looks wrong). Every replacement goes through `rasa_runtime.fence`, which refuses to
+patch any other Rasa release.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import threading
 import time
 from typing import Any
 
+from rasa_runtime import fence
+
 logger = logging.getLogger(__name__)
 
+SPEED_PATCHES = "KLANTENSERVICE_SPEED_PATCHES"
 # At most this many messages in Rasa's processing at once (KLANTENSERVICE_MESSAGES_IN_PROCESS; 0: no
 # limit). make bench, 50 customers: p99 2.5-2.9 s without a limit; with the other fixes here 1.39 s
 # with 16, 1.16 s with 8, 1.19 s with 4 (at 4% less throughput than 8).
@@ -24,30 +34,54 @@ ACTION_SERVER_DOWN_TEXT = (
     "kan afmaken. Probeer het over een paar minuten nog eens."
 )
 
-_applied = False
+_installed = False
+_refused: fence.FenceError | None = None
+_installing = threading.Lock()
 
 
-def apply() -> None:
-    """Applies every fix once; later calls do nothing."""
-    global _applied
-    if _applied:
-        return
-    _validate_action_results_with_a_compiled_validator()
-    _resolve_event_types_from_a_table()
-    _combine_sparse_features_at_once()
-    _match_rules_only_as_far_back_as_they_reach()
-    _run_graphs_in_order()
+def speed_patches_on() -> bool:
+    """False when KLANTENSERVICE_SPEED_PATCHES is off (or 0, false, no); on by default."""
+    return os.environ.get(SPEED_PATCHES, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def install() -> None:
+    """Applies every patch once per process; later calls do nothing, or refuse again as the first did."""
+    global _installed, _refused
+    with _installing:
+        if _refused is not None:
+            raise _refused
+        if _installed:
+            return
+        try:
+            _apply_all()
+        except fence.FenceError as refused:
+            _refused = refused
+            raise
+        _installed = True
+
+
+def _apply_all() -> None:
+    from bot import log_privacy
+
+    log_privacy.install()  # the server's debug log repeats customer messages
     _answer_when_the_action_server_fails(
         float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT)
     )
     _refuse_messages_when_the_conversation_store_fails()
-    from bot import log_privacy
+    if speed_patches_on():
+        _validate_action_results_with_a_compiled_validator()
+        _resolve_event_types_from_a_table()
+        _combine_sparse_features_at_once()
+        _match_rules_only_as_far_back_as_they_reach()
+        _run_graphs_in_order()
+        limit = int(os.environ.get("KLANTENSERVICE_MESSAGES_IN_PROCESS", "") or MESSAGES_IN_PROCESS)
+        if limit > 0:
+            _limit_messages_in_process(limit)
+    else:
+        logger.info("Rasa's own code runs without the speed patches (%s=off)", SPEED_PATCHES)
 
-    log_privacy.install()  # the server's debug log repeats customer messages
-    limit = int(os.environ.get("KLANTENSERVICE_MESSAGES_IN_PROCESS", "") or MESSAGES_IN_PROCESS)
-    if limit > 0:
-        _limit_messages_in_process(limit)
-    _applied = True
+
+apply = install
 
 
 def _validate_action_results_with_a_compiled_validator() -> None:
@@ -56,6 +90,9 @@ def _validate_action_results_with_a_compiled_validator() -> None:
     Rasa's version calls `jsonschema.validate(result, schema)`, which checks `schema` itself against
     the meta-schema before it checks `result`; with Rasa's event schema and jsonschema 4.17 that
     takes about 20 ms of CPU per call. The answer and the error are the same.
+
+    Speed. Replaces Rasa's `RemoteAction._validate_action_result`; compared in
+    tests/unit/test_rasa_runtime.py::test_action_server_answers_are_still_validated.
     """
     from jsonschema import ValidationError
     from jsonschema.validators import validator_for
@@ -80,7 +117,7 @@ def _validate_action_results_with_a_compiled_validator() -> None:
             )
             raise e
 
-    RemoteAction._validate_action_result = _validate_action_result
+    fence.replace(RemoteAction, "_validate_action_result", _validate_action_result)
 
 
 def _resolve_event_types_from_a_table() -> None:
@@ -89,10 +126,13 @@ def _resolve_event_types_from_a_table() -> None:
     Rasa walks the whole tree of event classes for every stored event it reads back, about 400
     class-tree walks per message here (the tracker is read from the store each turn). The first
     walk for a type name is kept; the answer is the same class.
+
+    Speed. Replaces Rasa's `Event.resolve_by_type`; compared in
+    tests/unit/test_rasa_runtime.py::test_event_types_come_from_a_table_with_rasas_answers.
     """
     from rasa.shared.core.events import Event
 
-    resolve = Event.resolve_by_type
+    resolve = fence.check(Event, "resolve_by_type")
     resolved: dict[str, type] = {}
 
     def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
@@ -103,7 +143,7 @@ def _resolve_event_types_from_a_table() -> None:
                 resolved[type_name] = found
         return found
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)
+    fence.replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
 def _combine_sparse_features_at_once() -> None:
@@ -111,13 +151,16 @@ def _combine_sparse_features_at_once() -> None:
 
     Rasa joins them pairwise, copying the growing matrix once per featurizer (six joins per message
     with this pipeline); one join gives the same matrix in the same column order.
+
+    Speed. Replaces Rasa's `Message._combine_features`; compared in
+    tests/unit/test_rasa_runtime.py::test_sparse_features_are_combined_into_rasas_matrix.
     """
     import copy
 
     import scipy.sparse
     from rasa.shared.nlu.training_data.message import Message
 
-    combine = Message._combine_features
+    combine = fence.check(Message, "_combine_features")
 
     def _combine_features(features: list, featurizers: list[str]) -> Any:
         if len(features) < 2 or not all(feature.is_sparse() for feature in features):
@@ -131,7 +174,7 @@ def _combine_sparse_features_at_once() -> None:
         combined._cached_fingerprint = None
         return combined
 
-    Message._combine_features = staticmethod(_combine_features)
+    fence.replace(Message, "_combine_features", staticmethod(_combine_features))
 
 
 def _match_rules_only_as_far_back_as_they_reach() -> None:
@@ -141,6 +184,9 @@ def _match_rules_only_as_far_back_as_they_reach() -> None:
     Rasa compares every rule with every earlier state of the conversation, back to its start; a
     rule of n states is applicable to any state further back than n, so the comparisons beyond the
     longest remaining rule change nothing. The set of applicable rules is the same.
+
+    Speed. Replaces Rasa's `RulePolicy._get_possible_keys`; compared in
+    tests/unit/test_rasa_runtime.py::test_rules_are_matched_as_rasa_matches_them_without_the_far_past.
     """
     import functools
     import json
@@ -159,7 +205,7 @@ def _match_rules_only_as_far_back_as_they_reach() -> None:
             possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, turn_index, state)}
         return possible_keys
 
-    RulePolicy._get_possible_keys = _get_possible_keys
+    fence.replace(RulePolicy, "_get_possible_keys", _get_possible_keys)
 
 
 def _run_graphs_in_order() -> None:
@@ -169,6 +215,9 @@ def _run_graphs_in_order() -> None:
     working out the part of the graph the targets need, building it again and handing it to
     dask's local scheduler, whose queues and callbacks are meant for parallel work. The same graph
     evaluated in order by `dask.core.get` gives the same results.
+
+    Speed. Replaces Rasa's `DaskGraphRunner.run`; compared in
+    tests/unit/test_rasa_runtime.py::test_graphs_run_in_order_give_what_dasks_scheduler_gives.
     """
     import dask.core
     from rasa.engine.exceptions import GraphRunError
@@ -190,7 +239,7 @@ def _run_graphs_in_order() -> None:
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
 
-    DaskGraphRunner.run = run
+    fence.replace(DaskGraphRunner, "run", run)
 
 
 def _limit_messages_in_process(limit: int) -> None:
@@ -201,12 +250,15 @@ def _limit_messages_in_process(limit: int) -> None:
     others each time it resumes, so with 50 customers at once a turn with two custom actions waits
     for three rounds of the whole queue: the slowest turns take seconds. A few messages at a time
     keep the CPU busy during those waits and serve the rest first come, first served.
+
+    Speed (of the slowest turns). Wraps Rasa's `MessageProcessor.handle_message`, which it still calls;
+    tests/unit/test_rasa_runtime.py::test_messages_beyond_the_limit_wait_their_turn.
     """
     import asyncio
 
     from rasa.core.processor import MessageProcessor
 
-    handle_message = MessageProcessor.handle_message
+    handle_message = fence.check(MessageProcessor, "handle_message")
     semaphores: dict[Any, asyncio.Semaphore] = {}
 
     async def limited_handle_message(self: MessageProcessor, message: Any) -> Any:
@@ -217,7 +269,7 @@ def _limit_messages_in_process(limit: int) -> None:
         async with semaphore:
             return await handle_message(self, message)
 
-    MessageProcessor.handle_message = limited_handle_message
+    fence.replace(MessageProcessor, "handle_message", limited_handle_message)
 
 
 def _answer_when_the_action_server_fails(timeout: float) -> None:
@@ -228,13 +280,18 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
     begins. After a failure the action server is not asked again for the same conversation for
     RETRY_AFTER seconds, so one message never waits for several timeouts (a new session's start
     and then the answer). The conversation goes on normally once the action server is back.
+
+    Correctness. Replaces Rasa's `RemoteAction.run` (which it calls while the action server answers) and
+    `action.DEFAULT_REQUEST_TIMEOUT` (300 s); tests/e2e/test_faults.py compares the answers with the
+    action server stopped and hanging; tests/unit/test_rasa_runtime_install.py starts it with Rasa's
+    own tracker store.
     """
     from rasa.core.actions import action as rasa_action
     from rasa.shared.core.events import BotUttered
     from rasa.shared.exceptions import RasaException
 
-    rasa_action.DEFAULT_REQUEST_TIMEOUT = timeout
-    run_remote = rasa_action.RemoteAction.run
+    fence.replace(rasa_action, "DEFAULT_REQUEST_TIMEOUT", timeout)
+    run_remote = fence.check(rasa_action.RemoteAction, "run")
     failed_at: dict[str, float] = {}  # conversation -> when the action server last failed it
 
     async def run_or_apologise(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
@@ -259,7 +316,7 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
             message = await nlg.generate(ACTION_SERVER_DOWN_RESPONSE, tracker, output_channel.name())
             return [BotUttered((message or {}).get("text") or ACTION_SERVER_DOWN_TEXT)]
 
-    rasa_action.RemoteAction.run = run_or_apologise
+    fence.replace(rasa_action.RemoteAction, "run", run_or_apologise)
 
 
 def _refuse_messages_when_the_conversation_store_fails() -> None:
@@ -267,6 +324,10 @@ def _refuse_messages_when_the_conversation_store_fails() -> None:
 
     Rasa's FailSafeTrackerStore would answer from an empty in-memory conversation instead and keep
     what follows in memory only: an answer out of context, and turns lost at the next restart.
+
+    Correctness. Replaces Rasa's `FailSafeTrackerStore.retrieve`, `retrieve_full_tracker` and `save`,
+    which catch every error; tests/e2e/test_scale_out.py::
+    test_a_database_outage_is_refused_clearly_and_loses_nothing_acknowledged stops the database.
     """
     from rasa.core.tracker_store import FailSafeTrackerStore
 
@@ -279,6 +340,6 @@ def _refuse_messages_when_the_conversation_store_fails() -> None:
     async def save(self: Any, tracker: Any) -> None:
         await self._tracker_store.save(tracker)
 
-    FailSafeTrackerStore.retrieve = retrieve
-    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
-    FailSafeTrackerStore.save = save
+    fence.replace(FailSafeTrackerStore, "retrieve", retrieve)
+    fence.replace(FailSafeTrackerStore, "retrieve_full_tracker", retrieve_full_tracker)
+    fence.replace(FailSafeTrackerStore, "save", save)

@@ -26,12 +26,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+
+import rasa_runtime
 
 T = TypeVar("T")
 
@@ -40,6 +42,10 @@ KEY_PREFIX = "klantenservice"
 
 class _ServedWhenNothingIsAhead:
     """Rasa's wait for a ticket lock, ended by expired tickets ahead as well as by served ones."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        rasa_runtime.install()
+        super().__init__(*args, **kwargs)
 
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float
@@ -126,4 +132,5 @@ class LockStoreFromUrl:
     """What endpoints.yml names: Rasa wants a class there, so creating it returns `from_url(...)`."""
 
     def __new__(cls, endpoint_config: EndpointConfig) -> LockStore:  # type: ignore[misc]
+        rasa_runtime.install()
         return from_url(endpoint_config)

@@ -38,7 +38,7 @@ from rasa.core import tracker_store
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_runtime import fixes
+import rasa_runtime
 
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
 REMEMBERED_CONVERSATIONS = 10_000
@@ -61,7 +61,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     """Rasa's SQLTrackerStore; see the module docstring for what differs."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        fixes.apply()
+        rasa_runtime.install()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url

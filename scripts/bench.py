@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import yaml  # noqa: E402
 
+from bot.percentiles import nearest_rank  # noqa: E402
 from scripts.services import Services  # noqa: E402
 
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
@@ -237,12 +238,9 @@ async def run_level(
 
 
 def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The dashboard's percentile (nearest rank: `q` of the turns took at most this); NaN when none."""
+    found = nearest_rank(values, q)
+    return float("nan") if found is None else found
 
 
 def summarise(level: Level) -> dict:

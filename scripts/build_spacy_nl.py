@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import entity_shapes  # noqa: E402
+from bot.dutch import WEEKDAYS  # noqa: E402
 from bot.webshops import read_webshops  # noqa: E402
 
-WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (
     "januari",
     "februari",

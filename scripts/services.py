@@ -73,7 +73,7 @@ class Services:
                 "--cors",
                 *env["CORS_ORIGINS"].split(),
             ],
-            "web": [PYTHON, "-m", "bot.webapp"],
+            "web": [PYTHON, "-m", "webapp"],
         }
 
     def start(self, name: str) -> None:
@@ -109,7 +109,16 @@ class Services:
             time.sleep(0.3)
         raise TimeoutError(f"{name} not ready after {timeout:.0f} s; see {self.log_dir / (name + '.log')}")
 
+    def upgrade_database(self) -> None:
+        """Brings the assistant's database (KLANTENSERVICE_DB_URL) to its latest migration."""
+        done = subprocess.run(
+            [PYTHON, "-m", "bot.database", "upgrade"], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"Upgrading the database failed:\n{done.stderr[-2000:]}")
+
     def start_all(self, names: tuple[str, ...] = SERVICES) -> None:
+        self.upgrade_database()
         for name in names:
             self.start(name)
         for name in names:

@@ -12,13 +12,18 @@ USER root
 COPY requirements/lock.txt /tmp/lock.txt
 RUN python -c 'import sys; assert sys.version_info[:2] == (3, 10), sys.version' \
  && python -m pip install --no-cache-dir -c /tmp/lock.txt \
-      rasa-sdk bcrypt holidays SQLAlchemy psycopg2-binary PyYAML python-dateutil dateparser tzdata \
+      rasa-sdk bcrypt holidays SQLAlchemy psycopg2-binary PyYAML python-dateutil dateparser tzdata alembic \
  && python -c 'import rasa_sdk, bcrypt, holidays, sqlalchemy, psycopg2, yaml, dateparser; assert rasa_sdk.__version__ == "3.6.2"' \
  && rm /tmp/lock.txt
 
 WORKDIR /app
 COPY --chown=1001:0 actions/ actions/
-COPY --chown=1001:0 bot/ bot/
+# Only the modules of bot/ that actions/ imports, no web app (tests/unit/test_deploy.py checks the
+# list against the imports).
+COPY --chown=1001:0 bot/__init__.py bot/agents.py bot/cases.py bot/clock.py bot/database.py bot/dayparse.py \
+     bot/dutch.py bot/entity_shapes.py bot/form_fields.py bot/handoff.py bot/hours.py bot/hours_text.py \
+     bot/log_privacy.py bot/masking.py bot/settings.py bot/webshops.py bot/
+COPY --chown=1001:0 migrations/ migrations/
 # The business facts (opening hours, contact) and the webshop names (bot/webshops.py reads the
 # lookup table of data/nlu.yml).
 COPY --chown=1001:0 klantenservice.yml klantenservice.yml

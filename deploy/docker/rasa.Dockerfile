@@ -1,6 +1,6 @@
 # The Rasa server of this project: Rasa's own 3.6.21 image plus the project's pinned packages, the
-# code the server imports from endpoints.yml and credentials.yml (rasa_runtime/, channels/, bot/),
-# the Dutch spaCy pipeline and the trained model. Build from the repository root after `make train`:
+# code the server imports from endpoints.yml and credentials.yml (rasa_runtime/, channels/ and the
+# modules of bot/ they import; no web app), the Dutch spaCy pipeline and the trained model. Build from the repository root after `make train`:
 #
 #   docker build -f deploy/docker/rasa.Dockerfile -t registry.example.nl/klantenservice/rasa:3.6.21-1 .
 #
@@ -26,7 +26,11 @@ RUN python -c 'import sys; assert sys.version_info[:2] == (3, 10), sys.version' 
 WORKDIR /app
 COPY --chown=1001:0 rasa_runtime/ rasa_runtime/
 COPY --chown=1001:0 channels/ channels/
-COPY --chown=1001:0 bot/ bot/
+# Only the modules of bot/ that rasa_runtime/ and channels/ import (tests/unit/test_deploy.py checks
+# the list against their imports).
+COPY --chown=1001:0 bot/__init__.py bot/database.py bot/entity_shapes.py bot/handoff.py bot/log_privacy.py \
+     bot/masking.py bot/
+COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu.yml data/nlu.yml
 # config.yml's SpacyNLP loads `build/spacy-nl` relative to the working directory at run time.

@@ -1,4 +1,4 @@
-# The web app (`python -m bot.webapp`): the chat page with rasa-webchat's bundle and the agent
+# The web app (`python -m webapp`): the chat page with rasa-webchat's bundle and the agent
 # console. It imports no Rasa, so it starts from a plain Python 3.10 with only its own packages, at
 # the versions of requirements/lock.txt. Build from the repository root after `make setup` (which
 # installs node_modules/ with npm ci):
@@ -15,17 +15,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY requirements/lock.txt /tmp/lock.txt
 RUN python -m pip install --no-cache-dir -c /tmp/lock.txt \
       aiohttp Jinja2 matplotlib bcrypt holidays SQLAlchemy psycopg2-binary PyYAML python-dateutil \
-      dateparser tzdata \
+      dateparser tzdata alembic \
  && rm /tmp/lock.txt \
  && useradd --uid 1001 --gid 0 --home-dir /app --no-create-home --shell /usr/sbin/nologin klantenservice
 
 WORKDIR /app
+# The web app and the domain it calls (bot/: queue, agents, cases, figures, review).
+COPY webapp/ webapp/
 COPY bot/ bot/
+COPY migrations/ migrations/
 # The business facts; the review console reads config.yml (fallback threshold), domain.yml
 # (intents) and data/ (existing examples).
 COPY klantenservice.yml config.yml domain.yml ./
 COPY data/ data/
-# bot/webapp/app.py serves the widget from this path (DEFAULT_BUNDLE; WEBCHAT_BUNDLE overrides it).
+# webapp/app.py serves the widget from this path (DEFAULT_BUNDLE; WEBCHAT_BUNDLE overrides it).
 COPY node_modules/rasa-webchat/lib/index.js node_modules/rasa-webchat/lib/index.js
 
 ENV PYTHONPATH=/app \
@@ -36,4 +39,4 @@ ENV PYTHONPATH=/app \
 
 USER 1001
 EXPOSE 8080
-CMD ["python", "-m", "bot.webapp"]
+CMD ["python", "-m", "webapp"]

@@ -32,9 +32,9 @@ import pytest
 import requests
 import socketio
 
-from bot.webapp.agent import transcript
 from channels.rest import MAX_IN_PROCESS_PER_SENDER, MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from channels.socketio import BAD_SESSION_TEXT
+from webapp.queue_api import transcript
 
 pytestmark = pytest.mark.e2e
 
@@ -489,9 +489,10 @@ async def _raw_frames(url: str, frames: list[str | bytes]) -> list[str]:
     """Engine.IO over a bare WebSocket: garbage frames, then a good message on the same connection."""
     session_id = uuid.uuid4().hex
     received: list[str] = []
-    async with aiohttp.ClientSession() as session, session.ws_connect(
-        url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-    ) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket") as ws,
+    ):
         assert (await ws.receive_str()).startswith("0")
         await ws.send_str("40")
         assert (await ws.receive_str()).startswith("40")

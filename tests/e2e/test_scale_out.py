@@ -179,7 +179,7 @@ def test_concurrent_turns_of_one_conversation_are_handled_one_at_a_time(cluster,
 
 
 def test_a_message_posted_on_one_server_reaches_the_chat_window_on_the_other(cluster, show_figure):
-    """The agent console's path (bot/webapp/agent.py `_deliver`): the web app posts an agent's answer
+    """The agent console's path (webapp/queue_api.py `_deliver`): the web app posts an agent's answer
     to whichever Rasa server its Service picks, while the customer's window is connected to another."""
     for name in "ab":
         if name not in cluster.servers or not cluster.servers[name].processes:

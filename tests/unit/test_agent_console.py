@@ -1,19 +1,17 @@
-"""The agent console (bot/webapp/agent.py) in process, with a temporary SQLite database and a small
-real HTTP server standing in for the Rasa server's HTTP API, which records what the console asks."""
+"""The agent console (webapp/auth.py, queue_api.py, cases.py) in process, with a temporary SQLite
+database and a small real HTTP server standing in for the Rasa server's HTTP API, which records what
+the console asks."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import bcrypt
 import pytest
 import sqlalchemy as sa
 from aiohttp import web
@@ -24,22 +22,29 @@ from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionSt
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
-from bot.webapp.agent import (
-    CONSOLE_KEY,
-    CONSOLE_POLICY,
-    CSRF_REFUSED,
-    LOCKED_OUT,
-    NOT_LOGGED_IN,
-    TRANSCRIPT_UNAVAILABLE,
-    WRONG_LOGIN,
-    entry_json,
-    transcript,
-)
-from bot.webapp.app import WebConfig, create_app
 from tests.conftest import ROOT
+from tests.console_client import (
+    ANNA,
+    add_agents,
+    cheap_bcrypt,
+    closed_port_url,
+    console_client,
+    console_config,
+    logged_in,
+    login,
+    post_json,
+    second_browser,
+    widget_bundle,
+)
+from webapp.auth import CONSOLE_POLICY, LOCKED_OUT, NOT_LOGGED_IN, WRONG_LOGIN
+from webapp.config import WebConfig
+from webapp.csrf import CSRF_REFUSED
+from webapp.keys import CONSOLE_KEY
+from webapp.labels import intent_label
+from webapp.queue_api import TRANSCRIPT_UNAVAILABLE, entry_json, transcript
 
 TOKEN = "test-rasa-token"
-ANNA, BRAM = ("anna", "anna-wachtwoord-1"), ("bram", "bram-wachtwoord-1")
+BRAM = ("bram", "bram-wachtwoord-1")
 CID = "3f2a9c1e5b7d4e0f8a6b"
 
 
@@ -117,22 +122,10 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+    cheap_bcrypt(monkeypatch)
     db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
-    agents = AgentStore(db_url)
-    agents.add(*ANNA, display_name="Anna de Vries")
-    agents.add(*BRAM, display_name="Bram")
-    bundle = tmp_path / "index.js"
-    bundle.write_text("window.WebChat = {};\n")
-    return World(db_url, HandoffQueue(db_url), agents, bundle)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    agents = add_agents(db_url, (ANNA, {"display_name": "Anna de Vries"}), (BRAM, {"display_name": "Bram"}))
+    return World(db_url, HandoffQueue(db_url), agents, widget_bundle(tmp_path))
 
 
 Scenario = Callable[[TestClient, FakeRasa], Awaitable[None]]
@@ -147,53 +140,13 @@ def run(world: World, scenario: Scenario, rasa_down: bool = False) -> FakeRasa:
         await rasa.start_server()
         try:
             url = closed_port_url() if rasa_down else str(rasa.make_url("")).rstrip("/")
-            config = WebConfig(
-                host="127.0.0.1",
-                port=8080,
-                rasa_public_url="http://localhost:5005",
-                bundle_path=world.bundle,
-                rasa_url=url,
-                rasa_token=TOKEN,
-                db_url=world.db_url,
-            )
-            async with TestClient(TestServer(create_app(config))) as client:
+            async with console_client(console_config(world.db_url, world.bundle, url, TOKEN)) as client:
                 await scenario(client, fake)
         finally:
             await rasa.close()
 
     asyncio.run(main())
     return fake
-
-
-def hidden_csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-async def login(client: TestClient | aiohttp.ClientSession, user: tuple[str, str]) -> aiohttp.ClientResponse:
-    form = await client.get("/agent/login")
-    csrf = hidden_csrf(await form.text())
-    return await client.post(
-        "/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]}, allow_redirects=False
-    )
-
-
-async def logged_in(client: TestClient | aiohttp.ClientSession, user: tuple[str, str] = ANNA) -> str:
-    """Logs in and returns the session's CSRF token, as agent.js reads it from the page."""
-    response = await login(client, user)
-    assert response.status == 303 and response.headers["Location"] == "/agent"
-    page = await (await client.get("/agent")).text()
-    return re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
-
-
-def second_agent(client: TestClient) -> aiohttp.ClientSession:
-    """Another browser (its own cookies) on the same app."""
-    origin = URL(str(client.make_url("/"))).origin()
-    return aiohttp.ClientSession(base_url=origin, cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-
-async def post(client, path: str, csrf: str, json: Any = None) -> tuple[int, dict]:
-    response = await client.post(path, json=json, headers={"X-CSRF-Token": csrf})
-    return response.status, await response.json()
 
 
 def live_entry(world: World, channel: str = "socketio", cid: str = CID):
@@ -309,7 +262,7 @@ def test_a_post_without_the_csrf_token_is_refused_with_403(world):
     entry = live_entry(world)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
+        csrf = await logged_in(client, ANNA)
         claim = f"/agent/api/entries/{entry.id}/claim"
         for headers in ({}, {"X-CSRF-Token": "wrong"}):
             response = await client.post(claim, headers=headers)
@@ -341,12 +294,13 @@ def test_sessions_end_after_12_hours():
 
 def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(world):
     async def scenario(client, fake):
-        await logged_in(client)
+        await logged_in(client, ANNA)
         response = await client.get("/agent")
         html = await response.text()
         assert (
             '<html lang="nl">' in html and "Wachtrij" in html and "Oppakken" in html and "Afsluiten" in html
         )
+        assert "(medewerker)" in html and "(teamleider)" not in html
         assert response.headers["Cache-Control"] == "no-store"
         policy = response.headers["Content-Security-Policy"]
         assert (
@@ -373,7 +327,7 @@ def test_the_queue_lists_open_entries_and_marks_the_agent_online(world):
     )
 
     async def scenario(client, fake):
-        await logged_in(client)
+        await logged_in(client, ANNA)
         assert world.agents.online_count(timedelta(minutes=1)) == 0
         response = await client.get("/agent/api/queue")
         data = await response.json()
@@ -387,6 +341,25 @@ def test_the_queue_lists_open_entries_and_marks_the_agent_online(world):
         assert by_id[live.id]["status"] == "waiting" and by_id[live.id]["agent"] is None
         assert by_id[live.id]["waiting_seconds"] >= 0 and by_id[live.id]["queued_at"].endswith("+00:00")
         assert world.agents.online_count(timedelta(minutes=1)) == 1
+
+    run(world, scenario)
+
+
+def test_the_queue_names_a_reason_as_the_dashboard_and_the_review_inbox_name_the_intent(world):
+    reasons = ("klacht_escaleren", "email_contact", "out_of_scope", "nieuwe_reden")
+    for n, reason in enumerate(reasons):
+        world.queue.enqueue(f"klant-{n}", "rest", reason, {}, OFFLINE)
+
+    async def scenario(client, fake):
+        await logged_in(client, ANNA)
+        entries = (await (await client.get("/agent/api/queue")).json())["entries"]
+        assert [entry["reason_label"] for entry in entries] == [
+            "Klacht escaleren",
+            "E-mail of contactformulier",
+            "Buiten het onderwerp",
+            "Nieuwe reden",
+        ]
+        assert [entry["reason_label"] for entry in entries] == [intent_label(reason) for reason in reasons]
 
     run(world, scenario)
 
@@ -409,7 +382,7 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
             },
             {"event": "slot", "name": "x", "value": 1, "timestamp": 1764000004.0},
         ]
-        await logged_in(client)
+        await logged_in(client, ANNA)
         response = await client.get(f"/agent/api/entries/{entry.id}")
         data = await response.json()
         assert response.status == 200
@@ -436,9 +409,7 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
     # What the console page loads: the shared console.js, then agent.js.
-    script = "".join(
-        (ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js")
-    )
+    script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js"))
     for forbidden in (
         "innerHTML",
         "outerHTML",
@@ -463,10 +434,12 @@ def test_when_two_agents_claim_at_once_one_gets_it_and_the_other_409(world):
 
     async def scenario(client, fake):
         anna_csrf = await logged_in(client, ANNA)
-        async with second_agent(client) as bram:
+        async with second_browser(client) as bram:
             bram_csrf = await logged_in(bram, BRAM)
             path = f"/agent/api/entries/{entry.id}/claim"
-            results = await asyncio.gather(post(client, path, anna_csrf), post(bram, path, bram_csrf))
+            results = await asyncio.gather(
+                post_json(client, path, anna_csrf), post_json(bram, path, bram_csrf)
+            )
         statuses = sorted(status for status, _ in results)
         assert statuses == [200, 409]
         winner = next(data for status, data in results if status == 200)
@@ -482,20 +455,22 @@ def test_empty_or_too_long_messages_are_refused(world):
     entry = live_entry(world)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
+        csrf = await logged_in(client, ANNA)
         path = f"/agent/api/entries/{entry.id}/messages"
-        status, data = await post(client, path, csrf, {"text": "Hallo"})
+        status, data = await post_json(client, path, csrf, {"text": "Hallo"})
         assert status == 409 and data["error"] == "Pak het gesprek eerst op."
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
         for body in (
             {"text": "   "},
             {"text": "x" * (MAX_MESSAGE_LENGTH + 1)},
             {"tekst": "Hallo"},
             ["Hallo"],
         ):
-            status, data = await post(client, path, csrf, body)
+            status, data = await post_json(client, path, csrf, body)
             assert status == 400 and data["error"], body
-        assert "hoogstens 4000 tekens" in (await post(client, path, csrf, {"text": "x" * 4001}))[1]["error"]
+        assert (
+            "hoogstens 4000 tekens" in (await post_json(client, path, csrf, {"text": "x" * 4001}))[1]["error"]
+        )
         response = await client.post(path, data="geen json", headers={"X-CSRF-Token": csrf})
         assert response.status == 400
 
@@ -509,9 +484,9 @@ def test_a_message_is_recorded_and_pushed_when_the_chat_window_is_connected(worl
     world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post(
+        csrf = await logged_in(client, ANNA)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post_json(
             client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "  Hoi, ik kijk even mee.  "}
         )
         assert status == 200
@@ -537,9 +512,11 @@ def test_a_message_is_only_recorded_when_it_cannot_be_pushed(world, channel, onl
     world.queue.set_presence(CID, "socket-1", online)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post(client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "Hallo"})
+        csrf = await logged_in(client, ANNA)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post_json(
+            client, f"/agent/api/entries/{entry.id}/messages", csrf, {"text": "Hallo"}
+        )
         assert status == 200 and data["delivered"] is False and data["recorded"] is True
         assert "zodra die weer in de chat is" in data["note"]
 
@@ -559,19 +536,19 @@ def test_closing_a_live_entry_runs_the_end_action_pushed_to_the_open_chat(world)
     world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
+        csrf = await logged_in(client, ANNA)
         close = f"/agent/api/entries/{entry.id}/close"
-        status, data = await post(client, close, csrf)
+        status, data = await post_json(client, close, csrf)
         assert status == 409 and data["error"] == "Pak het gesprek eerst op."
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        async with second_agent(client) as bram:
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        async with second_browser(client) as bram:
             bram_csrf = await logged_in(bram, BRAM)
-            status, data = await post(bram, close, bram_csrf)
+            status, data = await post_json(bram, close, bram_csrf)
             assert status == 409 and data["error"] == "Dit gesprek is opgepakt door anna."
         assert fake.posts() == []
-        status, data = await post(client, close, csrf)
+        status, data = await post_json(client, close, csrf)
         assert status == 200 and data["entry"]["status"] == "closed" and data["delivered"] is True
-        status, data = await post(client, close, csrf)
+        status, data = await post_json(client, close, csrf)
         assert status == 409 and data["error"] == "Dit gesprek is al afgesloten."
 
     fake = run(world, scenario)
@@ -588,9 +565,9 @@ def test_the_goodbye_waits_in_the_queue_for_a_customer_who_cannot_be_reached_now
 
     async def scenario(client, fake):
         fake.said = [VOORBIJ]
-        csrf = await logged_in(client)
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        csrf = await logged_in(client, ANNA)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf)
         assert status == 200 and data["recorded"] is True and data["delivered"] is False
         assert "zodra die weer in de chat is" in data["note"]
 
@@ -611,8 +588,8 @@ def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(
 
     async def scenario(client, fake):
         fake.said = [VOORBIJ]
-        csrf = await logged_in(client)
-        status, data = await post(client, f"/agent/api/entries/{offline.id}/close", csrf)
+        csrf = await logged_in(client, ANNA)
+        status, data = await post_json(client, f"/agent/api/entries/{offline.id}/close", csrf)
         assert status == 200 and data["entry"]["status"] == "closed"
         assert (data["recorded"], data["delivered"]) == (False, False)
         assert "geen bericht" in data["note"]
@@ -630,9 +607,9 @@ def test_closing_without_handled_cases_leaves_every_case_open(world):
     entry = world.queue.enqueue(CID, "socketio", "retour", {}, OFFLINE)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
-        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        csrf = await logged_in(client, ANNA)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf)
         assert status == 200 and data["cases_closed"] == []
 
     fake = run(world, scenario)
@@ -651,13 +628,13 @@ def test_closing_closes_only_the_cases_the_agent_marked_as_handled(world):
     entry = world.queue.enqueue(CID, "socketio", "retour", {}, OFFLINE, now=start + timedelta(minutes=1))
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        csrf = await logged_in(client, ANNA)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
         for wrong in ({"cases": [elsewhere.reference]}, {"cases": "RET-ALLES"}, [handled.reference]):
-            status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf, wrong)
+            status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf, wrong)
             assert status == 400 and ("zaak" in data["error"] or "zaken" in data["error"]), wrong
         assert world.queue.get(entry.id).status == "with_agent"  # refused: nothing closed
-        status, data = await post(
+        status, data = await post_json(
             client, f"/agent/api/entries/{entry.id}/close", csrf, {"cases": [handled.reference.lower()]}
         )
         assert status == 200 and data["cases_closed"] == [handled.reference]
@@ -723,7 +700,7 @@ def test_the_case_lookup_shows_a_case_by_its_reference(world):
     )
 
     async def scenario(client, fake):
-        await logged_in(client)
+        await logged_in(client, ANNA)
         assert 'href="/agent/zaken"' in await (await client.get("/agent")).text()
         response = await client.get("/agent/zaken", params={"referentie": f"  {case.reference.lower()} "})
         html = await response.text()
@@ -757,7 +734,7 @@ def test_the_case_lookup_shows_a_case_by_its_reference(world):
 )
 def test_an_unknown_or_malformed_reference_gets_a_dutch_answer(world, typed, status, message):
     async def scenario(client, fake):
-        await logged_in(client)
+        await logged_in(client, ANNA)
         response = await client.get("/agent/zaken", params={"referentie": typed})
         html = await response.text()
         assert response.status == status
@@ -776,7 +753,7 @@ def test_the_case_lookup_escapes_what_the_customer_typed(world):
     )
 
     async def scenario(client, fake):
-        await logged_in(client)
+        await logged_in(client, ANNA)
         response = await client.get("/agent/zaken", params={"referentie": case.reference})
         html = await response.text()
         assert response.status == 200 and f"{case.reference} · Klacht" in html
@@ -795,7 +772,7 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
     world.queue.set_presence(CID, "socket-1", True)
 
     async def scenario(client, fake):
-        csrf = await logged_in(client)
+        csrf = await logged_in(client, ANNA)
         response = await client.get(f"/agent/api/entries/{entry.id}")
         data = await response.json()
         assert response.status == 200
@@ -803,7 +780,7 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
         assert data["transcript"] is None and data["transcript_error"] == TRANSCRIPT_UNAVAILABLE
         assert "kan nu niet worden geladen" in data["transcript_error"]
 
-        await post(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
         response = await client.post(
             f"/agent/api/entries/{entry.id}/messages", json={"text": "Hallo"}, headers={"X-CSRF-Token": csrf}
         )
@@ -816,7 +793,7 @@ def test_without_rasa_the_entry_shows_a_note_and_messages_wait_in_the_queue(worl
         assert [(m["text"], m["delivered"]) for m in data["messages"]] == [("Hallo", False)]
 
         # Closed all the same: with the entry closed, the handoff ends on the customer's next message.
-        status, data = await post(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf)
         assert status == 200 and data["entry"]["status"] == "closed" and data["recorded"] is False
         assert "niet bereikbaar" in data["note"] and "volgende bericht" in data["note"]
 
@@ -831,7 +808,7 @@ def test_a_wrong_rasa_token_counts_as_rasa_unavailable(world):
 
     async def scenario(client, fake):
         client.app[CONSOLE_KEY].rasa.token = "wrong"
-        await logged_in(client)
+        await logged_in(client, ANNA)
         data = await (await client.get(f"/agent/api/entries/{entry.id}")).json()
         assert data["transcript"] is None and data["transcript_error"] == TRANSCRIPT_UNAVAILABLE
 

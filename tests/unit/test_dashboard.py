@@ -1,32 +1,38 @@
-"""The team lead's dashboard (bot/webapp/dashboard.py) in process: a generated week in a temporary
+"""The team lead's dashboard (webapp/dashboard.py) in process: a generated week in a temporary
 tracker store and assistant database, a team lead and an agent without the role."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
 import struct
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import bcrypt
 import pytest
 import sqlalchemy as sa
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from bot.agents import TEAM_LEAD, AgentStore
+from bot.agents import TEAM_LEAD
 from bot.insight import Insight
 from bot.settings import DEFAULT_CONFIG_PATH
-from bot.webapp import dashboard_charts
-from bot.webapp.agent import CONSOLE_POLICY, DATABASE_DOWN
-from bot.webapp.app import WebConfig, create_app
-from bot.webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
+from tests.console_client import (
+    ANNA,
+    Scenario,
+    add_agents,
+    cheap_bcrypt,
+    console_config,
+    login,
+    run_console,
+    widget_bundle,
+)
 from tests.insight_data import WEEK, create_tracker_schema, write_store, write_tracker
+from webapp import dashboard_charts
+from webapp.auth import CONSOLE_POLICY, DATABASE_DOWN
+from webapp.dashboard import TEAM_LEADS_ONLY, duration, percent
 
-LEAD, AGENT = ("lotte", "lotte-wachtwoord-1"), ("anna", "anna-wachtwoord-1")
+LEAD, AGENT = ("lotte", "lotte-wachtwoord-1"), ANNA
 WEEK_QUERY = "from=2026-11-02&to=2026-11-08"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FRIDAY = '  vrijdag:   {open: "09:00", close: "18:00"}\n'
@@ -42,15 +48,16 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
-    real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+    cheap_bcrypt(monkeypatch)
     db_url, tracker_url = (
         f"sqlite:///{tmp_path / 'klantenservice.db'}",
         f"sqlite:///{tmp_path / 'tracker.db'}",
     )
-    agents = AgentStore(db_url)
-    agents.add(*LEAD, display_name="Lotte", role=TEAM_LEAD)
-    agents.add(*AGENT, display_name="Anna de Vries")
+    agents = add_agents(
+        db_url,
+        (LEAD, {"display_name": "Lotte", "role": TEAM_LEAD}),
+        (AGENT, {"display_name": "Anna de Vries"}),
+    )
     tracker = sa.create_engine(tracker_url)
     create_tracker_schema(tracker)
     write_tracker(tracker, WEEK)
@@ -62,34 +69,15 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     assert FRIDAY in config  # the staffed minutes below are counted for this schedule
     (tmp_path / "klantenservice.yml").write_text(config.replace(FRIDAY, SHORT_FRIDAY), encoding="utf-8")
     monkeypatch.setenv("KLANTENSERVICE_CONFIG", str(tmp_path / "klantenservice.yml"))
-    bundle = tmp_path / "index.js"
-    bundle.write_text("window.WebChat = {};\n")
-    return Site(db_url, tracker_url, bundle)
+    return Site(db_url, tracker_url, widget_bundle(tmp_path))
 
 
-def run(site: Site, scenario: Callable[[TestClient], Awaitable[None]]) -> None:
-    async def main() -> None:
-        config = WebConfig(
-            host="127.0.0.1",
-            port=8080,
-            rasa_public_url="http://localhost:5005",
-            bundle_path=site.bundle,
-            rasa_url="http://127.0.0.1:9",
-            db_url=site.db_url,
-        )
-        async with TestClient(TestServer(create_app(config))) as client:
-            await scenario(client)
-
-    asyncio.run(main())
+def run(site: Site, scenario: Scenario) -> None:
+    run_console(console_config(site.db_url, site.bundle), scenario)
 
 
 async def log_in(client: TestClient, user: tuple[str, str]) -> None:
-    form = await (await client.get("/agent/login")).text()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    response = await client.post(
-        "/agent/login", data={"csrf": csrf, "username": user[0], "password": user[1]}, allow_redirects=False
-    )
-    assert response.status == 303
+    assert (await login(client, user)).status == 303
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -327,8 +315,8 @@ def test_staffed_hours_become_outlined_blocks_with_their_minutes():
 def test_every_intent_of_the_domain_has_one_dutch_label_for_the_dashboard_and_the_inbox():
     import yaml
 
-    from bot.webapp import dashboard, review
-    from bot.webapp.intent_labels import INTENT_LABELS
+    from webapp import dashboard, review
+    from webapp.labels import INTENT_LABELS
 
     domain = yaml.safe_load((DEFAULT_CONFIG_PATH.parent / "domain.yml").read_text(encoding="utf-8"))
     assert set(domain["intents"]) - set(INTENT_LABELS) == set()

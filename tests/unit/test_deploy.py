@@ -5,6 +5,7 @@ and against the types of the `rasa` chart's values schema."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.webapp.app import DEFAULT_BUNDLE, PROJECT_ROOT
 from bot.webshops import NLU_FILE
 from scripts.services import Services
 from tests.conftest import ROOT
+from webapp.config import DEFAULT_BUNDLE, PROJECT_ROOT
 
 DEPLOY = ROOT / "deploy"
 SECRET_NAME = "klantenservice-secrets"
@@ -390,12 +391,12 @@ def test_the_web_app_gets_every_variable_it_reads():
         "WEB_HOST",
         "WEB_PORT",
     }
-    assert needed <= env_sh_variables() | {"WEB_HOST"}  # WEB_HOST: bot/webapp's own default
+    assert needed <= env_sh_variables() | {"WEB_HOST"}  # WEB_HOST: webapp's own default
     env = env_map(web_container()["env"])
     assert needed <= set(env)
     assert env["WEB_HOST"]["value"] == "0.0.0.0"
     assert env["RASA_URL"]["value"] == f"http://{values('rasa-values.yml')['fullnameOverride']}:5005"
-    assert web_container()["command"] == ["python", "-m", "bot.webapp"]
+    assert web_container()["command"] == ["python", "-m", "webapp"]
 
 
 # --- secrets ------------------------------------------------------------------------------------------
@@ -444,15 +445,114 @@ def test_the_dockerfiles_copy_what_the_processes_import():
         dockerfile("actions.Dockerfile"),
         dockerfile("web.Dockerfile"),
     )
-    for package in ("rasa_runtime/", "channels/", "bot/", "build/spacy-nl/"):
+    for package in ("rasa_runtime/", "channels/", "build/spacy-nl/"):
         assert f" {package} " in rasa, package
-    for path in ("actions/", "bot/", "klantenservice.yml", NLU_FILE.relative_to(ROOT).as_posix()):
+    for path in ("actions/", "klantenservice.yml", NLU_FILE.relative_to(ROOT).as_posix()):
         assert f" {path} " in actions + " ", path
     bundle = DEFAULT_BUNDLE.relative_to(PROJECT_ROOT).as_posix()
-    assert f"COPY {bundle} {bundle}" in web and "COPY bot/ bot/" in web
+    assert f"COPY {bundle} {bundle}" in web and "COPY webapp/ webapp/" in web and "COPY bot/ bot/" in web
     assert base_image(web).startswith("python:3.10")
     for text in (rasa, actions, web):
         assert "ENV PYTHONPATH=/app" in text and "requirements/lock.txt" in text
+
+
+# Each image holds the code its process runs: the packages it starts from and every project module
+# they import, found by reading the import statements (tests/unit/test_webapp.py has no Rasa, so
+# importing the modules here would not tell).
+FIRST_PARTY = ("actions", "bot", "channels", "rasa_runtime", "webapp")
+IMAGE_ROOTS = {
+    "rasa.Dockerfile": ("rasa_runtime", "channels"),
+    "actions.Dockerfile": ("actions",),
+    "web.Dockerfile": ("webapp",),
+}
+WEB_ONLY = {"webapp", "matplotlib", "jinja2"}
+
+
+def module_file(name: str) -> Path | None:
+    path = ROOT.joinpath(*name.split("."))
+    for candidate in (path / "__init__.py", path.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def import_closure(packages: tuple[str, ...]) -> tuple[set[Path], set[str]]:
+    """The project's files that the packages need (with their packages' __init__.py) and the
+    top-level names of everything else they import."""
+    todo = [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for package in packages
+        for path in (ROOT / package).rglob("*.py")
+    ]
+    files: set[Path] = set()
+    others: set[str] = set()
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            path = module_file(".".join(parts[:depth]))
+            if path is None or path in files:
+                continue
+            files.add(path)
+            for imported in imported_names(path):
+                if imported.split(".")[0] in FIRST_PARTY:
+                    todo.append(imported)
+                else:
+                    others.add(imported.split(".")[0])
+    return files, others
+
+
+def copied_sources(text: str) -> list[str]:
+    """The sources of the COPY instructions (the last word of each is the destination)."""
+    sources: list[str] = []
+    for line in text.replace("\\\n", " ").splitlines():
+        words = line.split()
+        if words and words[0] == "COPY":
+            sources += [word for word in words[1:-1] if not word.startswith("--")]
+    return sources
+
+
+def is_copied(path: Path, sources: list[str]) -> bool:
+    relative = path.relative_to(ROOT).as_posix()
+    return any(
+        relative == source or (source.endswith("/") and relative.startswith(source)) for source in sources
+    )
+
+
+@pytest.mark.parametrize("image", sorted(IMAGE_ROOTS))
+def test_each_image_copies_every_module_its_process_imports(image):
+    files, _ = import_closure(IMAGE_ROOTS[image])
+    sources = copied_sources(dockerfile(image))
+    missing = sorted(path.relative_to(ROOT).as_posix() for path in files if not is_copied(path, sources))
+    assert missing == [], f"{image} lacks modules its process imports"
+
+
+@pytest.mark.parametrize("image", ["rasa.Dockerfile", "actions.Dockerfile"])
+def test_the_rasa_and_action_server_images_hold_no_web_app_and_only_the_bot_modules_they_import(image):
+    files, others = import_closure(IMAGE_ROOTS[image])
+    assert not WEB_ONLY & (others | {path.relative_to(ROOT).parts[0] for path in files})
+    sources = copied_sources(dockerfile(image))
+    assert not [source for source in sources if source.split("/")[0] == "webapp"]
+    assert "bot/" not in sources
+    bot_files = {source for source in sources if source.startswith("bot/")}
+    assert bot_files == {path.relative_to(ROOT).as_posix() for path in files if path.parts[-2] == "bot"}
+
+
+def test_the_import_closure_follows_imports_into_bot():
+    files, others = import_closure(("webapp",))
+    names = {path.relative_to(ROOT).as_posix() for path in files}
+    assert {"webapp/app.py", "bot/__init__.py", "bot/insight.py", "bot/rasa_api.py"} <= names
+    assert {"aiohttp", "matplotlib", "jinja2"} <= others
 
 
 def test_the_build_context_keeps_what_the_images_copy():
@@ -478,3 +578,14 @@ def test_the_readmes_explain_the_installation_and_sticky_sessions():
     main = (ROOT / "README.md").read_text()
     assert main.index("## Running on Kubernetes") < main.index("## Settings")
     assert "deploy/README.md" in main[main.index("## Running on Kubernetes") : main.index("## Settings")]
+
+
+def test_the_database_is_migrated_before_the_web_app_starts():
+    spec = manifest("Deployment", "klantenservice-web")["spec"]["template"]["spec"]
+    (migrate,) = spec["initContainers"]
+    assert migrate["command"] == ["python", "-m", "bot.database", "upgrade"]
+    assert migrate["image"] == web_container()["image"]
+    env = env_map(migrate["env"])
+    assert env["KLANTENSERVICE_DB_URL"] == env_map(web_container()["env"])["KLANTENSERVICE_DB_URL"]
+    for name in ("web.Dockerfile", "actions.Dockerfile", "rasa.Dockerfile"):  # bot.database migrates
+        assert " migrations/ migrations/" in dockerfile(name), name

@@ -1,29 +1,35 @@
-"""The review inbox in the agent console (bot/webapp/review.py), in process: roles, CSRF, the page
+"""The review inbox in the agent console (webapp/review.py), in process: roles, CSRF, the page
 and labelling through the JSON API, on a tracker store filled by Rasa's SQLTrackerStore."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import bcrypt
 import pytest
 import sqlalchemy as sa
 import yaml
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from bot.agents import TEAM_LEAD, AgentStore
+from bot.agents import TEAM_LEAD
 from bot.masking import EMAIL, IBAN
 from bot.review import ReviewDecision, ReviewInbox, ReviewSettings
-from bot.webapp.agent import CONSOLE_POLICY, CSRF_REFUSED, NOT_LOGGED_IN
-from bot.webapp.app import WebConfig, create_app
-from bot.webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 from tests.conftest import ROOT
+from tests.console_client import (
+    ANNA,
+    Scenario,
+    add_agents,
+    cheap_bcrypt,
+    console_config,
+    logged_in,
+    run_console,
+    widget_bundle,
+)
 from tests.unit.review_data import BELLEN, POEN, T0, answer, conversations, fallback, fill, start, user
-from tests.unit.test_agent_console import ANNA, closed_port_url, logged_in
+from webapp.auth import CONSOLE_POLICY, NOT_LOGGED_IN
+from webapp.csrf import CSRF_REFUSED
+from webapp.review import NOT_FOUND, REVIEW_KEY, TEAM_LEADS_ONLY
 
 LEA = ("lea", "lea-wachtwoord-12")
 
@@ -48,40 +54,23 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+    cheap_bcrypt(monkeypatch)
     db_url = f"sqlite:///{tmp_path / 'klantenservice.db'}"
-    agents = AgentStore(db_url)
-    agents.add(*ANNA, display_name="Anna de Vries")
-    agents.add(*LEA, display_name="Lea Jansen", role=TEAM_LEAD)
+    add_agents(
+        db_url,
+        (ANNA, {"display_name": "Anna de Vries"}),
+        (LEA, {"display_name": "Lea Jansen", "role": TEAM_LEAD}),
+    )
     review_file = tmp_path / "nlu_reviewed.yml"
     tracker_url = fill(tmp_path / "tracker.db", conversations())
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_url)
     monkeypatch.setenv("KLANTENSERVICE_REVIEW_FILE", str(review_file))
     monkeypatch.delenv("KLANTENSERVICE_REVIEW_THRESHOLD", raising=False)
-    bundle = tmp_path / "index.js"
-    bundle.write_text("window.WebChat = {};\n")
-    return World(db_url, review_file, bundle, tracker_url)
-
-
-Scenario = Callable[[TestClient], Awaitable[None]]
+    return World(db_url, review_file, widget_bundle(tmp_path), tracker_url)
 
 
 def run(world: World, scenario: Scenario) -> None:
-    async def main() -> None:
-        config = WebConfig(
-            host="127.0.0.1",
-            port=8080,
-            rasa_public_url="http://localhost:5005",
-            bundle_path=world.bundle,
-            rasa_url=closed_port_url(),
-            rasa_token="t",
-            db_url=world.db_url,
-        )
-        async with TestClient(TestServer(create_app(config))) as client:
-            await scenario(client)
-
-    asyncio.run(main())
+    run_console(console_config(world.db_url, world.bundle), scenario)
 
 
 async def inbox(client: TestClient) -> dict:
@@ -130,6 +119,7 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
         await logged_in(client, LEA)
         console = await (await client.get("/agent")).text()
         assert 'href="/agent/review"' in console and "Review-inbox" in console
+        assert "(teamleider)" in console and "(medewerker)" not in console
         response = await client.get("/agent/review")
         html = await response.text()
         assert response.status == 200 and '<html lang="nl">' in html and "Lea Jansen" in html
@@ -154,9 +144,7 @@ def test_the_page_is_dutch_with_the_consoles_strict_policy_and_no_inline_script(
 
 def test_review_js_puts_texts_in_the_page_as_text_only():
     # What the review page loads: the shared console.js, then review.js.
-    script = "".join(
-        (ROOT / "bot" / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js")
-    )
+    script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "review.js"))
     for forbidden in (
         "innerHTML",
         "outerHTML",

@@ -1,7 +1,8 @@
-"""The web app (bot/webapp) in process: the Dutch page, its headers, its static files, its config."""
+"""The web app (webapp) in process: the Dutch page, its headers, its static files, its config."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
@@ -16,8 +17,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.webapp.app import DEFAULT_BUNDLE, QUICK_QUESTIONS, WebConfig, content_security_policy, create_app
 from tests.conftest import ROOT
+from webapp.app import create_app
+from webapp.chat_page import QUICK_QUESTIONS, content_security_policy
+from webapp.config import DEFAULT_BUNDLE, WebConfig
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
@@ -160,7 +163,7 @@ def test_static_files_do_not_leave_their_folder(bundle):
 
 
 def test_the_widget_script_configures_webchat_in_dutch():
-    script = (ROOT / "bot" / "webapp" / "static" / "widget.js").read_text()
+    script = (ROOT / "webapp" / "static" / "widget.js").read_text()
     for setting in (
         'customData: { language: "nl" }',
         "initPayload: INIT_PAYLOAD",
@@ -194,7 +197,7 @@ def test_the_web_app_refuses_to_start_without_the_widget(tmp_path):
         "WEB_PORT": "0",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "bot.webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0
     assert "make setup" in result.stderr
@@ -220,3 +223,43 @@ def test_the_page_quick_questions_match_the_greeting_buttons_in_the_domain():
     [greeting] = domain["responses"]["utter_begroeten"]
     buttons = [(button["title"], button["payload"]) for button in greeting["buttons"]]
     assert buttons == [(question.label, question.payload) for question in QUICK_QUESTIONS]
+
+
+def webapp_imports() -> dict[str, set[str]]:
+    """Which modules of the package each module imports, wherever the import stands (also under
+    TYPE_CHECKING or inside a function)."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "webapp").glob("*.py"):
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "webapp":
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("webapp."):
+                imported.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[1] for a in node.names if a.name.startswith("webapp.")}
+        graph[path.stem] = imported
+    return graph
+
+
+def test_the_web_apps_modules_import_each_other_without_a_cycle():
+    graph = webapp_imports()
+    assert {"app", "config", "keys", "auth", "csrf", "labels", "queue_api"} <= set(graph)
+    assert [module for module, imported in graph.items() if "app" in imported] == ["__main__"]
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, f"import cycle: {' -> '.join((*path, module))}"
+        if module not in done:
+            for imported in graph.get(module, ()):
+                visit(imported, (*path, module))
+            done.add(module)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_the_team_lead_check_and_the_intent_labels_have_one_home():
+    sources = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "webapp").glob("*.py")}
+    assert [name for name, text in sources.items() if "is_team_lead" in text] == ["auth.py"]
+    assert [name for name, text in sources.items() if '"Terugbetaling"' in text] == ["labels.py"]

@@ -8,7 +8,7 @@ import re
 from channels.rest import MAX_MESSAGE_CHARS
 from tests.conftest import ROOT
 
-SCRIPT = ROOT / "bot" / "webapp" / "static" / "widget.js"
+SCRIPT = ROOT / "webapp" / "static" / "widget.js"
 
 
 def test_the_widget_text_box_stops_at_the_channels_message_limit():

@@ -28,8 +28,10 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.nlu_examples import NluFileError
 from bot.review import OUT_OF_SCOPE, InboxMessage, Refused, ReviewInbox, ReviewSettings, Turn
-from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
-from bot.webapp.intent_labels import intent_label
+from webapp.auth import LOGOUT_PATH, PREFIX, team_leads_only
+from webapp.console import blocking
+from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.labels import REVIEW_REASON_LABELS, SPEAKER_LABELS, intent_label
 
 logger = logging.getLogger(__name__)
 
@@ -43,24 +45,7 @@ NOT_FOUND = "Dit klantbericht bestaat niet (meer)."
 NO_DECISION = "Kies een intent, ‘buiten het onderwerp’ of ‘ruis’."
 FILES_BROKEN = "De trainingsbestanden kunnen nu niet worden gelezen of geschreven: {}"
 
-REASON_TEXT = {
-    "fallback": "Niet begrepen",
-    "out_of_scope": "Buiten het onderwerp",
-    "low_confidence": "Twijfel",
-}
-
-SPEAKER_TEXT = {"user": "Klant", "bot": "Assistent"}
-
 REVIEW_KEY = web.AppKey("review_inbox", ReviewInbox)
-
-
-def _team_lead_only(request: web.Request) -> web.Response | None:
-    agent: Agent = request[AGENT]
-    if agent.is_team_lead:
-        return None
-    if request.path.startswith(API_PATH):
-        return web.json_response({"error": TEAM_LEADS_ONLY}, status=403)
-    return web.Response(status=403, text=TEAM_LEADS_ONLY + "\n")
 
 
 def message_json(message: InboxMessage) -> dict[str, Any]:
@@ -72,7 +57,7 @@ def message_json(message: InboxMessage) -> dict[str, Any]:
         "masked_text": message.masked_text,
         "masked": message.masked_text != message.text,
         "reason": message.reason,
-        "reason_label": REASON_TEXT.get(message.reason, message.reason),
+        "reason_label": REVIEW_REASON_LABELS.get(message.reason, message.reason),
         "intent": message.intent,
         "intent_label": intent_label(message.intent),
         "confidence": round(message.confidence, 3) if message.confidence is not None else None,
@@ -84,7 +69,7 @@ def turn_json(turn: Turn, event_id: int) -> dict[str, Any]:
     return {
         "id": turn.event_id,
         "speaker": turn.speaker,
-        "speaker_label": SPEAKER_TEXT.get(turn.speaker, turn.speaker),
+        "speaker_label": SPEAKER_LABELS.get(turn.speaker, turn.speaker),
         "time": turn.time.isoformat(),
         "text": turn.text,
         "current": turn.event_id == event_id,
@@ -95,12 +80,11 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) <= 12 else None
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def review_page(request: web.Request) -> web.Response:
-    if (refused := _team_lead_only(request)) is not None:
-        return refused
     inbox = request.app[REVIEW_KEY]
     html = (
-        request.app[CONSOLE_TEMPLATES_KEY]
+        request.app[TEMPLATES_KEY]
         .get_template("agent_review.html")
         .render(
             agent=request[AGENT],
@@ -114,9 +98,8 @@ async def review_page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def api_list(request: web.Request) -> web.Response:
-    if (refused := _team_lead_only(request)) is not None:
-        return refused
     inbox = request.app[REVIEW_KEY]
     page = await blocking(
         inbox.page, _int(request.query.get("before")), _int(request.query.get("limit")) or 25
@@ -135,9 +118,8 @@ async def api_list(request: web.Request) -> web.Response:
     )
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def api_conversation(request: web.Request) -> web.Response:
-    if (refused := _team_lead_only(request)) is not None:
-        return refused
     event_id = int(request.match_info["event_id"])
     inbox = request.app[REVIEW_KEY]
     turns = await blocking(inbox.conversation, event_id)
@@ -146,9 +128,8 @@ async def api_conversation(request: web.Request) -> web.Response:
     return web.json_response({"id": event_id, "turns": [turn_json(turn, event_id) for turn in turns]})
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def api_decide(request: web.Request) -> web.Response:
-    if (refused := _team_lead_only(request)) is not None:
-        return refused
     agent: Agent = request[AGENT]
     try:
         body = await request.json()
@@ -189,7 +170,7 @@ async def api_decide(request: web.Request) -> web.Response:
 
 
 def setup_review(app: web.Application, settings: ReviewSettings | None = None) -> ReviewInbox:
-    """Adds the inbox to the console (after setup_agent_console, whose guard protects it).
+    """Adds the inbox to the console (after setup_auth, whose guard protects it).
     Without settings: from the environment, with the console's database for the decisions."""
     settings = settings or replace(ReviewSettings.from_env(), db_url=app[CONSOLE_KEY].db_url)
     inbox = ReviewInbox(settings)

@@ -25,12 +25,13 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot import clock, insight
-from bot.agents import Agent
 from bot.insight import Figures, Insight, amount
 from bot.settings import WEEKDAY_KEYS, load_settings
-from bot.webapp import dashboard_charts
-from bot.webapp.agent import AGENT, CONSOLE_KEY, CONSOLE_TEMPLATES_KEY, LOGOUT_PATH, PREFIX, SESSION, blocking
-from bot.webapp.intent_labels import INTENT_LABELS, intent_label
+from webapp import dashboard_charts
+from webapp.auth import LOGOUT_PATH, PREFIX, team_leads_only
+from webapp.console import blocking
+from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.labels import INTENT_LABELS, intent_label
 
 PAGE_PATH = "/agent/dashboard"
 CSV_PATH = "/agent/dashboard.csv"
@@ -173,13 +174,15 @@ def summary(f: Figures) -> list[tuple[str, str, str]]:
         (
             "Buiten openingstijden",
             number(f.handoffs_offline),
-            f"keer om een medewerker gevraagd; {counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten",
+            "keer om een medewerker gevraagd; "
+            f"{counted(f.offline_questions, 'vraag', 'vragen')} achtergelaten",
         ),
         ("Zaken", number(sum(count for _, count in f.cases)), cases),
         (
             "Wachttijd op een medewerker",
             duration(f.wait.average),
-            f"gemiddeld; 90% binnen {duration(f.wait.p90)} ({counted(f.wait.count, 'gesprek', 'gesprekken')})",
+            f"gemiddeld; 90% binnen {duration(f.wait.p90)} "
+            f"({counted(f.wait.count, 'gesprek', 'gesprekken')})",
         ),
         (
             "Afgehaakt in de wachtrij",
@@ -220,11 +223,6 @@ def demand_rows(f: Figures) -> list[tuple[str, list[tuple[int, str]]]]:
 # --- the routes -------------------------------------------------------------------------------------
 
 
-def _refusal(request: web.Request) -> web.Response | None:
-    agent: Agent = request[AGENT]
-    return None if agent.is_team_lead else web.Response(status=403, text=TEAM_LEADS_ONLY + "\n")
-
-
 def _period_or_error(request: web.Request) -> Period | web.Response:
     try:
         return parse_period(request.query, request.app[DASHBOARD_KEY].today())
@@ -232,9 +230,8 @@ def _period_or_error(request: web.Request) -> Period | web.Response:
         return web.Response(status=400, text=f"{error}\n")
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def dashboard_page(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     dashboard = request.app[DASHBOARD_KEY]
     try:
         period, error = parse_period(request.query, dashboard.today()), None
@@ -242,7 +239,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         period, error = parse_period({}, dashboard.today()), str(problem)
     figures = await dashboard.figures(period)
     html = (
-        request.app[CONSOLE_TEMPLATES_KEY]
+        request.app[TEMPLATES_KEY]
         .get_template("agent_dashboard.html")
         .render(
             agent=request[AGENT],
@@ -264,9 +261,8 @@ async def dashboard_page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html", status=400 if error else 200)
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def dashboard_chart(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     name = request.match_info["name"]
     if name not in CHARTS:
         raise web.HTTPNotFound()
@@ -281,9 +277,8 @@ async def dashboard_chart(request: web.Request) -> web.Response:
     return web.Response(body=image, content_type="image/png")
 
 
+@team_leads_only(TEAM_LEADS_ONLY)
 async def dashboard_csv(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     period = _period_or_error(request)
     if isinstance(period, web.Response):
         return period
@@ -300,7 +295,7 @@ async def dashboard_csv(request: web.Request) -> web.Response:
 
 
 def setup_dashboard(app: web.Application, tracker_url: str | None = None) -> Dashboard:
-    """Adds the dashboard to the console (after setup_agent_console, whose guard protects it)."""
+    """Adds the dashboard to the console (after setup_auth, whose guard protects it)."""
     dashboard = Dashboard(app, tracker_url or insight.tracker_url())
     app[DASHBOARD_KEY] = dashboard
 

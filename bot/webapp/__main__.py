@@ -1,3 +1,0 @@
-from bot.webapp.app import main
-
-main()

@@ -1,0 +1,3 @@
+from webapp.app import main
+
+main()

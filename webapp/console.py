@@ -1,0 +1,63 @@
+"""The console's database stores and its Rasa client, shared by every console page and API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.agent_sessions import SessionStore
+from bot.agents import AgentStore
+from bot.cases import CaseStore
+from bot.database import create_engine
+from bot.handoff import HandoffQueue
+from bot.rasa_api import RasaClient
+
+
+@dataclass(frozen=True)
+class Stores:
+    queue: HandoffQueue
+    agents: AgentStore
+    sessions: SessionStore
+    cases: CaseStore
+
+
+class Console:
+    """The stores open on first use, so the chat page starts (and stays up) even when the database
+    cannot be reached."""
+
+    def __init__(self, db_url: str | None, rasa: RasaClient) -> None:
+        self.db_url = db_url
+        self.rasa = rasa
+        self._stores: Stores | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> Stores:
+        with self._lock:
+            if self._stores is None:
+                engine = create_engine(self.db_url)
+                self._stores = Stores(
+                    HandoffQueue(engine=engine),
+                    AgentStore(engine=engine),
+                    SessionStore(engine=engine),
+                    CaseStore(self.db_url),
+                )
+            return self._stores
+
+    async def stores(self) -> Stores:
+        if self._stores is not None:
+            return self._stores
+        return await asyncio.to_thread(self._open)
+
+    async def close(self) -> None:
+        await self.rasa.close()
+        if self._stores is not None:
+            self._stores.queue.engine.dispose()
+            self._stores.cases.engine.dispose()
+
+
+async def blocking(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Database work (and bcrypt) off the event loop, so one slow query does not stall the app."""
+    return await asyncio.to_thread(call, *args, **kwargs)

@@ -1,0 +1,426 @@
+"""The queue in the agent console: the console page and the JSON API its script (agent.js) polls.
+
+Routes (behind webapp.auth's guard):
+- `GET /agent`: the console page.
+- `GET /agent/api/queue`: the open entries; each poll also marks the agent as online.
+- `GET /agent/api/entries/{id}`: one entry with its details, cases and the conversation (read
+  from Rasa's HTTP API; without Rasa the entry still shows, with a note).
+- `POST /agent/api/entries/{id}/claim`, `.../messages` ({"text": ...}), `.../close` (closes the
+  entry and the cases the agent marked as handled, {"cases": ["RET-..."]}, none by default; a live
+  entry also goes back to the bot).
+
+An agent's message is stored in the queue first and then added to the conversation through Rasa's
+HTTP API, pushed straight to the customer's chat window when it is connected (socket.io). When
+Rasa cannot be reached the message stays in the queue, undelivered, and the Rasa-side channels
+hand it to the customer later (channels/delivery.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+
+from bot.agent_sessions import AgentSession
+from bot.agents import Agent
+from bot.cases import Case, CaseError
+from bot.handoff import (
+    CLOSED,
+    CLOSED_BY_CUSTOMER,
+    LIVE,
+    MAX_MESSAGE_LENGTH,
+    REOPENED,
+    Entry,
+    Message,
+    QueueError,
+)
+from bot.payloads import is_intent_payload
+from bot.rasa_api import RasaUnavailable
+from webapp.auth import LOGOUT_PATH, PREFIX, redirect
+from webapp.console import Console, Stores, blocking
+from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.labels import (
+    CASE_TYPE_LABELS,
+    LEFT_LABEL,
+    MODE_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    field_label,
+    intent_label,
+)
+
+logger = logging.getLogger(__name__)
+
+QUEUE_PATH = "/agent/api/queue"
+ENTRY_PATH = r"/agent/api/entries/{entry_id:\d{1,9}}"
+END_ACTION = "action_handoff_beeindigen"
+FOLLOW_UP_SLOT = "handoff_vervolg"
+PUSH_CHANNEL = "socketio"
+MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
+TRANSCRIPT_UNAVAILABLE = "Het gesprek kan nu niet worden geladen: de assistent is niet bereikbaar."
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+async def console_page(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    session: AgentSession = request[SESSION]
+    html = (
+        request.app[TEMPLATES_KEY]
+        .get_template("agent_console.html")
+        .render(
+            agent=agent,
+            role_label=ROLE_LABELS.get(agent.role, "medewerker"),
+            csrf=session.csrf_token,
+            max_length=MAX_MESSAGE_LENGTH,
+            logout_action=LOGOUT_PATH,
+        )
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
+async def console_slash(request: web.Request) -> web.Response:
+    return redirect(PREFIX)
+
+
+# --- JSON shapes ------------------------------------------------------------------------------------
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat() if moment else None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def fields_json(values: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {"name": name, "label": field_label(name), "value": _text(value)}
+        for name, value in values.items()
+        if value not in (None, "")
+    ]
+
+
+def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "reference": entry.reference,
+        "conversation_id": entry.conversation_id,
+        "channel": entry.channel,
+        "mode": entry.mode,
+        "mode_label": MODE_LABELS.get(entry.mode, entry.mode),
+        "status": entry.status,
+        "status_label": LEFT_LABEL
+        if entry.status == CLOSED and entry.closed_by == CLOSED_BY_CUSTOMER
+        else STATUS_LABELS.get(entry.status, entry.status),
+        "closed_by": entry.closed_by,
+        "alert": entry.status == REOPENED,
+        "reason": entry.reason,
+        "reason_label": intent_label(entry.reason),
+        "agent": entry.agent,
+        "mine": entry.agent == username,
+        "queued_at": iso(entry.queued_at),
+        "waiting_seconds": max(0, int((now - entry.queued_at).total_seconds())),
+        "claimed_at": iso(entry.claimed_at),
+        "closed_at": iso(entry.closed_at),
+    }
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    return {
+        "reference": case.reference,
+        "type": case.case_type,
+        "type_label": CASE_TYPE_LABELS.get(case.case_type, case.case_type),
+        "status": case.status,
+        "created_at": iso(case.created_at),
+        "fields": fields_json(case.fields),
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "author": message.author,
+        "text": message.text,
+        "time": iso(message.created_at),
+        "delivered": message.delivered_at is not None,
+    }
+
+
+def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
+    """The customer's, the assistant's and the agents' messages of a Rasa tracker, oldest first;
+    an agent's message is a bot event whose metadata names the agent (`medewerker`)."""
+    lines: list[dict[str, Any]] = []
+    for event in tracker.get("events") or []:
+        if not isinstance(event, dict) or event.get("event") not in ("user", "bot"):
+            continue
+        text = event.get("text")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        if event["event"] == "user" and is_intent_payload(text):  # the widget's start message, a button
+            continue
+        stamp = event.get("timestamp")
+        time = (
+            datetime.fromtimestamp(stamp, timezone.utc).isoformat()
+            if isinstance(stamp, (int, float))
+            else None
+        )
+        line: dict[str, Any] = {"who": "klant", "text": text, "time": time}
+        if event["event"] == "bot":
+            metadata = event.get("metadata")
+            if isinstance(metadata, dict) and "medewerker" in metadata:
+                line.update(who="medewerker", name=_text(metadata["medewerker"]))
+            else:
+                line["who"] = "assistent"
+        lines.append(line)
+    return lines[-MAX_TRANSCRIPT:]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- the API ----------------------------------------------------------------------------------------
+
+
+async def api_queue(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    stores = await request.app[CONSOLE_KEY].stores()
+    await blocking(stores.agents.seen, agent.username)
+    entries = await blocking(stores.queue.open_entries)
+    now = _now()
+    return web.json_response(
+        {
+            "agent": {"username": agent.username, "display_name": agent.display_name, "role": agent.role},
+            "now": iso(now),
+            "entries": [entry_json(entry, agent.username, now) for entry in entries],
+        }
+    )
+
+
+def _entry_id(request: web.Request) -> int:
+    return int(request.match_info["entry_id"])
+
+
+async def _chosen_entry(request: web.Request) -> tuple[Console, Stores, Entry | None]:
+    """The console, its stores and the queue entry named in the path (None when there is none)."""
+    console = request.app[CONSOLE_KEY]
+    stores = await console.stores()
+    return console, stores, await blocking(stores.queue.get, _entry_id(request))
+
+
+def _missing() -> web.Response:
+    return web.json_response({"error": "Dit gesprek bestaat niet (meer)."}, status=404)
+
+
+async def api_entry(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    console, stores, entry = await _chosen_entry(request)
+    if entry is None:
+        return _missing()
+    cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
+    messages = await blocking(stores.queue.messages, entry.conversation_id)
+    try:
+        lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
+    except RasaUnavailable:
+        lines, note = None, TRANSCRIPT_UNAVAILABLE
+    return web.json_response(
+        {
+            "entry": {**entry_json(entry, agent.username, _now()), "details": fields_json(entry.details)},
+            "cases": [case_json(case) for case in cases],
+            "transcript": lines,
+            "transcript_error": note,
+            "messages": [message_json(message) for message in messages],
+        }
+    )
+
+
+async def api_claim(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    stores = await request.app[CONSOLE_KEY].stores()
+    try:
+        entry = await blocking(stores.queue.claim, _entry_id(request), agent.username)
+    except QueueError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    logger.info("Agent console: %s took %s", agent.username, entry.reference)
+    return web.json_response({"entry": entry_json(entry, agent.username, _now())})
+
+
+async def _deliver(console: Console, stores: Stores, entry: Entry, message: Message, agent: Agent) -> bool:
+    """Adds the message to the conversation; pushes it when the customer's chat window is
+    connected (then it is delivered). Returns whether it was pushed."""
+    online = entry.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, entry.conversation_id)
+    await console.rasa.add_bot_message(
+        entry.conversation_id,
+        message.text,
+        {"medewerker": agent.display_name},
+        push_to=PUSH_CHANNEL if online else None,
+    )
+    if online:
+        await blocking(stores.queue.mark_delivered, [message.id])
+    return online
+
+
+def _delivery_note(pushed: bool) -> str:
+    return (
+        "Afgeleverd in de chat van de klant."
+        if pushed
+        else "Bewaard: de klant krijgt het bericht zodra die weer in de chat is."
+    )
+
+
+async def api_message(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return web.json_response({"error": "Stuur een bericht met een tekst."}, status=400)
+    text = text.strip()
+    if not text:
+        return web.json_response({"error": "Een leeg bericht wordt niet verstuurd."}, status=400)
+    if len(text) > MAX_MESSAGE_LENGTH:
+        too_long = f"Een bericht mag hoogstens {MAX_MESSAGE_LENGTH} tekens hebben; dit heeft er {len(text)}."
+        return web.json_response({"error": too_long}, status=400)
+    console, stores, entry = await _chosen_entry(request)
+    if entry is None:
+        return _missing()
+    try:
+        message = await blocking(stores.queue.add_agent_message, entry.id, agent.username, text)
+    except QueueError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    try:
+        pushed = await _deliver(console, stores, entry, message, agent)
+    except RasaUnavailable:
+        return web.json_response(
+            {
+                "error": "Je bericht is bewaard, maar de assistent is nu niet bereikbaar: de klant krijgt "
+                "het zodra de chat weer verbonden is.",
+                "stored": True,
+                "message": message_json(message),
+            },
+            status=502,
+        )
+    return web.json_response(
+        {
+            "message": {**message_json(message), "delivered": pushed},
+            "stored": True,
+            "recorded": True,
+            "delivered": pushed,
+            "note": _delivery_note(pushed),
+        }
+    )
+
+
+async def _handled_cases(request: web.Request) -> list[str] | None:
+    """The case references the agent marked as handled in the close dialog ({"cases": [...]});
+    none without a body. None when the body is not such a list."""
+    if not request.can_read_body:
+        return []
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    cases = body.get("cases", []) if isinstance(body, dict) else None
+    if not isinstance(cases, list) or not all(isinstance(item, str) for item in cases) or len(cases) > 100:
+        return None
+    return cases
+
+
+async def api_close(request: web.Request) -> web.Response:
+    """Closes the entry and the cases the agent marked as handled (the others stay open). Only a
+    live entry hands the chat back to the bot: the end action, run after the close, takes it back
+    and says so. An offline entry's answer has been given, so closing it tells the customer nothing
+    and leaves the chat as it is (the customer may be waiting for a person again by now)."""
+    agent: Agent = request[AGENT]
+    handled = await _handled_cases(request)
+    if handled is None:
+        return web.json_response(
+            {"error": 'Stuur de afgehandelde zaken als {"cases": ["RET-..."]}.'}, status=400
+        )
+    console, stores, entry = await _chosen_entry(request)
+    if entry is None:
+        return _missing()
+    open_cases = {
+        case.reference
+        for case in await blocking(stores.cases.for_conversation, entry.conversation_id)
+        if case.status == "open"
+    }
+    unknown = sorted({reference.strip().upper() for reference in handled} - open_cases)
+    if unknown:
+        return web.json_response(
+            {"error": f"Geen open zaak van dit gesprek: {', '.join(unknown)}. Er is niets gesloten."},
+            status=400,
+        )
+    try:
+        closed = await blocking(stores.queue.close, entry.id, agent.username)
+    except QueueError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    logger.info("Agent console: %s closed %s", agent.username, entry.reference)
+    try:
+        cases_closed, cases_error = (
+            await blocking(stores.cases.close_handled, entry.conversation_id, handled),
+            None,
+        )
+    except CaseError as error:  # closed by someone else in the meantime
+        cases_closed, cases_error = [], str(error)
+    result: dict[str, Any] = {
+        "entry": entry_json(closed, agent.username, _now()),
+        "cases_closed": cases_closed,
+        "cases_error": cases_error,
+        "recorded": False,
+        "delivered": False,
+    }
+    if closed.mode != LIVE:
+        await _end_follow_up(console, stores, closed)
+        return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
+    online = closed.channel == PUSH_CHANNEL and await blocking(stores.queue.is_online, closed.conversation_id)
+    try:
+        said = await console.rasa.execute_action(
+            closed.conversation_id, END_ACTION, push_to=PUSH_CHANNEL if online else None
+        )
+    except RasaUnavailable:
+        # The handoff form ends on the customer's next message, now that the entry is closed.
+        return web.json_response(
+            {
+                **result,
+                "note": "Afgesloten. De assistent is nu niet bereikbaar: de klant "
+                "hoort bij het volgende bericht dat het gesprek voorbij is.",
+            }
+        )
+    if not online and not said:  # the chat was already back with the bot (the customer wrote on)
+        return web.json_response({**result, "note": "Afgesloten."})
+    if said:
+        await blocking(stores.queue.hold_for_delivery, closed.id, said)
+    return web.json_response(
+        {**result, "recorded": True, "delivered": online, "note": "Afgesloten. " + _delivery_note(online)}
+    )
+
+
+async def _end_follow_up(console: Console, stores: Stores, closed: Entry) -> None:
+    """A closed question from outside staffed hours takes no more reactions: the conversation's
+    next message is the bot's again (unless a newer entry came after it). Best effort: without
+    Rasa, action_handoff_vervolg finds the entry closed and hands the conversation back itself."""
+    latest = (await blocking(stores.queue.for_conversation, closed.conversation_id))[-1:]
+    if latest and latest[0].id == closed.id:
+        try:
+            await console.rasa.set_slot(closed.conversation_id, FOLLOW_UP_SLOT, False)
+        except RasaUnavailable:
+            logger.warning("Agent console: follow-up of %s not ended in Rasa", closed.reference)
+
+
+def setup_queue(app: web.Application) -> None:
+    app.router.add_get(PREFIX, console_page)
+    app.router.add_get(PREFIX + "/", console_slash)
+    app.router.add_get(QUEUE_PATH, api_queue)
+    app.router.add_get(ENTRY_PATH, api_entry)
+    app.router.add_post(ENTRY_PATH + "/claim", api_claim)
+    app.router.add_post(ENTRY_PATH + "/messages", api_message)
+    app.router.add_post(ENTRY_PATH + "/close", api_close)
