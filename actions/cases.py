@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaints import complaint_path_values
+from actions.tracker_reading import request_key
 from bot import clock
 from bot.cases import CASE_FIELDS, CaseStore
 from bot.form_fields import UNKNOWN
@@ -24,7 +25,8 @@ def case_store() -> CaseStore:
 def _file(case_type: str, tracker: Tracker) -> tuple[str, list[dict[str, Any]]]:
     """Stores the case; returns its reference and the events that clear the form's slots."""
     fields = {name: tracker.get_slot(name) for name in CASE_FIELDS[case_type]}
-    case = case_store().create(case_type, tracker.sender_id, fields, clock.now())
+    key = request_key(tracker, f"{case_type}_form")
+    case = case_store().create(case_type, tracker.sender_id, fields, clock.now(), request_key=key)
     events = [SlotSet(name, None) for name in CASE_FIELDS[case_type]]
     return case.reference, [*events, SlotSet("case_referentie", case.reference)]
 

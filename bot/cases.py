@@ -46,6 +46,8 @@ class CaseRecord(Base):
     status = sa.Column(sa.String(20), nullable=False, default="open")
     created_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     closed_at = sa.Column(sa.DateTime(timezone=True))
+    # The request that filed it (conversation and form run): a repeated request finds this case.
+    request_key = sa.Column(sa.String(400), unique=True)
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,15 @@ class CaseStore:
         self.engine = create_engine(url)
 
     def create(
-        self, case_type: str, conversation_id: str, fields: dict[str, Any], now: datetime | None = None
+        self,
+        case_type: str,
+        conversation_id: str,
+        fields: dict[str, Any],
+        now: datetime | None = None,
+        request_key: str | None = None,
     ) -> Case:
-        """Files a case under a new unique reference; only the fields of its type are kept."""
+        """Files a case under a new unique reference; only the fields of its type are kept. A request
+        that already filed a case (the same `request_key`) gets that case, not a second one."""
         if case_type not in CASE_FIELDS:
             raise ValueError(f"unknown case type {case_type!r}")
         kept = {name: fields.get(name) for name in CASE_FIELDS[case_type]}
@@ -100,6 +108,9 @@ class CaseStore:
             if isinstance(kept[name], str):
                 kept[name] = mask(kept[name])
         for _ in range(MAX_REFERENCE_TRIES):
+            filed = self._for_request(request_key)
+            if filed is not None:
+                return filed
             record = CaseRecord(
                 reference=new_reference(case_type),
                 case_type=case_type,
@@ -107,6 +118,7 @@ class CaseStore:
                 fields=kept,
                 status="open",
                 created_at=utc(now),
+                request_key=request_key,
             )
             try:
                 with sa.orm.Session(self.engine) as session, session.begin():
@@ -114,8 +126,15 @@ class CaseStore:
                     session.flush()
                     return _as_case(record)
             except IntegrityError:
-                continue
+                continue  # the reference was taken, or the same request filed it just now
         raise RuntimeError(f"no free case reference after {MAX_REFERENCE_TRIES} tries")
+
+    def _for_request(self, request_key: str | None) -> Case | None:
+        if request_key is None:
+            return None
+        with sa.orm.Session(self.engine) as session:
+            record = session.scalars(sa.select(CaseRecord).filter_by(request_key=request_key)).first()
+            return _as_case(record) if record else None
 
     def get(self, reference: str) -> Case | None:
         with sa.orm.Session(self.engine) as session:

@@ -43,6 +43,8 @@ from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
 
 ORIGINS_KEY = "cors_allowed_origins"
+# The chat page of `make run` (scripts/env.sh's CORS_ORIGINS), for a plain `rasa run`.
+DEFAULT_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 NOT_PROCESSED_TEXT = (
     "Er gaat aan onze kant even iets mis: je bericht is niet verwerkt. Stuur het over een minuut opnieuw."
 )
@@ -100,7 +102,7 @@ class SocketIOInput(RasaSocketIOInput):
         credentials = dict(credentials or {})
         configured = credentials.pop(ORIGINS_KEY, None)
         channel = super().from_credentials(credentials)
-        origins = configured if configured is not None else os.environ.get("CORS_ORIGINS", "")
+        origins = configured if configured is not None else os.environ.get("CORS_ORIGINS", DEFAULT_ORIGINS)
         channel.allowed_origins = parse_origins(origins)
         return channel
 

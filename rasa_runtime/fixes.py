@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any
 
+from rasa.shared.exceptions import RasaException
+
 from rasa_runtime import fence
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ MESSAGES_IN_PROCESS = 8
 ACTION_TIMEOUT = 4.0
 RETRY_AFTER = 3.0
 ACTION_SERVER_DOWN_RESPONSE = "utter_storing"
+APOLOGY_MARK = "klantenservice_storing"  # metadata of the apology, so a turn says it once
 ACTION_SERVER_DOWN_TEXT = (
     "Sorry, er gaat aan onze kant even iets mis, waardoor ik je vraag nu niet "
     "kan afmaken. Probeer het over een paar minuten nog eens."
@@ -68,6 +71,7 @@ def _apply_all() -> None:
         float(os.environ.get("KLANTENSERVICE_ACTION_TIMEOUT", "") or ACTION_TIMEOUT)
     )
     _refuse_messages_when_the_conversation_store_fails()
+    _take_the_action_server_url_from_the_environment()
     if speed_patches_on():
         _validate_action_results_with_a_compiled_validator()
         _resolve_event_types_from_a_table()
@@ -278,8 +282,9 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
     Rasa would wait up to 5 minutes and then log the error, leaving the customer without any answer.
     The session start, a custom action here, falls back to Rasa's own so that a new session still
     begins. After a failure the action server is not asked again for the same conversation for
-    RETRY_AFTER seconds, so one message never waits for several timeouts (a new session's start
-    and then the answer). The conversation goes on normally once the action server is back.
+    RETRY_AFTER seconds from that failure, so one message never waits for several timeouts (a new
+    session's start and then the answer); a form's several actions for one message apologise once.
+    The conversation goes on normally once the action server is back.
 
     Correctness. Replaces Rasa's `RemoteAction.run` (which it calls while the action server answers) and
     `action.DEFAULT_REQUEST_TIMEOUT` (300 s); tests/e2e/test_faults.py compares the answers with the
@@ -288,7 +293,9 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
     """
     from rasa.core.actions import action as rasa_action
     from rasa.shared.core.events import BotUttered
-    from rasa.shared.exceptions import RasaException
+
+    from bot import clock
+    from bot.facts import response_facts
 
     fence.replace(rasa_action, "DEFAULT_REQUEST_TIMEOUT", timeout)
     run_remote = fence.check(rasa_action.RemoteAction, "run")
@@ -297,7 +304,7 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
     async def run_or_apologise(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list:
         try:
             if time.monotonic() - failed_at.get(tracker.sender_id, float("-inf")) < RETRY_AFTER:
-                raise RasaException("the action server failed moments ago")
+                raise _FailedMomentsAgo("the action server failed moments ago")
             return await run_remote(self, output_channel, nlg, tracker, domain)
         except rasa_action.ActionExecutionRejection:
             raise
@@ -305,7 +312,8 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
             now = time.monotonic()
             for sender_id in [key for key, moment in failed_at.items() if now - moment >= RETRY_AFTER]:
                 del failed_at[sender_id]
-            failed_at[tracker.sender_id] = now
+            if not isinstance(error, _FailedMomentsAgo):  # the window runs from the real failure
+                failed_at[tracker.sender_id] = now
             logger.error(
                 "Action server failed for %s (%s): answering that something went wrong",
                 self.name(),
@@ -313,10 +321,53 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
             )
             if self.name() == rasa_action.ACTION_SESSION_START_NAME:
                 return await rasa_action.ActionSessionStart().run(output_channel, nlg, tracker, domain)
-            message = await nlg.generate(ACTION_SERVER_DOWN_RESPONSE, tracker, output_channel.name())
-            return [BotUttered((message or {}).get("text") or ACTION_SERVER_DOWN_TEXT)]
+            if _apologised_since_the_message(tracker):
+                return []  # a form runs several actions for one message: one apology is enough
+            # The facts passed along, so that the phone number is filled in whatever generator runs.
+            facts = response_facts(clock.now())
+            message = await nlg.generate(ACTION_SERVER_DOWN_RESPONSE, tracker, output_channel.name(), **facts)
+            text = (message or {}).get("text") or ACTION_SERVER_DOWN_TEXT
+            return [BotUttered(text, metadata={APOLOGY_MARK: True})]
 
     fence.replace(rasa_action.RemoteAction, "run", run_or_apologise)
+
+
+class _FailedMomentsAgo(RasaException):
+    """The action server is not asked: it failed for this conversation less than RETRY_AFTER ago."""
+
+
+def _apologised_since_the_message(tracker: Any) -> bool:
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and event.metadata.get(APOLOGY_MARK):
+            return True
+    return False
+
+
+def _take_the_action_server_url_from_the_environment() -> None:
+    """Every Agent takes the action server's URL from ACTION_ENDPOINT_URL when that is set.
+
+    endpoints.yml names the default URL, so that Rasa's own commands work from the project root
+    without any variable; Rasa cannot give a `${...}` a default. Rasa creates the tracker store and
+    the lock store (which install this) before the Agent.
+
+    Correctness. Wraps Rasa's `Agent.__init__`, which keeps `endpoints.action` as it is;
+    tests/unit/test_rasa_runtime_install.py::test_the_action_server_url_comes_from_the_environment.
+    """
+    from rasa.core.agent import Agent
+
+    from rasa_runtime.action_endpoint import from_environment
+
+    create = fence.check(Agent, "__init__")
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        create(self, *args, **kwargs)
+        self.action_endpoint = from_environment(self.action_endpoint)
+
+    fence.replace(Agent, "__init__", __init__)
 
 
 def _refuse_messages_when_the_conversation_store_fails() -> None:

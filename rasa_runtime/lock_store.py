@@ -4,8 +4,9 @@ endpoints.yml:
 
     lock_store:
       type: rasa_runtime.lock_store.LockStoreFromUrl
-      url: ${LOCK_STORE_URL}
 
+The URL is `url` in endpoints.yml when given, else the LOCK_STORE_URL environment variable, else
+`memory`, so plain `rasa run` works without any variable set.
 `memory` (the default, one Rasa server) gives Rasa's InMemoryLockStore; `redis://[:password@]host:port/db`
 gives Rasa's RedisLockStore, which several Rasa servers share so that one conversation's messages
 are handled one at a time whichever server receives them.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -112,7 +114,7 @@ class SharedRedisLockStore(_ServedWhenNothingIsAhead, RedisLockStore):
 
 
 def from_url(endpoint_config: EndpointConfig) -> LockStore:
-    url = (endpoint_config.url or "memory").strip()
+    url = (endpoint_config.url or os.environ.get("LOCK_STORE_URL") or "memory").strip()
     if url in ("memory", "in_memory"):
         return MemoryLockStore()
     parts = urlsplit(url)

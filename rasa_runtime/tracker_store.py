@@ -4,10 +4,12 @@ endpoints.yml:
 
     tracker_store:
       type: rasa_runtime.tracker_store.SQLTrackerStore
-      url: ${TRACKER_STORE_URL}
 
-The URL is Rasa's (`sqlite:///path/to/tracker.db`, `postgresql://user:pw@host/db`); the tables and
-the stored events are exactly those of Rasa's `SQLTrackerStore`. Two things differ:
+The URL is `url` in endpoints.yml when given, else the TRACKER_STORE_URL environment variable, else
+the SQLite file `var/tracker.db` of the project, so plain `rasa run` and `rasa shell` work from the
+project root without any variable set. It is Rasa's (`sqlite:///path/to/tracker.db`,
+`postgresql://user:pw@host/db`); the tables and the stored events are exactly those of Rasa's
+`SQLTrackerStore`. Two things differ:
 
 - SQLite only: one connection per thread kept open (Rasa uses the server's event-loop thread), the
   database in write-ahead-log mode (readers such as the tests' sqlite3 do not block the server) with
@@ -29,8 +31,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 from collections import OrderedDict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +46,16 @@ import rasa_runtime
 
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
 REMEMBERED_CONVERSATIONS = 10_000
+DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "var"
+
+
+def default_url() -> str:
+    """TRACKER_STORE_URL, else the project's SQLite file (its folder made when missing)."""
+    url = os.environ.get("TRACKER_STORE_URL", "").strip()
+    if url:
+        return url
+    DEFAULT_FOLDER.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_FOLDER / 'tracker.db'}"
 
 
 def _sqlite_engine(url: Any) -> sa.engine.Engine:
@@ -60,9 +74,9 @@ def _sqlite_engine(url: Any) -> sa.engine.Engine:
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     """Rasa's SQLTrackerStore; see the module docstring for what differs."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
         rasa_runtime.install()
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, host=host or default_url(), **kwargs)
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url
             self.engine.dispose()

@@ -15,6 +15,10 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export WEB_PORT="${WEB_PORT:-8080}"
+# Addresses the Rasa server and the action server listen on: this machine only, unless set (the
+# deployment's containers use 0.0.0.0). The web app has WEB_HOST, 127.0.0.1 by default as well.
+export RASA_HOST="${RASA_HOST:-127.0.0.1}"
+export ACTION_HOST="${ACTION_HOST:-127.0.0.1}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:$ACTION_PORT/webhook}"
 export LOCK_STORE_URL="${LOCK_STORE_URL:-memory}"
 # Redis that carries socket.io messages between several Rasa servers (channels/socketio.py): by

@@ -262,7 +262,6 @@ def fallback_settings(model: Path) -> dict:
     """The FallbackClassifier's threshold and ambiguity threshold of the config the model was trained with."""
     import tarfile
 
-
     with tarfile.open(model) as archive:
         metadata_file = next(m for m in archive.getmembers() if m.name.lstrip("./") == "metadata.json")
         config = json.load(archive.extractfile(metadata_file))["predict_schema"]["nodes"]

@@ -15,8 +15,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from scripts.supervisor import Backoff
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -55,12 +58,15 @@ class Services:
     def commands(self) -> dict[str, list[str]]:
         env = self.env
         return {
+            # rasa_sdk listens on SANIC_HOST (see start()); Rasa on --interface.
             "actions": [RASA, "run", "actions", "--actions", "actions", "--port", env["ACTION_PORT"]],
             "rasa": [
                 RASA,
                 "run",
                 "--model",
                 env["MODEL_PATH"],
+                "--interface",
+                env.get("RASA_HOST", "127.0.0.1"),
                 "--port",
                 env["RASA_PORT"],
                 "--enable-api",
@@ -79,10 +85,15 @@ class Services:
     def start(self, name: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
+        env = (
+            {**self.env, "SANIC_HOST": self.env.get("ACTION_HOST", "127.0.0.1")}
+            if name == "actions"
+            else self.env
+        )
         self.processes[name] = subprocess.Popen(
             self.commands()[name],
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -176,22 +187,49 @@ def run_foreground() -> None:
     print("Starting the action server, the Rasa server and the chat page (about 20 seconds)...", flush=True)
     try:
         services.start_all()
-        _print_addresses(services)
-        while not stopping:
-            for name, process in services.processes.items():
-                if process.poll() is not None:
-                    print(
-                        f"{name} stopped unexpectedly (exit code {process.returncode}); see var/log/{name}.log"
-                    )
-                    stopping = True
-            time.sleep(0.5)
     except (RuntimeError, TimeoutError) as error:
         print(error, file=sys.stderr)
         services.stop_all()
         sys.exit(1)
+    _print_addresses(services)
+    supervise(services, lambda: stopping)
     print("\nStopping...", flush=True)
     services.stop_all()
     print("Stopped.")
+
+
+def supervise(services: Services, stopping: Callable[[], bool], poll: float = 0.5) -> None:
+    """Starts a process again when it exits, after its backoff pause, until `stopping()`; the others
+    keep running meanwhile. Prints one line when a process stops and one when it is ready again."""
+    backoff = {name: Backoff() for name in services.processes}
+    started = {name: time.monotonic() for name in services.processes}
+    restart_at: dict[str, float] = {}
+    recovering: dict[str, float] = {}
+    while not stopping():
+        now = time.monotonic()
+        for name in list(services.processes):
+            process = services.processes[name]
+            if name in recovering and services.ready(name):
+                print(
+                    f"{name} is running again (ready {now - recovering.pop(name):.1f} s after it stopped)",
+                    flush=True,
+                )
+            if name in restart_at or process.poll() is None:
+                continue
+            delay = backoff[name].after_exit(now - started[name])
+            restart_at[name] = now + delay
+            recovering.setdefault(name, now)
+            print(
+                f"{name} stopped unexpectedly (exit code {process.returncode}); starting it again in "
+                f"{delay:.0f} s; see {services.log_dir / (name + '.log')}",
+                flush=True,
+            )
+        for name, moment in list(restart_at.items()):
+            if now >= moment:
+                del restart_at[name]
+                services.start(name)
+                started[name] = time.monotonic()
+        time.sleep(poll)
 
 
 if __name__ == "__main__":

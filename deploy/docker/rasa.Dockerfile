@@ -27,9 +27,10 @@ WORKDIR /app
 COPY --chown=1001:0 rasa_runtime/ rasa_runtime/
 COPY --chown=1001:0 channels/ channels/
 # Only the modules of bot/ that rasa_runtime/ and channels/ import (tests/unit/test_deploy.py checks
-# the list against their imports).
-COPY --chown=1001:0 bot/__init__.py bot/database.py bot/entity_shapes.py bot/handoff.py bot/log_privacy.py \
-     bot/masking.py bot/
+# the list against their imports); the calendar and the settings fill in the page's facts.
+COPY --chown=1001:0 bot/__init__.py bot/clock.py bot/database.py bot/dayparse.py bot/dutch.py \
+     bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py bot/hours_text.py bot/log_privacy.py \
+     bot/masking.py bot/settings.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu.yml data/nlu.yml

@@ -12,9 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaints import ActionKlachtEscaleren
-from actions.contact import ActionContactgegevens
 from actions.hours import ActionOpeningstijden
-from bot.settings import load_settings
 from tests.conftest import ROOT
 
 TRACKERS = Path(__file__).parent / "trackers"
@@ -41,25 +39,6 @@ def test_hours_now_on_easter_monday(monkeypatch):
     [message] = run(ActionOpeningstijden(), "openingstijden_nu", EASTER_MONDAY, monkeypatch)
     assert "Tweede Paasdag" in message["text"]
     assert "dinsdag 30 maart om 09:00" in message["text"]
-
-
-def test_phone_number_comes_from_the_configuration(monkeypatch):
-    [message] = run(ActionContactgegevens(), "telefoonnummer", TUESDAY_MORNING, monkeypatch)
-    assert message["response"] == "utter_telefoonnummer"
-    assert message["telefoonnummer"] == load_settings().contact.phone
-    assert "vandaag nog tot 18:00" in message["nu"]
-
-
-def test_phone_answer_outside_hours_says_when_people_are_back(monkeypatch):
-    [message] = run(ActionContactgegevens(), "telefoonnummer", EASTER_MONDAY, monkeypatch)
-    assert "er niet" in message["nu"]
-    assert "dinsdag 30 maart om 09:00" in message["nu"]
-
-
-def test_social_media_links(monkeypatch):
-    [message] = run(ActionContactgegevens(), "social_media", TUESDAY_MORNING, monkeypatch)
-    assert message["response"] == "utter_social_media"
-    assert message["instagram"] == "https://www.instagram.com/klarna/"
 
 
 def test_ombudsman_deadline_counts_ten_working_days(monkeypatch):

@@ -178,3 +178,18 @@ def test_the_return_form_opens_with_what_is_still_needed(slots, response):
     ActionRetourStart().run(dispatcher, tracker(slots, loop=None), {})
     assert [message["response"] for message in dispatcher.messages] == [response]
     assert response in yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"]
+
+
+def test_a_return_filed_again_after_a_timeout_is_filed_once(store):
+    """Rasa gave up waiting (its timeout) after the case was filed; the form completes again."""
+    slots = {"webshop": "bol.com", "bestelnummer": "12345678", "trackingnummer": "3SABCD1234567"}
+    events = [{"event": "active_loop", "name": "retour_form", "timestamp": 1700000000.5}]
+    completed = Tracker(
+        "klant-timeout", slots, {"text": "3SABCD1234567", "intent": {"name": "retour"}, "entities": []},
+        events, False, None, {}, "retour_form",
+    )  # fmt: skip
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    ActionRetourIndienen().run(first, completed, {})
+    ActionRetourIndienen().run(second, completed, {})
+    assert len(store.for_conversation("klant-timeout")) == 1
+    assert first.messages[0]["referentie"] == second.messages[0]["referentie"]

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 SOMETHING_WRONG = "er gaat aan onze kant even iets mis"
 HOURS = "maandag t/m vrijdag van 09:00 tot 18:00"
+PHONE = "020 - 808 28 52"
 
 
 def action_timeout(services) -> float:
@@ -70,6 +71,7 @@ def test_a_stopped_action_server_gets_a_clear_answer_and_the_conversation_goes_o
         assistant, sender, "hoe laat zijn jullie open?"
     )  # refused at once: no timeout
     assert len(answers) == 1 and SOMETHING_WRONG in answers[0].lower()
+    assert PHONE in answers[0], "the apology gives the phone number"
     action_server.start("actions")
     action_server.wait_ready("actions")
     time.sleep(fixes.RETRY_AFTER)  # the Rasa server tries the action server again for this conversation
@@ -91,15 +93,15 @@ def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(
     process = action_server.processes["actions"]
     os.killpg(process.pid, signal.SIGSTOP)  # accepts connections, never answers
     try:
-        answers, seconds = timed_say(assistant, sender, "wat is jullie telefoonnummer")
+        answers, seconds = timed_say(assistant, sender, "hoe laat zijn jullie open?")
     finally:
         os.killpg(process.pid, signal.SIGCONT)
     # The answer came while the action server never answers: the Rasa server gave up after its timeout
     assert action_timeout(action_server) < 5
     assert len(answers) == 1 and SOMETHING_WRONG in answers[0].lower()
     time.sleep(fixes.RETRY_AFTER)
-    later = assistant.say(sender, "wat is jullie telefoonnummer")
-    assert "020 - 808 28 52" in later[0]
+    later = assistant.say(sender, "hoe laat zijn jullie open?")
+    assert HOURS in later[0]
     stored = stored_messages(assistant, sender)
     show_figure(
         figure(
@@ -110,6 +112,34 @@ def test_a_hanging_action_server_gets_a_clear_answer_within_five_seconds(
         )
     )
     assert stored == 2
+
+
+def test_the_facts_of_the_page_need_no_action_server(assistant, action_server):
+    sender = f"feiten-{uuid.uuid4().hex[:8]}"
+    action_server.stop("actions")
+    [phone] = assistant.say(sender, "wat is jullie telefoonnummer")
+    assert PHONE in phone and SOMETHING_WRONG not in phone.lower()
+    [mail] = assistant.say(sender, "kan ik jullie mailen?")
+    assert "geen e-mailadres" in mail
+    [jobs] = assistant.say(sender, "hebben jullie vacatures")
+    assert "linkedin" in jobs.lower()
+
+
+def test_one_apology_per_message_inside_a_form(assistant, action_server):
+    """The start of the return form runs several actions (its start, the form, its question); with the
+    action server hanging, each would apologise."""
+    process = action_server.processes["actions"]
+    replies = []
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        for first in ("ik wil iets retourneren", "ik heb een pakket teruggestuurd naar bol.com"):
+            sender = f"formulier-{uuid.uuid4().hex[:8]}"
+            replies.append(assistant.say(sender, first))
+            replies.append(assistant.say(sender, "12345678"))
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
+    for answers in replies:
+        assert sum(SOMETHING_WRONG in answer.lower() for answer in answers) == 1, answers
 
 
 def test_a_rasa_restart_in_the_middle_of_a_form_loses_nothing(assistant, show_figure):

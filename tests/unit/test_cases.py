@@ -170,3 +170,27 @@ def test_closing_a_chat_closes_only_the_cases_marked_as_handled(url):
             store.close_handled("klant-1", wrong)
     assert store.get(retour.reference).status == "open"  # nothing closed by a refused list
     assert store.get(other.reference).status == "open"
+
+
+def test_a_repeated_request_gets_the_case_it_filed(url):
+    store = CaseStore(url)
+    first = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|1.5")
+    again = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|1.5")
+    other = store.create("retour", "klant-1", {"webshop": "Zalando"}, request_key="klant-1|retour_form|9.0")
+    assert again == first and other.reference != first.reference
+    assert len(store.for_conversation("klant-1")) == 2
+
+
+def test_the_same_request_at_the_same_moment_files_one_case(url):
+    CaseStore(url).create("klacht", "warm-up", {})  # the schema exists before the race
+    stores = [CaseStore(url) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+
+    def file(store: CaseStore) -> str:
+        barrier.wait(timeout=30)
+        return store.create("klacht", "klant-2", {}, request_key="klant-2|klacht_form|3.0").reference
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        references = set(pool.map(file, stores))
+    assert len(references) == 1
+    assert len(CaseStore(url).for_conversation("klant-2")) == 1

@@ -113,10 +113,16 @@ def test_the_socketio_channel_restricts_engineio_to_the_origins():
 
 
 def test_without_configured_origins_only_the_same_origin_may_connect(monkeypatch):
-    monkeypatch.delenv("CORS_ORIGINS", raising=False)
+    monkeypatch.setenv("CORS_ORIGINS", "")
     channel = SocketIOInput.from_credentials({})
     channel.blueprint(lambda message: None)
     assert channel.sio.eio.cors_allowed_origins is None  # engine.io: same origin only; [] would allow all
+
+
+def test_a_plain_rasa_run_lets_the_chat_page_of_make_run_connect(monkeypatch):
+    monkeypatch.delenv("CORS_ORIGINS", raising=False)
+    channel = SocketIOInput.from_credentials({})
+    assert channel.allowed_origins == ["http://localhost:8080", "http://127.0.0.1:8080"]
 
 
 def test_the_origins_default_to_cors_origins(monkeypatch):

@@ -70,7 +70,12 @@ RASAS_LOCK_STORE = "lock_store:\n  type: in_memory\n"
 def _start(tmp_path: Path, endpoints: str, channel: str = "", credentials: str = "", **env: str) -> dict:
     endpoints_file = tmp_path / "endpoints.yml"
     endpoints_file.write_text(endpoints.format(db=tmp_path / "tracker.db"))
-    environment = {**os.environ, "CORS_ORIGINS": "http://localhost:8080", **env}
+    environment = {
+        **os.environ,
+        "CORS_ORIGINS": "http://localhost:8080",
+        "KLANTENSERVICE_NOW": "2026-11-24T10:00:00",
+        **env,
+    }
     done = subprocess.run(
         [sys.executable, "-c", RASA_STARTS, str(endpoints_file), channel, credentials],
         cwd=ROOT,
@@ -85,7 +90,8 @@ def _start(tmp_path: Path, endpoints: str, channel: str = "", credentials: str =
 
 APOLOGY = [
     "Sorry, er gaat aan onze kant even iets mis, waardoor ik je vraag nu niet kan afmaken. "
-    "Probeer het over een paar minuten nog eens."
+    "Probeer het over een paar minuten nog eens. Wil je meteen iemand spreken? Bel dan 020 - 808 28 52. "
+    "Op dit moment zijn onze medewerkers bereikbaar, vandaag nog tot 18:00."
 ]
 
 
@@ -145,14 +151,14 @@ print(json.dumps({"speed": MessageProcessor.handle_message is not speed_before,
 def test_install_twice_applies_each_patch_once():
     installed = _installed()
     assert installed["speed"] and installed["correctness"]
-    assert len(installed["replaced"]) == 11 == len(set(installed["replaced"]))
+    assert len(installed["replaced"]) == 12 == len(set(installed["replaced"]))
     assert "rasa_runtime.fence Replaced RemoteAction.run (rasa 3.6.21)" in installed["replaced"]
 
 
 def test_speed_patches_can_be_switched_off_but_not_the_correctness_ones():
     installed = _installed(KLANTENSERVICE_SPEED_PATCHES="off")
     assert not installed["speed"] and installed["correctness"]
-    assert len(installed["replaced"]) == 5
+    assert len(installed["replaced"]) == 6
 
 
 class Example:
@@ -217,3 +223,31 @@ print(RemoteAction.run is run)
     )
     assert "rasa 3.6.21, but rasa 3.7.0 is installed" in first
     assert unchanged == "True"
+
+
+AGENT_URL = """
+from rasa.core.agent import Agent
+from rasa.utils.endpoints import EndpointConfig
+from rasa_runtime.tracker_store import SQLTrackerStore
+import sys
+
+SQLTrackerStore(host=sys.argv[1])
+agent = Agent(action_endpoint=EndpointConfig("http://localhost:5055/webhook", headers={"X-Test": "1"}))
+print(agent.action_endpoint.url, agent.action_endpoint.headers)
+"""
+
+
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [("", "http://localhost:5055/webhook"), ("http://actions:5055/webhook", "http://actions:5055/webhook")],
+)
+def test_the_action_server_url_comes_from_the_environment(tmp_path, variable, url):
+    env = {key: value for key, value in os.environ.items() if key != "ACTION_ENDPOINT_URL"}
+    if variable:
+        env["ACTION_ENDPOINT_URL"] = variable
+    done = subprocess.run(
+        [sys.executable, "-c", AGENT_URL, f"sqlite:///{tmp_path / 'tracker.db'}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[0] == url and "X-Test" in done.stdout

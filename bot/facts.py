@@ -1,0 +1,30 @@
+"""The page's facts as the responses in domain.yml use them ({telefoonnummer}, {uren}, {nu}, ...).
+
+The Rasa server fills them in itself (rasa_runtime/nlg.py), so the answers that only state facts
+need no action server; klantenservice.yml stays their one home.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.hours import default_calendar
+from bot.hours_text import describe_week, now_status
+from bot.settings import load_settings
+
+
+def response_facts(now: datetime) -> dict[str, str]:
+    """Every fact a response may name, with whether people are there at `now`."""
+    settings = load_settings()
+    contact = settings.contact
+    return {
+        "telefoonnummer": contact.phone,
+        "belkosten": contact.phone_costs,
+        "chat_url": contact.chat_url,
+        "facebook": contact.social_url("facebook") or "",
+        "twitter": contact.social_url("twitter") or "",
+        "instagram": contact.social_url("instagram") or "",
+        "linkedin": contact.jobs,
+        "uren": describe_week(settings),
+        "nu": now_status(default_calendar(), now),
+    }

@@ -1,0 +1,63 @@
+"""The Rasa server's own answers with the page's facts (rasa_runtime/nlg.py): no action server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import load_settings
+from rasa_runtime.nlg import FactsNaturalLanguageGenerator
+from tests.conftest import ROOT
+
+TUESDAY_MORNING = "2026-11-24T10:00:00"
+EASTER_MONDAY = "2027-03-29T11:00:00"
+
+
+@pytest.fixture(scope="module")
+def nlg() -> FactsNaturalLanguageGenerator:
+    return FactsNaturalLanguageGenerator(domain=Domain.load(str(ROOT / "domain.yml")))
+
+
+def say(nlg: FactsNaturalLanguageGenerator, response: str, now: str, monkeypatch, **kwargs) -> str:
+    monkeypatch.setenv("KLANTENSERVICE_NOW", now)
+    tracker = DialogueStateTracker("klant", [])
+    message = asyncio.run(nlg.generate(response, tracker, "rest", **kwargs))
+    assert message is not None
+    return message["text"]
+
+
+def test_the_phone_answer_comes_from_the_configuration_and_says_people_are_there(nlg, monkeypatch):
+    text = say(nlg, "utter_telefoonnummer", TUESDAY_MORNING, monkeypatch)
+    assert load_settings().contact.phone in text
+    assert "vandaag nog tot 18:00" in text
+    assert "{" not in text
+
+
+def test_the_phone_answer_outside_hours_says_when_people_are_back(nlg, monkeypatch):
+    text = say(nlg, "utter_telefoonnummer", EASTER_MONDAY, monkeypatch)
+    assert "er niet" in text
+    assert "dinsdag 30 maart om 09:00" in text
+
+
+def test_social_media_links(nlg, monkeypatch):
+    text = say(nlg, "utter_social_media", TUESDAY_MORNING, monkeypatch)
+    assert "https://www.instagram.com/klarna/" in text
+
+
+def test_the_apology_when_the_action_server_is_down_gives_the_number_and_the_hours(nlg, monkeypatch):
+    text = say(nlg, "utter_storing", EASTER_MONDAY, monkeypatch)
+    assert "iets mis" in text and load_settings().contact.phone in text
+    assert "dinsdag 30 maart om 09:00" in text
+
+
+def test_what_an_action_passes_wins_over_a_fact(nlg, monkeypatch):
+    text = say(nlg, "utter_telefoonnummer", TUESDAY_MORNING, monkeypatch, telefoonnummer="0900-1234")
+    assert "0900-1234" in text and load_settings().contact.phone not in text
+
+
+def test_a_response_without_placeholders_is_left_as_it_is(nlg, monkeypatch):
+    text = say(nlg, "utter_graag_gedaan", TUESDAY_MORNING, monkeypatch)
+    assert text == Domain.load(str(ROOT / "domain.yml")).responses["utter_graag_gedaan"][0]["text"]
