@@ -1,11 +1,16 @@
 """Brings in a person: the live queue while the service is staffed, a question for later otherwise.
 
-The handoff is the loop `handoff_form`. Live, its one slot is never filled, so every customer
-message stays in the conversation for the agent and no rule answers; the agent console closes the
-entry and then runs `action_handoff_beeindigen` through Rasa's HTTP API. Offline, the slot is the
-customer's question: once given, it is queued and the bot is back. A customer still waiting live when
-the service closes is not left alone overnight: their next message turns the entry into a question
-for when people are back, with the same reference, and the bot says so.
+The handoff is the loop `handoff_form`. Live, its one slot takes every message, whatever its intent,
+and is never filled, so every customer message stays in the conversation for the agent and no rule
+answers. The chat belongs to the customer and the agent: it ends when the agent console closes the
+entry and runs `action_handoff_beeindigen` through Rasa's HTTP API, or when the customer says
+"ja" to the bot's question whether they want to leave (asked after "gesprek beëindigen", or "laat
+maar" while still waiting); after a claim the console runs `action_handoff_overgenomen`, which names
+the agent. Offline, the slot is the customer's question: once given, it is queued and the bot is
+back; a later reaction to the agent's answer goes back to the team (`action_handoff_vervolg`). A
+customer still waiting live when the service closes is not left alone overnight: their next message
+turns the entry into a question for when people are back, with the same reference, and the bot says
+so.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from bot.handoff import (
     estimated_wait,
 )
 from bot.hours import default_calendar
+from bot.payloads import is_intent_payload
 from bot.settings import load_settings
 
 FORM = "handoff_form"
@@ -187,9 +193,13 @@ class ValidateHandoffForm(FormValidationAction):
         if tracker.get_slot("handoff_modus") != OFFLINE:
             return _live_message(text, dispatcher, tracker)
         intent = latest_intent(tracker)
-        if intent == "annuleren":
+        if intent in LEAVING_INTENTS:
             return {"handoff_bericht": "-", "handoff_modus": NOTHING_LEFT}
-        if not text or (intent in ("bevestigen", "ontkennen") and len(text.split()) <= 2):
+        if (
+            not text
+            or is_intent_payload(text)
+            or (intent in ("bevestigen", "ontkennen") and len(text.split()) <= 2)
+        ):
             return {"handoff_bericht": None}
         return {"handoff_bericht": text[:MAX_MESSAGE_LENGTH]}
 
@@ -263,8 +273,9 @@ class ActionAskHandoffBericht(Action):
 
 
 class ActionHandoffVastleggen(Action):
-    """The form is done: offline, the question joins the queue; live, the agent has gone or the
-    service closed while the customer waited (the entry is already a question then)."""
+    """The form is done: offline, the question joins the queue (or the customer left none); live,
+    the agent has gone, the customer left, or the service closed while the customer waited (the
+    entry is already a question then)."""
 
     def name(self) -> str:
         return "action_handoff_vastleggen"

@@ -57,6 +57,11 @@ class RasaClient:
         event = {"event": "bot", "text": text, "metadata": metadata}
         await self._request("POST", conversation_id, "tracker/events", json=event, params=params)
 
+    async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
+        """Sets a slot in the conversation (a slot event appended to its tracker)."""
+        event = {"event": "slot", "name": name, "value": value}
+        await self._request("POST", conversation_id, "tracker/events", json=event)
+
     async def execute_action(self, conversation_id: str, name: str, push_to: str | None = None) -> list[str]:
         """Runs an action in the conversation. With `push_to` Rasa sends what the action says to the
         customer's connected chat window; without, the texts are returned, for the caller to deliver."""

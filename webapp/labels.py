@@ -5,7 +5,7 @@ roles, queue modes and statuses, the details a customer gave, cases, review reas
 from __future__ import annotations
 
 from bot.agents import AGENT, TEAM_LEAD
-from bot.handoff import ANSWERED, CLOSED, LIVE, OFFLINE, WAITING, WITH_AGENT
+from bot.handoff import ANSWERED, CLOSED, LIVE, OFFLINE, REOPENED, WAITING, WITH_AGENT
 
 INTENT_LABELS = {
     "begroeten": "Begroeting",
@@ -36,7 +36,14 @@ INTENT_LABELS = {
 
 ROLE_LABELS = {AGENT: "medewerker", TEAM_LEAD: "teamleider"}
 MODE_LABELS = {LIVE: "live", OFFLINE: "buiten openingstijden"}
-STATUS_LABELS = {WAITING: "wacht", WITH_AGENT: "in behandeling", ANSWERED: "beantwoord", CLOSED: "afgesloten"}
+STATUS_LABELS = {
+    WAITING: "wacht",
+    WITH_AGENT: "in behandeling",
+    ANSWERED: "beantwoord",
+    REOPENED: "nieuwe reactie",
+    CLOSED: "afgesloten",
+}
+LEFT_LABEL = "klant is weggegaan"  # closed by the customer
 GONE_LABEL = "weg"  # a live entry whose customer went away (bot/handoff.py `is_gone`)
 DELIVERED_LABEL = "afgeleverd"  # a message the customer's chat has shown
 WAITING_FOR_CUSTOMER_LABEL = "wacht op de klant"

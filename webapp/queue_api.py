@@ -29,7 +29,16 @@ from bot.agent_sessions import AgentSession
 from bot.agents import TEAM_LEAD, Agent
 from bot.cases import Case, CaseError
 from bot.delivery import ENDED, JOINED, Message
-from bot.handoff import LIVE, MAX_MESSAGE_LENGTH, Entry, QueueError, is_gone
+from bot.handoff import (
+    CLOSED,
+    CLOSED_BY_CUSTOMER,
+    LIVE,
+    MAX_MESSAGE_LENGTH,
+    REOPENED,
+    Entry,
+    QueueError,
+    is_gone,
+)
 from bot.payloads import is_intent_payload
 from bot.rasa_api import RasaUnavailable
 from bot.settings import load_settings
@@ -40,6 +49,7 @@ from webapp.labels import (
     CASE_TYPE_LABELS,
     DELIVERED_LABEL,
     GONE_LABEL,
+    LEFT_LABEL,
     MODE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
@@ -54,6 +64,7 @@ QUEUE_PATH = "/agent/api/queue"
 ENTRY_PATH = r"/agent/api/entries/{entry_id:\d{1,9}}"
 END_ACTION = "action_handoff_beeindigen"
 JOIN_ACTION = "action_handoff_overgenomen"
+FOLLOW_UP_SLOT = "handoff_vervolg"
 SENT_NOTE = "Verstuurd. Het bericht staat op afgeleverd zodra de chat van de klant het heeft getoond."
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
@@ -107,6 +118,14 @@ def _gone_after() -> timedelta:
     return timedelta(seconds=load_settings().handoff.customer_gone_seconds)
 
 
+def _status_label(entry: Entry, gone: bool) -> str:
+    if gone:
+        return GONE_LABEL
+    if entry.status == CLOSED and entry.closed_by == CLOSED_BY_CUSTOMER:
+        return LEFT_LABEL
+    return STATUS_LABELS.get(entry.status, entry.status)
+
+
 def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
     gone = is_gone(entry, _gone_after(), now)
     return {
@@ -117,8 +136,10 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "mode": entry.mode,
         "mode_label": MODE_LABELS.get(entry.mode, entry.mode),
         "status": entry.status,
-        "status_label": GONE_LABEL if gone else STATUS_LABELS.get(entry.status, entry.status),
+        "status_label": _status_label(entry, gone),
         "gone": gone,
+        "closed_by": entry.closed_by,
+        "alert": entry.status == REOPENED,
         "reason": entry.reason,
         "reason_label": intent_label(entry.reason),
         "agent": entry.agent,
@@ -348,23 +369,45 @@ async def api_message(request: web.Request) -> web.Response:
     )
 
 
+async def _handled_cases(request: web.Request) -> list[str] | None:
+    """The case references the agent marked as handled in the close dialog ({"cases": [...]});
+    none without a body. None when the body is not such a list."""
+    if not request.can_read_body:
+        return []
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    cases = body.get("cases", []) if isinstance(body, dict) else None
+    if not isinstance(cases, list) or not all(isinstance(item, str) for item in cases) or len(cases) > 100:
+        return None
+    return cases
+
+
 async def api_close(request: web.Request) -> web.Response:
-    """Closes the entry and the cases handed over with it. Only a live entry hands the chat back to
-    the bot: the end action, run after the close, takes it back and says so. An offline entry's
-    answer has been given, so closing it tells the customer nothing and leaves the chat as it is
-    (the customer may be waiting for a person again by now)."""
+    """Closes the entry and the cases the agent marked as handled (the others stay open). Only a
+    live entry hands the chat back to the bot: the end action, run after the close, takes it back
+    and says so. An offline entry's answer has been given, so closing it tells the customer nothing
+    and leaves the chat as it is (the customer may be waiting for a person again by now)."""
     agent: Agent = request[AGENT]
+    handled = await _handled_cases(request)
+    if handled is None:
+        return web.json_response(
+            {"error": 'Stuur de afgehandelde zaken als {"cases": ["RET-..."]}.'}, status=400
+        )
     console, stores, entry = await _chosen_entry(request)
     if entry is None:
         return _missing()
-    try:
-        body = await request.json() if request.can_read_body else {}
-    except ValueError:
-        body = None
-    handled = body.get("cases", []) if isinstance(body, dict) else None
-    if not isinstance(handled, list) or not all(isinstance(item, str) for item in handled):
+    open_cases = {
+        case.reference
+        for case in await blocking(stores.cases.for_conversation, entry.conversation_id)
+        if case.status == "open"
+    }
+    unknown = sorted({reference.strip().upper() for reference in handled} - open_cases)
+    if unknown:
         return web.json_response(
-            {"error": "Geef de afgehandelde zaken als een lijst van zaaknummers."}, status=400
+            {"error": f"Geen open zaak van dit gesprek: {', '.join(unknown)}. Er is niets gesloten."},
+            status=400,
         )
     try:
         closed = await blocking(stores.queue.close, entry.id, agent.username)
@@ -372,17 +415,21 @@ async def api_close(request: web.Request) -> web.Response:
         return web.json_response({"error": str(error)}, status=409)
     logger.info("Agent console: %s closed %s", agent.username, entry.reference)
     try:
-        handed_over = await blocking(stores.cases.close_handled, entry.conversation_id, handled)
-    except CaseError as error:
-        handed_over = []
-        logger.info("Agent console: cases of %s not closed: %s", entry.reference, error)
+        cases_closed, cases_error = (
+            await blocking(stores.cases.close_handled, entry.conversation_id, handled),
+            None,
+        )
+    except CaseError as error:  # closed by someone else in the meantime
+        cases_closed, cases_error = [], str(error)
     result: dict[str, Any] = {
         "entry": entry_json(closed, agent.username, _now()),
-        "cases_closed": handed_over,
+        "cases_closed": cases_closed,
+        "cases_error": cases_error,
         "recorded": False,
         "delivered": False,
     }
     if closed.mode != LIVE:
+        await _end_follow_up(console, stores, closed)
         return web.json_response({**result, "note": "Afgesloten. De klant krijgt hierover geen bericht."})
     said = await _say_on_behalf(console, stores, closed, END_ACTION, ENDED)
     if said is None:
@@ -397,6 +444,18 @@ async def api_close(request: web.Request) -> web.Response:
     if not said:  # the chat was already back with the bot (the customer wrote on)
         return web.json_response({**result, "note": "Afgesloten."})
     return web.json_response({**result, "recorded": True, "note": "Afgesloten. " + SENT_NOTE})
+
+
+async def _end_follow_up(console: Console, stores: Stores, closed: Entry) -> None:
+    """A closed question from outside staffed hours takes no more reactions: the conversation's
+    next message is the bot's again (unless a newer entry came after it). Best effort: without
+    Rasa, action_handoff_vervolg finds the entry closed and hands the conversation back itself."""
+    latest = (await blocking(stores.queue.for_conversation, closed.conversation_id))[-1:]
+    if latest and latest[0].id == closed.id:
+        try:
+            await console.rasa.set_slot(closed.conversation_id, FOLLOW_UP_SLOT, False)
+        except RasaUnavailable:
+            logger.warning("Agent console: follow-up of %s not ended in Rasa", closed.reference)
 
 
 async def api_gone(request: web.Request) -> web.Response:

@@ -155,6 +155,24 @@ def test_offline_the_question_is_queued_with_a_reference_and_the_return_moment(q
     assert ("active_loop", None) in names(events)
 
 
+@pytest.mark.parametrize(
+    ("intent", "text"), [("annuleren", "laat maar"), ("gesprek_beeindigen", "/gesprek_beeindigen")]
+)
+def test_offline_leaving_queues_nothing(queue, intent, text):
+    offline = tracker(slots={"handoff_modus": OFFLINE}, intent=intent, text=text)
+    result, said = validate(offline, text)
+    assert result == {"handoff_bericht": "-", "handoff_modus": "niets_vastgelegd"} and said == []
+    dispatcher = CollectingDispatcher()
+    ActionHandoffVastleggen().run(dispatcher, tracker(slots={"handoff_modus": OFFLINE, **result}), {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_niets_vastgelegd"
+    assert queue.open_entries() == []
+
+
+def test_offline_a_button_payload_is_no_question(queue):
+    offline = tracker(slots={"handoff_modus": OFFLINE}, intent="begroeten", text="/begroeten")
+    assert validate(offline, "/begroeten") == ({"handoff_bericht": None}, [])
+
+
 def test_offline_a_bare_yes_is_no_question(queue):
     offline = tracker(slots={"handoff_modus": OFFLINE}, intent="bevestigen", text="ja graag")
     assert ValidateHandoffForm().validate_handoff_bericht(

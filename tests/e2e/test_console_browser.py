@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from bot.agents import AgentStore
+from bot.cases import CaseStore
 from tests.conftest import ROOT
 from tests.e2e.test_widget import ChatPage, launch, wait_until
 
@@ -62,9 +63,22 @@ def test_customer_and_agent_chat_in_two_browsers(playwright, services, tmp_path:
         CONSOLE_SCREENSHOT.parent.mkdir(exist_ok=True)
         console.screenshot(path=str(CONSOLE_SCREENSHOT), full_page=True)
 
+        cases = CaseStore(services.env["KLANTENSERVICE_DB_URL"])
+        handled = cases.create("retour", session_id, {"webshop": "Zalando"})
+        untouched = cases.create("klacht", session_id, {"klacht_betreft": "factuur"})
+        case_box = console.locator(f"#close-dialog input[value='{handled.reference}']")
+        cases_shown = console.locator("#entry-cases")
+        wait_until(lambda: untouched.reference in cases_shown.inner_text(), 15, "the cases in the console")
         console.click("#close-button")
+        wait_until(case_box.is_visible, 10, "the open cases as checkboxes in the close dialog")
+        assert "afsluiten" in console.locator("#close-dialog-text").inner_text().lower()
+        assert console.locator("#close-dialog input[name=case]").count() == 2
+        case_box.check()
+        console.click("#close-dialog button[value=close]")
         chat.wait_for_bot("Het gesprek met de medewerker is afgelopen")  # not the greeting
-        assert dialogs and "afsluiten" in dialogs[0].lower()
+        assert not dialogs  # no browser pop-up, the console's own dialog
+        wait_until(lambda: cases.get(handled.reference).status == "closed", 10, "the ticked case closed")
+        assert cases.get(untouched.reference).status == "open"
         chat.say("wat is jullie telefoonnummer")
         chat.wait_for_bot("020 - 808 28 52")
     finally:

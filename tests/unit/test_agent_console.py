@@ -42,7 +42,7 @@ from webapp.config import WebConfig
 from webapp.csrf import CSRF_REFUSED
 from webapp.keys import CONSOLE_KEY
 from webapp.labels import intent_label
-from webapp.queue_api import TRANSCRIPT_UNAVAILABLE
+from webapp.queue_api import TRANSCRIPT_UNAVAILABLE, entry_json, transcript
 
 TOKEN = "test-rasa-token"
 BRAM = ("bram", "bram-wachtwoord-1")
@@ -647,29 +647,79 @@ def test_closing_an_answered_offline_question_leaves_a_newer_live_handoff_alone(
     assert [m.text for m in world.deliveries.messages(CID)] == ["Ja, die klopt."]
 
 
-def test_closing_an_entry_closes_the_cases_handed_over_with_it(world):
+def test_closing_without_handled_cases_leaves_every_case_open(world):
     cases = CaseStore(world.db_url)
-    start = datetime.now(timezone.utc) - timedelta(minutes=10)
-    before = cases.create("retour", CID, {"webshop": "Zalando"}, now=start)
-    entry = world.queue.enqueue(CID, "socketio", "retour", {}, OFFLINE, now=start + timedelta(minutes=1))
-    after = cases.create("klacht", CID, {"klacht_betreft": "factuur"}, now=start + timedelta(minutes=2))
-    elsewhere = cases.create("retour", "iemand-anders", {"webshop": "bol.com"}, now=start)
+    retour = cases.create("retour", CID, {"webshop": "Zalando"})
+    entry = world.queue.enqueue(CID, "socketio", "retour", {}, OFFLINE)
 
     async def scenario(client, fake):
         csrf = await logged_in(client, ANNA)
         await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf)
+        assert status == 200 and data["cases_closed"] == []
+
+    fake = run(world, scenario)
+    assert cases.get(retour.reference).status == "open"  # the agent never handled the return
+    # The closed question is the conversation's latest: its reactions end, the bot has the chat again.
+    [slot] = [call.body for call in fake.posts() if call.path.endswith("/tracker/events")]
+    assert slot == {"event": "slot", "name": "handoff_vervolg", "value": False}
+
+
+def test_closing_closes_only_the_cases_the_agent_marked_as_handled(world):
+    cases = CaseStore(world.db_url)
+    start = datetime.now(timezone.utc) - timedelta(minutes=10)
+    handled = cases.create("retour", CID, {"webshop": "Zalando"}, now=start)
+    untouched = cases.create("klacht", CID, {"klacht_betreft": "factuur"}, now=start)
+    elsewhere = cases.create("retour", "iemand-anders", {"webshop": "bol.com"}, now=start)
+    entry = world.queue.enqueue(CID, "socketio", "retour", {}, OFFLINE, now=start + timedelta(minutes=1))
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client, ANNA)
+        await post_json(client, f"/agent/api/entries/{entry.id}/claim", csrf)
+        for wrong in ({"cases": [elsewhere.reference]}, {"cases": "RET-ALLES"}, [handled.reference]):
+            status, data = await post_json(client, f"/agent/api/entries/{entry.id}/close", csrf, wrong)
+            assert status == 400 and ("zaak" in data["error"] or "zaken" in data["error"]), wrong
+        assert world.queue.get(entry.id).status == "with_agent"  # refused: nothing closed
         status, data = await post_json(
-            client, f"/agent/api/entries/{entry.id}/close", csrf, {"cases": [before.reference]}
+            client, f"/agent/api/entries/{entry.id}/close", csrf, {"cases": [handled.reference.lower()]}
         )
-        assert status == 200 and data["cases_closed"] == [before.reference]
+        assert status == 200 and data["cases_closed"] == [handled.reference]
 
     run(world, scenario)
-    closed = cases.get(before.reference)
+    closed = cases.get(handled.reference)
     assert closed.status == "closed" and closed.closed_at is not None
-    assert cases.get(after.reference).status == "open"  # not ticked as handled
+    assert cases.get(untouched.reference).status == "open"
     assert cases.get(elsewhere.reference).status == "open"
     assert cases.purge_closed(1, now=datetime.now(timezone.utc) + timedelta(days=2)) == 1
-    assert cases.get(before.reference) is None
+    assert cases.get(handled.reference) is None
+
+
+def test_the_transcript_leaves_out_the_widgets_start_message_and_buttons():
+    events = [
+        {"event": "user", "text": "/begroeten", "timestamp": 1.0},
+        {"event": "bot", "text": "Hoi!", "timestamp": 1.1},
+        {"event": "user", "text": "/gesprek_beeindigen", "timestamp": 2.0},
+        {"event": "user", "text": "/ ik typ zelf een schuine streep", "timestamp": 3.0},
+    ]
+    assert [(line["who"], line["text"]) for line in transcript({"events": events})] == [
+        ("assistent", "Hoi!"),
+        ("klant", "/ ik typ zelf een schuine streep"),
+    ]
+
+
+def test_an_entry_left_by_the_customer_or_with_a_new_reaction_says_so(world):
+    entry = live_entry(world)
+    world.queue.claim(entry.id, "anna")
+    left = world.queue.leave(CID)
+    assert entry_json(left, "anna", datetime.now(timezone.utc))["status_label"] == "klant is weggegaan"
+    offline = world.queue.enqueue("klant-2", "rest", "factuur_vraag", {}, OFFLINE)
+    world.queue.claim(offline.id, "anna")
+    world.queue.add_agent_message(offline.id, "anna", "Opgelost.")
+    again = world.queue.add_reaction(
+        "klant-2", offline.reference, "Nee hoor", timedelta(days=7), lambda n: True
+    )
+    shown = entry_json(again, "anna", datetime.now(timezone.utc))
+    assert (shown["status_label"], shown["alert"], shown["mine"]) == ("nieuwe reactie", True, True)
 
 
 # --- the case lookup --------------------------------------------------------------------------------

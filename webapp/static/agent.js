@@ -45,6 +45,10 @@
     claim: byId("claim-button"),
     close: byId("close-button"),
     gone: byId("gone-button"),
+    closeDialog: byId("close-dialog"),
+    closeText: byId("close-dialog-text"),
+    closeCases: byId("close-dialog-cases"),
+    closeCaseList: byId("close-dialog-case-list"),
     form: byId("reply-form"),
     text: byId("reply-text"),
     hint: byId("reply-hint"),
@@ -57,6 +61,7 @@
     drafts: {},       // unsent text per entry, so a draft never goes to another customer
     keys: {},         // what each section shows now, to redraw only on change
     busy: false,
+    cases: [],        // the chosen conversation's cases, for the close dialog
     pollFailed: false // the error shown is the poll's own, cleared when polling works again
   };
 
@@ -198,6 +203,7 @@
   }
 
   function renderCases(cases) {
+    state.cases = cases;
     if (!changed("cases", cases)) {
       return;
     }
@@ -427,16 +433,43 @@
     });
   });
 
-  view.close.addEventListener("click", function () {
-    var question = state.entry && state.entry.mode === "offline"
+  // The close dialog: the conversation's open cases as checkboxes, none ticked; only the ticked
+  // ones (the cases the agent handled) are closed with the conversation.
+  function openCloseDialog() {
+    var open = state.cases.filter(function (item) { return item.status === "open"; });
+    view.closeText.textContent = state.entry && state.entry.mode === "offline"
       ? "Vraag afsluiten? De klant krijgt hierover geen bericht."
       : "Gesprek afsluiten? De klant chat daarna weer met de digitale assistent.";
-    if (!window.confirm(question)) {
+    clear(view.closeCaseList);
+    open.forEach(function (item) {
+      var label = el("label", "case-choice");
+      var box = el("input");
+      box.type = "checkbox";
+      box.name = "case";
+      box.value = item.reference;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + item.reference + " · " + item.type_label));
+      view.closeCaseList.appendChild(label);
+    });
+    show(view.closeCases, open.length > 0);
+    view.closeDialog.returnValue = "";
+    view.closeDialog.showModal();
+  }
+
+  view.close.addEventListener("click", openCloseDialog);
+
+  view.closeDialog.addEventListener("close", function () {
+    if (view.closeDialog.returnValue !== "close") {
       return;
     }
-    act("/close", undefined, function (result) {
+    var handled = Array.prototype.map.call(
+      view.closeCaseList.querySelectorAll("input[name=case]:checked"),
+      function (box) { return box.value; });
+    act("/close", { cases: handled }, function (result) {
       if (result.ok) {
-        say(view.notice, result.data.note || "Het gesprek is afgesloten.");
+        var closed = result.data.cases_closed || [];
+        var note = result.data.note || "Het gesprek is afgesloten.";
+        say(view.notice, note + (closed.length ? " Gesloten zaken: " + closed.join(", ") + "." : ""));
         delete state.drafts[state.selected];
         view.text.value = "";
       } else {
