@@ -714,7 +714,7 @@ def test_an_entry_left_by_the_customer_or_with_a_new_reaction_says_so(world):
     assert entry_json(left, "anna", datetime.now(timezone.utc))["status_label"] == "klant is weggegaan"
     offline = world.queue.enqueue("klant-2", "rest", "factuur_vraag", {}, OFFLINE)
     world.queue.claim(offline.id, "anna")
-    world.queue.add_agent_message(offline.id, "anna", "Opgelost.")
+    world.deliveries.add_agent_message(offline.id, "anna", "Opgelost.")
     again = world.queue.add_reaction(
         "klant-2", offline.reference, "Nee hoor", timedelta(days=7), lambda n: True
     )
