@@ -16,37 +16,14 @@ import spacy
 from spacy.pipeline import EntityRuler
 
 from bot import entity_shapes
+from bot.dutch import MONTHS as DUTCH_MONTHS
 from bot.dutch import WEEKDAYS
 from bot.webshops import NLU_FILE, read_webshops
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mrt",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "okt",
-    "nov",
-    "dec",
-)
+# The month names of bot.dutch and the short forms customers type.
+MONTHS = (*DUTCH_MONTHS, "jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec")
 DAY_WORDS = ("vandaag", "morgen", "overmorgen", "weekend", "zaterdagochtend", "zondagochtend")
 HOLIDAYS = (
     "nieuwjaarsdag",

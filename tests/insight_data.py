@@ -9,13 +9,14 @@ true figures from the descriptions in plain Python, without SQL, to compare agai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -33,7 +34,7 @@ from bot.insight import (
     spread,
     staffed_grid,
 )
-from bot.settings import Settings, load_settings
+from bot.settings import OpeningHours, Settings, load_settings
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Monday 2 November 2026 up to and including Sunday 8 November (CET, UTC+1).
@@ -464,3 +465,18 @@ WEEK = [
         ),
     ),
 ]
+
+
+# The calendar the insight tests count against: a shorter Friday makes the staffed minutes uneven.
+SETTINGS = dataclasses.replace(
+    load_settings(),
+    weekly_hours=(
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9), time(18)),
+        OpeningHours(time(9, 30), time(17, 15)),
+        OpeningHours(time(9), time(13)),
+        None,
+    ),
+)

@@ -4,12 +4,11 @@ test on SQLite and on PostgreSQL, with the tracker store and the assistant's dat
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,10 @@ from bot.cases import CaseStore
 from bot.database import create_engine
 from bot.handoff import OFFLINE, HandoffQueue
 from bot.insight import Insight, Spread, figures
-from bot.settings import OpeningHours, load_settings
 from tests.insight_data import (
     AMSTERDAM,
     END,
+    SETTINGS,
     START,
     WEEK,
     Conversation,
@@ -35,19 +34,6 @@ from tests.insight_data import (
     local,
     write_store,
     write_tracker,
-)
-
-SETTINGS = dataclasses.replace(
-    load_settings(),
-    weekly_hours=(
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9, 30), time(17, 15)),
-        OpeningHours(time(9), time(13)),
-        None,
-    ),
 )
 
 

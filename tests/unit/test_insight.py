@@ -4,8 +4,7 @@ databases (SQLite and PostgreSQL): tests/integration/test_insight.py."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime, time
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,28 +12,15 @@ import sqlalchemy as sa
 from bot import insight
 from bot.database import create_engine
 from bot.insight import EVENTS, Figures, Insight, Spread, spread
-from bot.settings import OpeningHours, load_settings
 from tests.insight_data import (
     AMSTERDAM,
     END,
+    SETTINGS,
     START,
     WEEK,
     create_tracker_schema,
     expected,
     write_tracker,
-)
-
-SETTINGS = dataclasses.replace(
-    load_settings(),
-    weekly_hours=(
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9), time(18)),
-        OpeningHours(time(9, 30), time(17, 15)),
-        OpeningHours(time(9), time(13)),
-        None,
-    ),
 )
 
 
