@@ -1,4 +1,5 @@
-"""Answers every question about when the customer service is open."""
+"""Answers every question about when the customer service is open, and the follow-ups to it and to a
+question about calling ("en op zaterdag?")."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class ActionOpeningstijden(Action):
         return "action_openingstijden"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        answer = answer_hours_question(latest_text(tracker), entity_values(tracker, "dag"), clock.now())
+        answer = answer_hours_question(
+            latest_text(tracker),
+            entity_values(tracker, "dag"),
+            clock.now(),
+            about_calling=tracker.get_slot("onderwerp") == "contact",
+        )
         dispatcher.utter_message(text=answer)
         return []

@@ -6,6 +6,7 @@ come from the calendar and its settings; the sentences are written here.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 from bot.dayparse import NonexistentDateError, asks_about_now, parse_day
@@ -228,12 +229,33 @@ def _describe_today(calendar: Calendar, now: datetime) -> str:
 # --- entry points --------------------------------------------------------------------------------
 
 
+_CALLING_RE = re.compile(
+    r"\b(?:bel(?:len|t|le)?|opbellen|telefoon\w*|telefonisch|aan de lijn)\b", re.IGNORECASE
+)
+
+
+def asks_about_calling(text: str) -> bool:
+    """True when the customer asks when to call ("tot hoe laat kan ik bellen?")."""
+    return _CALLING_RE.search(text) is not None
+
+
 def answer_hours_question(
-    text: str, entity_values: list[str], now: datetime, calendar: Calendar | None = None
+    text: str,
+    entity_values: list[str],
+    now: datetime,
+    calendar: Calendar | None = None,
+    about_calling: bool = False,
 ) -> str:
-    """The answer to an `openingstijden` question (entry point for the Rasa action)."""
+    """The answer to an `openingstijden` question (entry point for the Rasa action); a question about
+    when to call, or one that follows a question about calling, also gets the phone number."""
     calendar = calendar or default_calendar()
-    now = calendar.local(now)
+    answer = _hours_answer(text, entity_values, calendar.local(now), calendar)
+    if about_calling or asks_about_calling(text):
+        return f"{answer} Tijdens de openingstijden kun je ons bellen op {calendar.settings.contact.phone}."
+    return answer
+
+
+def _hours_answer(text: str, entity_values: list[str], now: datetime, calendar: Calendar) -> str:
     week = describe_week(calendar.settings)
     try:
         day = parse_day(text, entity_values, now.date(), calendar.settings)

@@ -32,6 +32,17 @@ def test_hours_for_a_named_day(monkeypatch):
     assert "09:00 tot 13:00" in message["text"]
 
 
+def test_hours_for_a_named_day_leave_out_the_phone_number(monkeypatch):
+    [message] = run(ActionOpeningstijden(), "openingstijden_zaterdag", TUESDAY_MORNING, monkeypatch)
+    assert "020 - 808 28 52" not in message["text"]
+
+
+def test_a_day_after_a_phone_question_gets_the_phone_hours_of_that_day(monkeypatch):
+    [message] = run(ActionOpeningstijden(), "vervolgvraag_zondag_na_telefoon", TUESDAY_MORNING, monkeypatch)
+    assert message["text"].startswith("Op zondag 29 november zijn we gesloten.")
+    assert message["text"].endswith("Tijdens de openingstijden kun je ons bellen op 020 - 808 28 52.")
+
+
 def test_hours_now_on_easter_monday(monkeypatch):
     [message] = run(ActionOpeningstijden(), "openingstijden_nu", EASTER_MONDAY, monkeypatch)
     assert "Tweede Paasdag" in message["text"]

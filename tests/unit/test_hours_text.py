@@ -16,6 +16,7 @@ from bot.dutch import format_date, format_moment, format_time, join_words
 from bot.hours import Calendar
 from bot.hours_text import (
     answer_hours_question,
+    asks_about_calling,
     availability_line,
     describe_day,
     describe_now,
@@ -268,8 +269,40 @@ def test_acceptance_easter_monday_now() -> None:
 def test_answer_names_a_day() -> None:
     answer = answer_hours_question("zijn jullie op 2e kerstdag open?", [], NOW, CAL)
     assert answer.startswith("Op zaterdag 26 december (Tweede Kerstdag) zijn we gesloten.")
-    answer = answer_hours_question("kan ik bellen?", ["zaterdag"], NOW, CAL)
+    answer = answer_hours_question("zijn jullie dan open?", ["zaterdag"], NOW, CAL)
     assert answer == "Op zaterdag 28 november zijn we bereikbaar van 09:00 tot 13:00."
+
+
+def test_a_question_about_when_to_call_gets_the_phone_number() -> None:
+    phone_line = " Tijdens de openingstijden kun je ons bellen op 020 - 808 28 52."
+    answer = answer_hours_question("kan ik bellen?", ["zaterdag"], NOW, CAL)
+    assert answer == "Op zaterdag 28 november zijn we bereikbaar van 09:00 tot 13:00." + phone_line
+    answer = answer_hours_question("tot hoe laat kan ik jullie telefonisch bereiken", [], NOW, CAL)
+    assert answer.startswith(describe_week(SETTINGS))
+    assert answer.endswith(phone_line)
+
+
+def test_a_follow_up_to_a_phone_question_gets_the_phone_number() -> None:
+    answer = answer_hours_question("en op zaterdag?", [], NOW, CAL, about_calling=True)
+    assert answer.endswith("Tijdens de openingstijden kun je ons bellen op 020 - 808 28 52.")
+    assert "bellen" not in answer_hours_question("en op zaterdag?", [], NOW, CAL)
+
+
+@pytest.mark.parametrize(
+    ("text", "about_calling"),
+    [
+        ("tot hoe laat kan ik bellen", True),
+        ("wanneer kan ik jullie opbellen?", True),
+        ("is de telefoonlijn open", True),
+        ("kan ik u telefonisch bereiken", True),
+        ("wanneer krijg ik iemand aan de lijn", True),
+        ("zijn jullie zaterdag open", False),
+        ("wanneer is de chat bemand", False),
+        ("ik word belazerd", False),
+    ],
+)
+def test_asks_about_calling(text: str, about_calling: bool) -> None:
+    assert asks_about_calling(text) is about_calling
 
 
 def test_answer_about_now() -> None:
@@ -282,7 +315,7 @@ def test_answer_general_question_adds_the_situation_now() -> None:
     assert answer == describe_week(SETTINGS) + (
         " Op dit moment zijn onze medewerkers bereikbaar, vandaag nog tot 18:00."
     )
-    answer = answer_hours_question("wanneer kan ik bellen?", [], datetime(2027, 3, 29, 11, 0), CAL)
+    answer = answer_hours_question("wanneer zijn jullie open?", [], datetime(2027, 3, 29, 11, 0), CAL)
     assert answer.endswith(
         "Op dit moment zijn onze medewerkers er niet. Vandaag is het Tweede Paasdag. "
         "We zijn er morgen weer, op dinsdag 30 maart om 09:00."
