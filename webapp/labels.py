@@ -15,6 +15,7 @@ INTENT_LABELS = {
     "ontkennen": "Nee",
     "annuleren": "Stoppen",
     "overslaan": "Overslaan",
+    "nummer_doorgeven": "Nummer doorgegeven",
     "factuur_vraag": "Factuur",
     "betaling_status": "Betaling",
     "terugbetaling": "Terugbetaling",
@@ -31,6 +32,7 @@ INTENT_LABELS = {
     "wat_is_klarna": "Over Klarna",
     "bot_vraag": "Bot of mens?",
     "out_of_scope": "Buiten het onderwerp",
+    "vervolgvraag": "Vervolgvraag",
     "nlu_fallback": "Niet begrepen",
 }
 
@@ -61,6 +63,7 @@ CASE_STATUS_LABELS = {"open": "open", "closed": "gesloten"}
 REVIEW_REASON_LABELS = {
     "fallback": "Niet begrepen",
     "out_of_scope": "Buiten het onderwerp",
+    "vervolgvraag": "Vervolgvraag",
     "low_confidence": "Twijfel",
 }
 SPEAKER_LABELS = {"user": "Klant", "bot": "Assistent"}
