@@ -1,5 +1,7 @@
 """A new session (after an hour without messages) keeps the slots and a handoff that is still on.
 
+The topic of the last question (`onderwerp`) is not kept: a follow-up an hour later has no context.
+
 Rasa's own session start would end the handoff loop silently: the customer's next message would go
 to the bot while an agent is still with them.
 """
@@ -25,7 +27,7 @@ class ActionSessionStart(Action):
         events += [
             SlotSet(name, value)
             for name, value in tracker.slots.items()
-            if value is not None and name not in ("requested_slot", "handoff_bericht")
+            if value is not None and name not in ("requested_slot", "handoff_bericht", "onderwerp")
         ]
         if queue().live_entry(tracker.sender_id) is not None:
             events += [

@@ -412,6 +412,14 @@ def test_a_new_session_keeps_an_open_live_handoff(queue):
     assert names(events)[-1] == ("action", "action_listen")
 
 
+def test_a_new_session_forgets_the_topic_of_the_last_question(queue):
+    slots = {"webshop": "bol.com", "onderwerp": "openingstijden"}
+    events = ActionSessionStart().run(CollectingDispatcher(), tracker(slots=slots), {})
+    kept = {e["name"] for e in events if e["event"] == "slot"}
+    assert "webshop" in kept
+    assert "onderwerp" not in kept
+
+
 def test_a_new_session_without_a_handoff_starts_plainly(queue):
     events = ActionSessionStart().run(CollectingDispatcher(), tracker(), {})
     assert ("active_loop", "handoff_form") not in names(events)
