@@ -91,8 +91,8 @@ def parse_reference(text: str) -> str | None:
 
 
 class CaseStore:
-    def __init__(self, url: str | None = None) -> None:
-        self.engine = create_engine(url)
+    def __init__(self, url: str | None = None, engine: sa.engine.Engine | None = None) -> None:
+        self.engine = engine or create_engine(url)
 
     def create(
         self,

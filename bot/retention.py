@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cases import purge_inactive as purge_cases
 from bot.database import create_engine, utc
@@ -72,9 +75,13 @@ class Purged:
     agent_messages: int = 0
     chat_windows: int = 0
     cases: int = 0
+    failed: tuple[str, ...] = ()  # the steps whose database failed: run the purge again
 
     def __str__(self) -> str:
-        return ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in asdict(self).items())
+        counts = ", ".join(
+            f"{name.replace('_', ' ')}: {count}" for name, count in asdict(self).items() if name != "failed"
+        )
+        return counts + (f" (failed: {', '.join(self.failed)})" if self.failed else "")
 
 
 def purge_events(tracker: sa.engine.Engine, before: datetime) -> int:
@@ -148,17 +155,33 @@ def purge_chat_windows(engine: sa.engine.Engine, before: datetime) -> int:
 def purge(
     engine: sa.engine.Engine, tracker: sa.engine.Engine, periods: Periods, now: datetime | None = None
 ) -> Purged:
-    """Runs every step with one `now`; logs and returns the counts."""
+    """Runs every step with one `now`, logs and returns the counts. A step whose database fails is
+    logged (without the error's text) and named in `failed`; the others still run."""
     moment = utc(now)
-    entries, messages = purge_queue(engine, moment - periods.queue)
-    purged = Purged(
-        events=purge_events(tracker, moment - periods.conversations),
-        review_decisions=purge_review_decisions(engine, moment - periods.conversations),
-        queue_entries=entries,
-        agent_messages=messages,
-        chat_windows=purge_chat_windows(engine, moment - periods.queue),
-        cases=purge_cases(engine, moment - periods.cases),
-    )
+    conversations, queue = moment - periods.conversations, moment - periods.queue
+    steps: dict[str, Callable[[], int | tuple[int, int]]] = {
+        "events": lambda: purge_events(tracker, conversations),
+        "review_decisions": lambda: purge_review_decisions(engine, conversations),
+        "queue_entries": lambda: purge_queue(engine, queue),
+        "chat_windows": lambda: purge_chat_windows(engine, queue),
+        "cases": lambda: purge_cases(engine, moment - periods.cases),
+    }
+    counts: dict[str, int] = {}
+    failed: list[str] = []
+    for name, step in steps.items():
+        try:
+            done = step()
+        except SQLAlchemyError as error:
+            logger.error(
+                "Retention purge: deleting %s failed (%s)", name.replace("_", " "), type(error).__name__
+            )
+            failed.append(name)
+            continue
+        if isinstance(done, tuple):
+            counts["queue_entries"], counts["agent_messages"] = done
+        else:
+            counts[name] = done
+    purged = Purged(**counts, failed=tuple(failed))
     logger.info("Retention purge deleted %s", purged)
     return purged
 
@@ -175,7 +198,7 @@ def purge_stores(
         tracker.dispose()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot.retention",
         description="Deletes what is past the retention periods of klantenservice.yml (counts only).",
@@ -183,8 +206,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["purge"])
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
-    print(f"Deleted {purge_stores()}")
+    purged = purge_stores()
+    print(f"Deleted {purged}")
+    return 1 if purged.failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
