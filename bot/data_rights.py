@@ -140,6 +140,20 @@ class DataRights:
         )
         return exported
 
+    def stored(self, conversation_id: str) -> dict[str, int]:
+        """How many rows of each kind are stored about the conversation (the export's keys)."""
+        counts = {"tracker_events": 0}
+        if has_events(self.tracker):
+            query = sa.select(sa.func.count()).where(EVENTS.c.sender_id == conversation_id)
+            with self.tracker.connect() as connection:
+                counts["tracker_events"] = connection.execute(query).scalar_one()
+        with self.engine.connect() as connection:
+            for key, model in TABLES:
+                query = sa.select(sa.func.count()).select_from(model.__table__)
+                query = query.where(self._where(model, conversation_id))
+                counts[key] = connection.execute(query).scalar_one()
+        return counts
+
     def _events(self, conversation_id: str) -> list[dict[str, Any]]:
         if not has_events(self.tracker):
             return []
