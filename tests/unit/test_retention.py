@@ -8,12 +8,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from bot import retention
 from bot.cases import CaseStore
 from bot.database import create_engine
 from bot.retention import Periods, Purged, purge
+from bot.settings import ConfigError, Retention, read_settings, settings_from_dict
 from bot.tracker_events import tracker_engine
+from tests.conftest import ROOT
 from tests.unit.retention_data import NOW, PERIODS, fill_database, fill_tracker, remaining, remaining_events
 
 
@@ -119,3 +122,33 @@ def test_the_command_purges_with_the_configured_periods_and_prints_counts(tmp_pa
         assert store.get(old.reference) is None and store.get(recent.reference) is not None
     finally:
         store.engine.dispose()
+
+
+def _config(**sections):
+    raw = yaml.safe_load((ROOT / "klantenservice.yml").read_text(encoding="utf-8"))
+    raw.update(sections)
+    return raw
+
+
+def test_the_shipped_periods_are_90_days_each_and_the_section_may_be_left_out():
+    shipped = read_settings(ROOT / "klantenservice.yml")
+    assert shipped.retention == Retention(conversations_days=90, queue_days=90)
+    assert Periods.from_settings(shipped) == Periods(*(timedelta(days=90),) * 3)
+    raw = _config()
+    del raw["retention"]
+    assert settings_from_dict(raw).retention == Retention()
+
+
+@pytest.mark.parametrize(
+    ("retention", "message"),
+    [
+        ({"conversations_days": 0}, "conversations_days must be a whole number >= 1"),
+        ({"queue_days": "90"}, "queue_days must be a whole number >= 1"),
+        ({"queue_days": 7}, "retention.queue_days (7) must be more than handoff.follow_up_days (7)"),
+        ({"cases_days": 30}, "unknown key(s) ['cases_days']"),
+    ],
+)
+def test_a_wrong_period_fails_loudly_naming_it(retention, message):
+    with pytest.raises(ConfigError) as error:
+        settings_from_dict(_config(retention=retention))
+    assert message in str(error.value)
