@@ -106,6 +106,10 @@ async def search(request: web.Request) -> web.Response:
     except NotFound as error:
         return _render(request, 404 if typed else 400, typed=typed, error=str(error))
     counts = await blocking(rights.stored, conversation_id)
+    if not any(counts.values()):
+        return _render(
+            request, 404, typed=typed, error=f"Er is niets opgeslagen over gesprek {conversation_id}."
+        )
     return _render(request, typed=typed, conversation_id=conversation_id, counts=counts)
 
 

@@ -133,6 +133,10 @@ def test_a_team_lead_finds_exports_and_after_confirming_erases_a_conversation(wo
         assert erased.status == 200 and "Gewist" in await erased.text()
         gone = await client.post("/agent/gegevens", data={"csrf": csrf, "zoek": stored.case_reference})
         assert gone.status == 404 and stored.case_reference in await gone.text()
+        nothing = await client.post("/agent/gegevens", data={"csrf": csrf, "zoek": KLANT})
+        text = await nothing.text()
+        assert nothing.status == 404 and f"niets opgeslagen over gesprek {KLANT}" in text
+        assert "Wissen</button>" not in text
 
     other = world.rows(ANDER)
     run(world, scenario)
