@@ -126,22 +126,27 @@ def _entry_activity() -> list[sa.sql.ColumnElement]:
 def purge_queue(engine: sa.engine.Engine, before: datetime) -> tuple[int, int]:
     """Deletes queue entries without activity since `before`, with their messages, in one
     transaction; returns (entries, messages)."""
+    message = MessageRecord.__table__.alias("message")
     recent_message = sa.exists().where(
-        MessageRecord.entry_id == EntryRecord.id,
-        sa.or_(MessageRecord.created_at >= before, MessageRecord.delivered_at >= before),
+        message.c.entry_id == EntryRecord.id,
+        sa.or_(
+            *(
+                moment >= before
+                for moment in (message.c.created_at, message.c.delivered_at, message.c.handed_out_at)
+            )
+        ),
     )
     stale = sa.select(EntryRecord.id).where(
         *(moment < before for moment in _entry_activity()), ~recent_message
     )
     with engine.begin() as connection:
-        ids = list(connection.execute(stale).scalars())
-        if not ids:
-            return 0, 0
         messages = connection.execute(
-            sa.delete(MessageRecord.__table__).where(MessageRecord.entry_id.in_(ids))
-        )
-        entries = connection.execute(sa.delete(EntryRecord.__table__).where(EntryRecord.id.in_(ids)))
-        return entries.rowcount, messages.rowcount
+            sa.delete(MessageRecord.__table__).where(MessageRecord.entry_id.in_(stale))
+        ).rowcount
+        entries = connection.execute(
+            sa.delete(EntryRecord.__table__).where(EntryRecord.id.in_(stale))
+        ).rowcount
+        return entries, messages
 
 
 def purge_chat_windows(engine: sa.engine.Engine, before: datetime) -> int:
