@@ -10,7 +10,7 @@ MODEL := models/klantenservice.tar.gz
 NLU_DATA := $(wildcard data/nlu/*.yml)
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(NLU_DATA) $(SPACY_MODEL)
 
-.PHONY: help setup train run shell test check eval bench agent report purge export erase clean
+.PHONY: help setup train run shell test check eval bench agent report purge data-export data-erase clean
 
 help:
 	@echo "make run    start the assistant (Rasa server, action server) on this machine"
@@ -19,8 +19,8 @@ help:
 	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
 	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
 	@echo "make purge  delete what is past the retention periods of klantenservice.yml"
-	@echo "make export REF=KL-7QX4KD BY=tess [OUT=file.json]   a customer's data as JSON (team leads)"
-	@echo "make erase REF=KL-7QX4KD BY=tess   erase a customer's data everywhere (asks to confirm)"
+	@echo "make data-export REF=KL-7QX4KD BY=tess [OUT=file.json]   a customer's data as JSON (team leads)"
+	@echo "make data-erase REF=KL-7QX4KD BY=tess   erase a customer's data everywhere (asks to confirm)"
 	@echo "make setup | train | shell | eval | bench | clean"
 
 # The pinned dependencies, then the project itself, editable: its packages import from any directory.
@@ -85,9 +85,9 @@ report: $(VENV)/.installed
 purge: $(VENV)/.installed
 	@source scripts/env.sh && $(PY) -m bot.retention purge
 
-export erase: $(VENV)/.installed
+data-export data-erase: $(VENV)/.installed
 	@test -n "$(REF)" -a -n "$(BY)" || { echo "Name the conversation and yourself: make $@ REF=KL-7QX4KD BY=tess"; exit 1; }
-	@source scripts/env.sh && $(PY) -m bot.data_rights $@ "$(REF)" --by "$(BY)" $(if $(OUT),--out "$(OUT)")
+	@source scripts/env.sh && $(PY) -m bot.data_rights $(subst data-,,$@) "$(REF)" --by "$(BY)" $(if $(OUT),--out "$(OUT)")
 
 clean:
 	rm -rf build models var/*.db
