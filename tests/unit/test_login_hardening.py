@@ -23,6 +23,7 @@ from tests.console_client import (
     ANNA,
     add_agents,
     cheap_bcrypt,
+    closed_port_url,
     console_client,
     console_config,
     hidden_csrf,
@@ -32,7 +33,7 @@ from tests.console_client import (
     widget_bundle,
 )
 from webapp import password_gate
-from webapp.auth import WRONG_LOGIN, locked_out_message
+from webapp.auth import DATABASE_DOWN, WRONG_LOGIN, locked_out_message
 from webapp.config import WebConfig
 from webapp.console import blocking
 from webapp.csrf import LOGIN_CSRF_COOKIE
@@ -375,3 +376,22 @@ def test_sessions_keep_the_stamp_they_were_made_with():
     session = store.create("anna", stamp="abc")
     assert store.get(session.token).stamp == "abc"
     assert store.end_all("anna") == 1 and store.get(session.token) is None
+
+
+def test_without_the_database_the_login_answers_503_in_dutch_and_makes_no_session(tmp_path):
+    closed = closed_port_url().replace("http://", "postgresql://postgres@") + "/klantenservice"
+
+    async def main() -> None:
+        async with console_client(console_config(closed, widget_bundle(tmp_path))) as client:
+            form = await client.get("/agent/login")
+            assert form.status == 503 and DATABASE_DOWN in await form.text()
+            response = await client.post(  # a form loaded before the database went away
+                "/agent/login",
+                data={"csrf": "t" * 43, "username": ANNA[0], "password": ANNA[1]},
+                headers={"Cookie": f"{LOGIN_CSRF_COOKIE}={'t' * 43}"},
+                allow_redirects=False,
+            )
+            assert response.status == 503 and DATABASE_DOWN in await response.text()
+            assert not any(v.startswith("agent_session=") for v in response.headers.getall("Set-Cookie", []))
+
+    asyncio.run(main())

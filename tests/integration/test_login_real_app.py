@@ -13,6 +13,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,8 @@ from alembic.config import Config
 from bot import database
 from bot.agent_sessions import SessionStore
 from bot.agents import TEAM_LEAD, AgentStore
+from bot.login_throttle import LoginThrottle
+from bot.settings import Login
 from scripts.db_servers import free_port, fresh_database
 from tests.console_client import closed_port_url, hidden_csrf
 from webapp.csrf import LOGIN_CSRF_COOKIE
@@ -169,6 +172,15 @@ def test_one_password_sprayed_over_names_from_one_address_is_stopped(web):
             assert (await login(bram, BRAM)).status == 303
 
     asyncio.run(main())
+
+
+def test_simultaneous_failures_are_each_counted_once(db_url):
+    """Threads failing at once for one name and address: every failure counts, none twice."""
+    throttle = LoginThrottle(Login(address_failures=50), db_url)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        failures = list(pool.map(lambda n: throttle.failed("anna", "127.0.0.8"), range(16)))
+    assert sorted(f.address_failures for f in failures) == list(range(1, 17))
+    throttle.engine.dispose()
 
 
 # --- sessions and the account commands --------------------------------------------------------------
