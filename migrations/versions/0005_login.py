@@ -6,7 +6,7 @@
   name only, which let anyone lock an agent out).
 
 Revision ID: 0005_login
-Revises: 0003_delivery
+Revises: 0004_entry_request_key
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_login"
-down_revision = "0003_delivery"
+down_revision = "0004_entry_request_key"
 branch_labels = None
 depends_on = None
 

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from bot import database
 from bot.agent_sessions import SessionStore
@@ -275,13 +276,14 @@ def test_the_cookie_is_secure_only_from_the_trusted_proxy_that_says_https(db_url
 
 
 def test_the_migration_keeps_open_sessions_and_goes_back_down(db_url):
-    """A session opened before 0005 stays valid (empty stamps match); the downgrade restores 0003."""
+    """A session opened before 0005 stays valid (empty stamps match); the downgrade undoes 0005."""
+    before = ScriptDirectory(str(database.MIGRATIONS)).get_revision("0005_login").down_revision
     engine = sa.create_engine(db_url)
     with engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(database.MIGRATIONS))
         config.attributes["connection"] = connection
-        command.downgrade(config, "0003_delivery")
+        command.downgrade(config, before)
         token = "oude-sessie-" + "x" * 40
         connection.execute(
             sa.text(
