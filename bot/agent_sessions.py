@@ -88,8 +88,3 @@ class SessionStore:
             return
         with sa.orm.Session(self.engine) as session, session.begin():
             session.execute(sa.delete(SessionRecord).filter_by(token_hash=_hash(token)))
-
-    def end_all(self, username: str) -> int:
-        """Ends every session of the account; how many were open."""
-        with sa.orm.Session(self.engine) as session, session.begin():
-            return int(session.execute(sa.delete(SessionRecord).filter_by(username=username)).rowcount)

@@ -104,6 +104,11 @@ class Account:
     last_seen: datetime | None
 
 
+# bot/agent_sessions.py's table, named here only to delete rows: the action server's image, which
+# imports this module, does without the sessions module.
+_SESSIONS = sa.table("agent_sessions", sa.column("username"))
+
+
 def _agent(record: AgentRecord) -> Agent:
     return Agent(record.username, record.display_name, record.role, record.session_stamp)
 
@@ -155,6 +160,11 @@ class AgentStore:
             deleted = session.execute(sa.delete(AgentRecord).filter_by(username=_known(username))).rowcount
         if not deleted:
             raise _no_account(username)
+
+    def end_sessions(self, username: str) -> int:
+        """Deletes the account's console sessions (the guard would end them anyway); how many."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            return int(session.execute(sa.delete(_SESSIONS).where(_SESSIONS.c.username == username)).rowcount)
 
     def find(self, username: str) -> Account | None:
         """The account of that name, enabled or not."""
@@ -295,9 +305,7 @@ def _run(store: AgentStore, args: argparse.Namespace) -> str:
     else:
         store.delete(username)
         done = f"Account {username} verwijderd"
-    from bot.agent_sessions import SessionStore  # bot.agent_sessions does not import this module
-
-    ended = SessionStore(engine=store.engine).end_all(username)
+    ended = store.end_sessions(username)
     return f"{done}; {ended} open {'sessie' if ended == 1 else 'sessies'} beëindigd."
 
 

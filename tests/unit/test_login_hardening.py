@@ -371,11 +371,12 @@ def test_failed_logins_are_counted_in_the_log_without_the_name_typed(db_url, tmp
     )
 
 
-def test_sessions_keep_the_stamp_they_were_made_with():
-    store = SessionStore("sqlite://")
-    session = store.create("anna", stamp="abc")
-    assert store.get(session.token).stamp == "abc"
-    assert store.end_all("anna") == 1 and store.get(session.token) is None
+def test_sessions_keep_the_stamp_they_were_made_with_and_end_with_their_account(db_url):
+    store, agents = SessionStore(db_url), AgentStore(db_url)
+    sessions = [store.create(name, stamp="abc") for name in ("anna", "anna", "bram")]
+    assert store.get(sessions[0].token).stamp == "abc"
+    assert agents.end_sessions("anna") == 2
+    assert [store.get(s.token) is not None for s in sessions] == [False, False, True]
 
 
 def test_without_the_database_the_login_answers_503_in_dutch_and_makes_no_session(tmp_path):
