@@ -5,7 +5,10 @@ Routes:
 - `/static/...`: the pages' own stylesheets, scripts and icon.
 - `/health`: readiness for scripts/services.py.
 - `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), case lookup
-  (cases.py), the team lead's dashboard (dashboard.py) and review inbox (review.py).
+  (cases.py), the team lead's dashboard (dashboard.py), review inbox (review.py) and customers'
+  data (data_rights.py).
+
+The retention purge runs in the background (retention.py).
 
 Every response carries the chat page's security headers; the console tightens the policy of its own.
 """
@@ -31,8 +34,10 @@ from webapp.chat_page import content_security_policy, setup_chat_page
 from webapp.config import WebConfig
 from webapp.console import Console
 from webapp.dashboard import setup_dashboard
+from webapp.data_rights import setup_data_rights
 from webapp.keys import CLOCK_KEY, CONFIG_KEY, CONSOLE_KEY, TEMPLATES_KEY
 from webapp.queue_api import setup_queue
+from webapp.retention import setup_purge
 from webapp.review import setup_review
 
 logger = logging.getLogger(__name__)
@@ -109,6 +114,8 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_cases(app)  # /agent/zaken
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads
+    setup_data_rights(app)  # /agent/gegevens, for team leads
+    setup_purge(app, config.purge_minutes, config.db_url)
     return app
 
 

@@ -16,6 +16,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUNDLE = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
 
+PURGE_VARIABLE = "KLANTENSERVICE_PURGE_MINUTES"
+
+
+def _minutes(text: str) -> float:
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = -1
+    if not 0 <= minutes <= 7 * 24 * 60:
+        raise ValueError(f"{PURGE_VARIABLE}={text!r} is not a number of minutes (0 to a week; 0: no purge)")
+    return minutes
+
+
 @dataclass(frozen=True)
 class WebConfig:
     """Where the page listens and where the visitor's browser finds the Rasa server."""
@@ -32,6 +45,8 @@ class WebConfig:
     # request whose socket comes from one of them has its X-Forwarded-For and X-Forwarded-Proto
     # believed; none by default.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Minutes between the retention purges the app runs (webapp/retention.py); 0: none.
+    purge_minutes: float = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebConfig:
@@ -54,6 +69,7 @@ class WebConfig:
             rasa_token=env.get("RASA_TOKEN", ""),
             db_url=env.get(URL_VARIABLE) or None,
             trusted_proxies=_networks(env.get("WEB_TRUSTED_PROXIES", "")),
+            purge_minutes=_minutes(env.get(PURGE_VARIABLE, "60")),
         )
 
     def is_trusted_proxy(self, address: str | None) -> bool:
