@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         reset.add_argument("--password-stdin", action="store_true")
     role = commands.add_parser("role", help="change the role of an account")
     role.add_argument("username")
-    role.add_argument("role", choices=ROLES)
+    role.add_argument("role", help=" or ".join(ROLES))  # checked by check_role, in Dutch
     for command, help_text in (
         ("disable", "refuse the account's logins and end its sessions"),
         ("enable", "allow a disabled account to log in again"),

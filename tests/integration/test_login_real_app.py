@@ -228,6 +228,8 @@ def test_the_account_commands_end_sessions_disable_enable_change_the_role_and_de
         unknown = cli(web, *args, stdin="nog-een-wachtwoord\n")
         assert (unknown.returncode, unknown.stderr.strip()) == (1, "Er is geen account 'piet'."), args
     assert cli(web, "delete", "anna").stderr.strip() == "Er is geen account 'anna'."
+    baas = cli(web, "role", "bram", "baas")
+    assert (baas.returncode, baas.stderr.strip()) == (1, "Onbekende rol 'baas'; kies uit agent, teamlead.")
 
 
 def test_make_agent_explains_what_is_missing():
