@@ -5,7 +5,10 @@ Routes:
 - `/static/...`: the pages' own stylesheets, scripts and icon.
 - `/health`: readiness for scripts/services.py.
 - `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), case lookup
-  (cases.py), the team lead's dashboard (dashboard.py) and review inbox (review.py).
+  (cases.py), the team lead's dashboard (dashboard.py), review inbox (review.py) and customers'
+  data (data_rights.py).
+
+The retention purge runs in the background (retention.py).
 
 Every response carries the chat page's security headers; the console tightens the policy of its own.
 """
@@ -31,8 +34,10 @@ from webapp.chat_page import content_security_policy, setup_chat_page
 from webapp.config import WebConfig
 from webapp.console import Console
 from webapp.dashboard import setup_dashboard
+from webapp.data_rights import setup_data_rights
 from webapp.keys import CLOCK_KEY, CONFIG_KEY, CONSOLE_KEY, TEMPLATES_KEY
 from webapp.queue_api import setup_queue
+from webapp.retention import setup_purge
 from webapp.review import setup_review
 
 logger = logging.getLogger(__name__)
@@ -95,7 +100,10 @@ def _setup_console(app: web.Application, config: WebConfig) -> None:
 
 def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> web.Application:
     """The web app; `now` is the clock the availability sentence uses (pinned in tests)."""
-    app = web.Application(middlewares=[dutch_errors])
+    # Request bodies are read as sent, never decompressed: no browser compresses what it posts, and
+    # aiohttp 3.9 (the last release Rasa 3.6 allows) decompresses a body in one piece, so a small
+    # compressed request could fill the memory (README, "Dependencies and their advisories").
+    app = web.Application(middlewares=[dutch_errors], handler_args={"auto_decompress": False})
     app[CONFIG_KEY] = config
     app[CLOCK_KEY] = now
     app[TEMPLATES_KEY] = _templates()
@@ -109,6 +117,8 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_cases(app)  # /agent/zaken
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads
+    setup_data_rights(app)  # /agent/gegevens, for team leads
+    setup_purge(app, config.purge_minutes, config.db_url)
     return app
 
 
