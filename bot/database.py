@@ -25,7 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 URL_VARIABLE = "KLANTENSERVICE_DB_URL"
 MIGRATIONS = ROOT / "migrations"
 # The modules whose classes map this database's tables: a module with a new table joins this list.
-MODEL_MODULES = ("bot.agents", "bot.agent_sessions", "bot.cases", "bot.delivery", "bot.handoff", "bot.review")
+MODEL_MODULES = (
+    "bot.agents",
+    "bot.agent_sessions",
+    "bot.cases",
+    "bot.delivery",
+    "bot.handoff",
+    "bot.notes",
+    "bot.quick_replies",
+    "bot.review",
+)
 
 logger = logging.getLogger(__name__)
 Base = declarative_base()

@@ -5,7 +5,8 @@ Routes:
 - `/static/...`: the pages' own stylesheets, scripts and icon.
 - `/health`: readiness for scripts/services.py.
 - `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), case lookup
-  (cases.py), the team lead's dashboard (dashboard.py) and review inbox (review.py).
+  (cases.py), internal notes (notes.py), quick replies (quick_replies.py), the team lead's
+  dashboard (dashboard.py) and review inbox (review.py).
 
 Every response carries the chat page's security headers; the console tightens the policy of its own.
 """
@@ -32,7 +33,9 @@ from webapp.config import WebConfig
 from webapp.console import Console
 from webapp.dashboard import setup_dashboard
 from webapp.keys import CLOCK_KEY, CONFIG_KEY, CONSOLE_KEY, TEMPLATES_KEY
+from webapp.notes import setup_notes
 from webapp.queue_api import setup_queue
+from webapp.quick_replies import setup_quick_replies
 from webapp.review import setup_review
 
 logger = logging.getLogger(__name__)
@@ -107,6 +110,8 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_auth(app)  # after _security_headers: the console tightens the policy of its own responses
     setup_queue(app)  # /agent and /agent/api/...
     setup_cases(app)  # /agent/zaken
+    setup_notes(app)  # /agent/api/entries/{id}/notes
+    setup_quick_replies(app)  # /agent/snelle-antwoorden, for team leads; .../quick-replies for agents
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads
     return app
