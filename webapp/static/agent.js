@@ -202,8 +202,8 @@
   }
 
   function renderQueue(data) {
-    if (ConsoleAlerts) {
-      ConsoleAlerts.update(data);
+    if (window.ConsoleAlerts) {
+      window.ConsoleAlerts.update(data);
     }
     var entries = data.entries || [];
     var waiting = entries.filter(function (entry) {
@@ -678,8 +678,8 @@
     }
   });
 
-  if (ConsoleAlerts) {
-    ConsoleAlerts.onPick = function (id) {
+  if (window.ConsoleAlerts) {
+    window.ConsoleAlerts.onPick = function (id) {
       select(id);
     };
   }
