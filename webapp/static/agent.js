@@ -655,7 +655,7 @@
         if (id === state.selected) {
           view.noteText.value = "";
         }
-        say(view.notice, "Notitie opgeslagen. Alleen medewerkers zien hem.");
+        say(view.notice, "Notitie opgeslagen. Alleen medewerkers zien die, de klant niet.");
         return pollEntry();
       }
       say(view.error, failure(result, "De notitie kan nu niet worden opgeslagen."));
