@@ -10,7 +10,7 @@ MODEL := models/klantenservice.tar.gz
 NLU_DATA := $(wildcard data/nlu/*.yml)
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(NLU_DATA) $(SPACY_MODEL)
 
-.PHONY: help setup train run shell test check eval bench agent report clean
+.PHONY: help setup train run shell test check eval bench agent report purge data-export data-erase clean
 
 help:
 	@echo "make run    start the assistant (Rasa server, action server) on this machine"
@@ -18,6 +18,9 @@ help:
 	@echo "make check  lint, format, types and the unit tests (minutes; no training)"
 	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
 	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
+	@echo "make purge  delete what is past the retention periods of klantenservice.yml"
+	@echo "make data-export REF=KL-7QX4KD BY=tess [OUT=file.json]   a customer's data as JSON (team leads)"
+	@echo "make data-erase REF=KL-7QX4KD BY=tess   erase a customer's data everywhere (asks to confirm)"
 	@echo "make setup | train | shell | eval | bench | clean"
 
 # The pinned dependencies, then the project itself, editable: its packages import from any directory.
@@ -76,6 +79,15 @@ agent: setup
 report: $(VENV)/.installed
 	@source scripts/env.sh && $(PY) -m bot.insight report $(if $(FROM),--from "$(FROM)") \
 	  $(if $(TO),--to "$(TO)") $(if $(CSV),--csv "$(CSV)") $(REPORT_ARGS)
+
+# Retention and data rights (bot/retention.py, bot/data_rights.py): no model needed, only the
+# databases. REF is a conversation id or a reference (RET-, KL-, MW-); BY a team lead's account.
+purge: $(VENV)/.installed
+	@source scripts/env.sh && $(PY) -m bot.retention purge
+
+data-export data-erase: $(VENV)/.installed
+	@test -n "$(REF)" -a -n "$(BY)" || { echo "Name the conversation and yourself: make $@ REF=KL-7QX4KD BY=tess"; exit 1; }
+	@source scripts/env.sh && $(PY) -m bot.data_rights $(subst data-,,$@) "$(REF)" --by "$(BY)" $(if $(OUT),--out "$(OUT)")
 
 clean:
 	rm -rf build models var/*.db

@@ -23,7 +23,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tracker_reading import latest_intent, latest_text
+from actions.tracker_reading import latest_intent, latest_text, request_key
 from bot import clock
 from bot.agents import AgentStore
 from bot.dutch import format_moment, format_wait
@@ -308,6 +308,7 @@ class ActionHandoffVastleggen(Action):
             handoff_reason(events_up_to_request(tracker)),
             details,
             OFFLINE,
+            request_key=request_key(tracker, FORM),
         )
         dispatcher.utter_message(
             response="utter_handoff_vastgelegd", referentie=entry.reference, terug=back_at()

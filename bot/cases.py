@@ -1,7 +1,8 @@
 """Cases: what a form collected for an agent (a return, a complaint), kept with a reference.
 
-Only the fields a case needs are stored; closed cases are deleted after the retention period
-(`python -m bot.cases purge`).
+Only the fields a case needs are stored; a case, open or closed, is deleted once it has had no
+activity for the retention period (the scheduled purge of bot/retention.py; on its own:
+`python -m bot.cases purge`).
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ def parse_reference(text: str) -> str | None:
 
 
 class CaseStore:
-    def __init__(self, url: str | None = None) -> None:
-        self.engine = create_engine(url)
+    def __init__(self, url: str | None = None, engine: sa.engine.Engine | None = None) -> None:
+        self.engine = engine or create_engine(url)
 
     def create(
         self,
@@ -160,9 +161,9 @@ class CaseStore:
     def close_handled(
         self, conversation_id: str, references: Iterable[str], now: datetime | None = None
     ) -> list[str]:
-        """Closes the conversation's cases that the agent marked as handled, so that retention can
-        delete them; the others stay open. A reference that is not an open case of this conversation
-        closes nothing and raises CaseError (a clear answer for the agent)."""
+        """Closes the conversation's cases that the agent marked as handled; the others stay open.
+        A reference that is not an open case of this conversation closes nothing and raises CaseError
+        (a clear answer for the agent)."""
         wanted = {reference.strip().upper() for reference in references}
         if not wanted:
             return []
@@ -187,17 +188,21 @@ class CaseStore:
                 record.status, record.closed_at = "closed", utc(now)
             return [record.reference for record in records]
 
-    def purge_closed(self, retention_days: int, now: datetime | None = None) -> int:
-        """Deletes closed cases older than the retention period; returns how many."""
+    def purge(self, retention_days: int, now: datetime | None = None) -> int:
+        """Deletes the cases, open or closed, without activity in the retention period; returns how many."""
         if retention_days < 1:
             raise ValueError(f"retention must be at least 1 day, not {retention_days}")
-        cutoff = utc(now) - timedelta(days=retention_days)
-        with sa.orm.Session(self.engine) as session, session.begin():
-            result = session.execute(
-                sa.delete(CaseRecord).where(CaseRecord.status == "closed", CaseRecord.closed_at < cutoff)
-            )
-            deleted: int = result.rowcount
-            return deleted
+        return purge_inactive(self.engine, utc(now) - timedelta(days=retention_days))
+
+
+def purge_inactive(engine: sa.engine.Engine, before: datetime) -> int:
+    """Deletes cases, open or closed, whose last activity (filed, closed) is before `before`, in one
+    transaction (the retention purge's step for cases, bot/retention.py)."""
+    last_activity = sa.func.coalesce(CaseRecord.closed_at, CaseRecord.created_at)
+    statement = sa.delete(CaseRecord.__table__).where(CaseRecord.created_at < before, last_activity < before)
+    with engine.begin() as connection:
+        deleted: int = connection.execute(statement).rowcount
+    return deleted
 
 
 def _retention_days(text: str) -> int:
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     days = args.days if args.days is not None else load_settings().cases.retention_days
-    print(f"Deleted {CaseStore().purge_closed(days)} closed cases older than {days} days")
+    print(f"Deleted {CaseStore().purge(days)} cases without activity in the last {days} days")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from bot.database import Base, create_engine, from_stored, utc
 
@@ -62,8 +63,11 @@ class EntryRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Bas
     closed_at = sa.Column(sa.DateTime(timezone=True))
     # When the customer's chat window was last there (REST: their last message); bot/delivery.py
     customer_seen_at = sa.Column(sa.DateTime(timezone=True))
+    request_key = sa.Column(sa.String(400))
     # When the customer last wrote to the agent who has the entry (the console's alert); migration 0006
     customer_wrote_at = sa.Column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.UniqueConstraint("request_key", name="uq_handoff_queue_request_key"),)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,15 @@ def _as_entry(record: EntryRecord) -> Entry:
     )
 
 
+def _for_request(session: sa.orm.Session, request_key: str | None) -> EntryRecord | None:
+    if request_key is None:
+        return None
+    record: EntryRecord | None = session.scalars(
+        sa.select(EntryRecord).filter_by(request_key=request_key)
+    ).first()
+    return record
+
+
 def new_reference() -> str:
     return f"{REFERENCE_PREFIX}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
@@ -129,15 +142,38 @@ class HandoffQueue:
         details: dict[str, Any],
         mode: str = LIVE,
         now: datetime | None = None,
+        request_key: str | None = None,
     ) -> Entry:
-        """Queues a conversation; a conversation already in the live queue keeps its place."""
+        """Queues a conversation; a conversation already in the live queue keeps its place, and a
+        request that already queued an entry (the same `request_key`) gets that entry, not a second."""
         if mode not in (LIVE, OFFLINE):
             raise ValueError(f"unknown mode {mode!r}")
+        try:
+            return self._enqueue(conversation_id, channel, reason, details, mode, now, request_key)
+        except IntegrityError:  # the same request queued it a moment ago, in another process
+            with sa.orm.Session(self.engine) as session:
+                record = _for_request(session, request_key)
+                assert record is not None  # the unique request_key is what failed
+                return _as_entry(record)
+
+    def _enqueue(
+        self,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        details: dict[str, Any],
+        mode: str,
+        now: datetime | None,
+        request_key: str | None,
+    ) -> Entry:
         with sa.orm.Session(self.engine) as session, session.begin():
-            if mode == LIVE:
-                current = self._open_live(session, conversation_id)
-                if current is not None:
-                    return _as_entry(current)
+            current = (
+                self._open_live(session, conversation_id)
+                if mode == LIVE
+                else _for_request(session, request_key)
+            )
+            if current is not None:
+                return _as_entry(current)
             for _ in range(10):
                 reference = new_reference()
                 taken = session.scalar(sa.select(EntryRecord.id).filter_by(reference=reference))
@@ -153,6 +189,7 @@ class HandoffQueue:
                 status=WAITING,
                 queued_at=utc(now),
                 customer_seen_at=utc(now),
+                request_key=request_key,
             )
             session.add(record)
             session.flush()

@@ -109,9 +109,20 @@ class Complaints:
 
 @dataclass(frozen=True)
 class Cases:
-    """How long closed cases are kept before `python -m bot.cases purge` deletes them."""
+    """How long a case (open or closed) is kept after its last activity before the purge
+    (bot/retention.py) deletes it."""
 
     retention_days: int
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the rest of what customers leave is kept after its last activity before the purge
+    (bot/retention.py) deletes it: conversations in Rasa's tracker store (with the review inbox's
+    decisions on their messages), and queued questions with the agents' answers."""
+
+    conversations_days: int = 90
+    queue_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,7 @@ class Settings:
     complaints: Complaints
     cases: Cases = Cases(retention_days=90)
     handoff: Handoff = Handoff(default_handling_minutes=6, agent_online_seconds=60)
+    retention: Retention = Retention()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -437,6 +449,15 @@ class _Cases(_Section):
     _days = validator("retention_days", pre=True, allow_reuse=True)(lambda value: _whole_number(value, 1))
 
 
+class _Retention(_Section):
+    conversations_days: int = 90
+    queue_days: int = 90
+
+    _days = validator("conversations_days", "queue_days", pre=True, allow_reuse=True)(
+        lambda value: _whole_number(value, 1)
+    )
+
+
 class _Handoff(_Section):
     default_handling_minutes: int = 6
     agent_online_seconds: int = 60
@@ -479,6 +500,7 @@ class _File(_Section):
     complaints: _Complaints
     cases: _Cases = _Cases()
     handoff: _Handoff = _Handoff()
+    retention: _Retention = _Retention()
 
     _company = validator("company", pre=True, allow_reuse=True)(lambda value: _text(value))
 
@@ -497,6 +519,16 @@ class _File(_Section):
         if value is not None and not isinstance(value, list):
             raise TypeError(f"expected a list, got {type(value).__name__}")
         return value
+
+    @root_validator(skip_on_failure=True)
+    def _queue_kept_for_follow_ups(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """A reaction within follow_up_days goes to the agent who answered: the entry must still exist."""
+        if values["retention"].queue_days <= values["handoff"].follow_up_days:
+            raise ValueError(
+                f"retention.queue_days ({values['retention'].queue_days}) must be more than "
+                f"handoff.follow_up_days ({values['handoff'].follow_up_days})"
+            )
+        return values
 
     @root_validator(skip_on_failure=True)
     def _each_date_once(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -521,4 +553,5 @@ class _File(_Section):
             complaints=Complaints(self.complaints.ombudsman_working_days),
             cases=Cases(self.cases.retention_days),
             handoff=Handoff(**self.handoff.dict()),
+            retention=Retention(**self.retention.dict()),
         )

@@ -5,3 +5,6 @@ export RASA_PORT="${TEST_RASA_PORT:-15005}" ACTION_PORT="${TEST_ACTION_PORT:-150
 export ACTION_ENDPOINT_URL="http://localhost:$ACTION_PORT/webhook"
 export CORS_ORIGINS="http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT"
 export RASA_PUBLIC_URL="http://localhost:$RASA_PORT" RASA_URL="http://localhost:$RASA_PORT"
+# No scheduled retention purge in the tests' web app: it runs on the real clock, and tests store
+# conversations on fixed dates (tests/unit/test_retention.py tests the purge with a pinned clock).
+export KLANTENSERVICE_PURGE_MINUTES=0

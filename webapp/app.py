@@ -6,7 +6,9 @@ Routes:
 - `/health`: readiness for scripts/services.py.
 - `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), case lookup
   (cases.py), internal notes (notes.py), quick replies (quick_replies.py), the team lead's
-  dashboard (dashboard.py) and review inbox (review.py).
+  dashboard (dashboard.py), review inbox (review.py) and customers' data (data_rights.py).
+
+The retention purge runs in the background (retention.py).
 
 Every response carries the chat page's security headers; the console tightens the policy of its own.
 """
@@ -32,10 +34,12 @@ from webapp.chat_page import content_security_policy, setup_chat_page
 from webapp.config import WebConfig
 from webapp.console import Console
 from webapp.dashboard import setup_dashboard
+from webapp.data_rights import setup_data_rights
 from webapp.keys import CLOCK_KEY, CONFIG_KEY, CONSOLE_KEY, TEMPLATES_KEY
 from webapp.notes import setup_notes
 from webapp.queue_api import setup_queue
 from webapp.quick_replies import setup_quick_replies
+from webapp.retention import setup_purge
 from webapp.review import setup_review
 
 logger = logging.getLogger(__name__)
@@ -114,6 +118,8 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_quick_replies(app)  # /agent/snelle-antwoorden, for team leads; .../quick-replies for agents
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads
+    setup_data_rights(app)  # /agent/gegevens, for team leads
+    setup_purge(app, config.purge_minutes, config.db_url)
     return app
 
 

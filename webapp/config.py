@@ -14,6 +14,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUNDLE = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
 
+PURGE_VARIABLE = "KLANTENSERVICE_PURGE_MINUTES"
+
+
+def _minutes(text: str) -> float:
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = -1
+    if not 0 <= minutes <= 7 * 24 * 60:
+        raise ValueError(f"{PURGE_VARIABLE}={text!r} is not a number of minutes (0 to a week; 0: no purge)")
+    return minutes
+
+
 @dataclass(frozen=True)
 class WebConfig:
     """Where the page listens and where the visitor's browser finds the Rasa server."""
@@ -26,6 +39,8 @@ class WebConfig:
     rasa_url: str = "http://localhost:5005"
     rasa_token: str = ""
     db_url: str | None = None
+    # Minutes between the retention purges the app runs (webapp/retention.py); 0: none.
+    purge_minutes: float = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebConfig:
@@ -47,6 +62,7 @@ class WebConfig:
             rasa_url=rasa_url.rstrip("/"),
             rasa_token=env.get("RASA_TOKEN", ""),
             db_url=env.get(URL_VARIABLE) or None,
+            purge_minutes=_minutes(env.get(PURGE_VARIABLE, "60")),
         )
 
     @property

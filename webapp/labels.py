@@ -15,6 +15,7 @@ INTENT_LABELS = {
     "ontkennen": "Nee",
     "annuleren": "Stoppen",
     "overslaan": "Overslaan",
+    "nummer_doorgeven": "Nummer doorgeven",
     "factuur_vraag": "Factuur",
     "betaling_status": "Betaling",
     "terugbetaling": "Terugbetaling",

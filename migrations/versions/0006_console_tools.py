@@ -5,7 +5,7 @@
 - handoff_queue: `customer_wrote_at`, for the console's alert to the agent who has the entry.
 
 Revision ID: 0006_console_tools
-Revises: 0003_delivery
+Revises: 0004_entry_request_key
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_console_tools"
-down_revision = "0003_delivery"
+down_revision = "0004_entry_request_key"
 branch_labels = None
 depends_on = None
 

@@ -155,6 +155,26 @@ def test_offline_the_question_is_queued_with_a_reference_and_the_return_moment(q
     assert ("active_loop", None) in names(events)
 
 
+def test_a_retried_offline_question_is_queued_once_and_a_new_one_again(queue, monkeypatch):
+    """Rasa retries an action that answered too late: the retry gets the entry the first run queued;
+    a second question later in the conversation (the form started again) is a new entry."""
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTERNOON)
+    slots = {"handoff_modus": OFFLINE, "handoff_bericht": "waar blijft mijn geld"}
+
+    def asked(at: float) -> list:
+        return [{"event": "active_loop", "name": "handoff_form", "timestamp": at}, user("nlu_fallback")]
+
+    runs = [asked(1.0), asked(1.0), asked(1.0) + asked(7.0)]
+    said = []
+    for events in runs:
+        dispatcher = CollectingDispatcher()
+        ActionHandoffVastleggen().run(dispatcher, tracker(slots=slots, events=events), {})
+        said.append(dispatcher.messages[0]["referentie"])
+    entries = queue.open_entries()
+    assert len(entries) == 2 and said[0] == said[1] != said[2]
+    assert {entry.reference for entry in entries} == set(said)
+
+
 @pytest.mark.parametrize(
     ("intent", "text"), [("annuleren", "laat maar"), ("gesprek_beeindigen", "/gesprek_beeindigen")]
 )

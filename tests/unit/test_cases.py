@@ -100,26 +100,27 @@ def test_personal_data_in_a_complaint_is_masked(url):
     assert stored["klacht_betreft"] == "12345678"
 
 
-def test_retention_deletes_only_old_closed_cases(url):
+def test_retention_deletes_cases_open_or_closed_without_activity_in_the_period(url):
     store = CaseStore(url)
     now = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
     old_closed = store.create("retour", "a", {}, now - timedelta(days=200))
-    store.close(old_closed.reference, now - timedelta(days=100))
-    recent_closed = store.create("retour", "b", {}, now - timedelta(days=20))
-    store.close(recent_closed.reference, now - timedelta(days=10))
-    old_open = store.create("klacht", "c", {}, now - timedelta(days=300))
-    assert store.purge_closed(90, now) == 1
-    assert store.get(old_closed.reference) is None
-    assert store.get(recent_closed.reference).status == "closed"
-    assert store.get(old_open.reference).status == "open"
+    store.close(old_closed.reference, now - timedelta(days=91))
+    closed_lately = store.create("retour", "b", {}, now - timedelta(days=200))
+    store.close(closed_lately.reference, now - timedelta(days=89))
+    old_open = store.create("klacht", "c", {}, now - timedelta(days=90, seconds=1))
+    recent_open = store.create("klacht", "d", {}, now - timedelta(days=89, hours=23))
+    assert store.purge(90, now) == 2
+    assert store.get(old_closed.reference) is None and store.get(old_open.reference) is None
+    assert store.get(closed_lately.reference).status == "closed"
+    assert store.get(recent_open.reference).status == "open"
 
 
 def test_retention_below_one_day_is_refused(url):
     with pytest.raises(ValueError):
-        CaseStore(url).purge_closed(0)
+        CaseStore(url).purge(0)
 
 
-def test_the_purge_command_deletes_only_old_closed_cases(url, monkeypatch, capsys):
+def test_the_purge_command_deletes_only_cases_without_recent_activity(url, monkeypatch, capsys):
     monkeypatch.setenv("KLANTENSERVICE_DB_URL", url)
     store = CaseStore(url)
     now = datetime.now(timezone.utc)
@@ -127,12 +128,12 @@ def test_the_purge_command_deletes_only_old_closed_cases(url, monkeypatch, capsy
     store.close(old.reference, now - timedelta(days=31))
     recent = store.create("retour", "b", {}, now - timedelta(days=60))
     store.close(recent.reference, now - timedelta(days=29))
-    still_open = store.create("klacht", "c", {}, now - timedelta(days=60))
+    old_open = store.create("klacht", "c", {}, now - timedelta(days=31))
+    new_open = store.create("klacht", "e", {}, now - timedelta(days=29))
     cases.main(["purge", "--days", "30"])
-    assert "Deleted 1 closed cases older than 30 days" in capsys.readouterr().out
-    assert store.get(old.reference) is None
-    assert store.get(recent.reference) is not None
-    assert store.get(still_open.reference) is not None
+    assert "Deleted 2 cases without activity in the last 30 days" in capsys.readouterr().out
+    assert store.get(old.reference) is None and store.get(old_open.reference) is None
+    assert store.get(recent.reference) is not None and store.get(new_open.reference) is not None
 
 
 def test_closing_a_chat_closes_only_the_cases_marked_as_handled(url):

@@ -84,10 +84,20 @@ def placeholders_in(text: str) -> set[str]:
     return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text))
 
 
+def purge_job() -> dict:
+    return manifest("CronJob", "klantenservice-purge")
+
+
+def purge_container() -> dict:
+    (container,) = purge_job()["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    return container
+
+
 ENVIRONMENTS = {
     "rasa": lambda: values("rasa-values.yml")["extraEnv"],
     "actions": lambda: values("actions-values.yml")["extraEnv"],
     "web": lambda: web_container()["env"],
+    "purge": lambda: purge_container()["env"],
 }
 
 
@@ -104,6 +114,7 @@ def test_every_yaml_file_under_deploy_parses():
         "k8s/secrets.example.yml",
         "k8s/rasa-sticky-service.yml",
         "k8s/rasa-socketio-ingress.yml",
+        "k8s/retention.yml",
     } <= names
     for path in files:
         assert documents(path), f"{path} is empty"
@@ -396,6 +407,17 @@ def test_the_web_app_gets_every_variable_it_reads():
     assert env["WEB_HOST"]["value"] == "0.0.0.0"
     assert env["RASA_URL"]["value"] == f"http://{values('rasa-values.yml')['fullnameOverride']}:5005"
     assert web_container()["command"] == ["python", "-m", "webapp"]
+
+
+def test_the_purge_job_runs_the_retention_purge_on_the_web_apps_databases_one_at_a_time():
+    job = purge_job()
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    container = purge_container()
+    assert container["command"] == ["python", "-m", "bot.retention", "purge"]
+    assert container["image"] == web_container()["image"]  # the image that holds bot/
+    env, web = env_map(container["env"]), env_map(web_container()["env"])
+    for name in ("KLANTENSERVICE_DB_URL", "TRACKER_STORE_URL"):
+        assert env[name]["value"] == web[name]["value"]
 
 
 # --- secrets ------------------------------------------------------------------------------------------

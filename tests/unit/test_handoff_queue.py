@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -606,3 +607,34 @@ def test_a_reaction_to_a_closed_old_or_older_question_is_not_a_follow_up(queue):
     queue.close(other.id, "anna", now=at(100))
     assert queue.add_reaction("klant-2", other.reference, "x", WEEK, lambda n: True, now=at(110)) is None
     assert queue.get(entry.id).status == ANSWERED
+
+
+def test_a_repeated_offline_request_gets_the_entry_it_queued(queue):
+    first = queue.enqueue(
+        "klant-1", "rest", "retour", DETAILS, OFFLINE, now=at(0), request_key="klant-1|h|1.5"
+    )
+    again = queue.enqueue(
+        "klant-1", "rest", "retour", DETAILS, OFFLINE, now=at(1), request_key="klant-1|h|1.5"
+    )
+    other = queue.enqueue(
+        "klant-1", "rest", "retour", DETAILS, OFFLINE, now=at(2), request_key="klant-1|h|9.0"
+    )
+    assert again == first and other.reference != first.reference
+    assert len(queue.open_entries()) == 2
+
+
+def test_the_same_offline_request_at_the_same_moment_queues_one_entry(url):
+    HandoffQueue(url).enqueue("warm-up", "rest", "retour", DETAILS, OFFLINE)  # the schema exists first
+    queues = [HandoffQueue(url) for _ in range(8)]
+    barrier = threading.Barrier(len(queues))
+
+    def ask(store: HandoffQueue) -> str:
+        barrier.wait(timeout=30)
+        return store.enqueue(
+            "klant-2", "rest", "klacht", DETAILS, OFFLINE, request_key="klant-2|h|3.0"
+        ).reference
+
+    with ThreadPoolExecutor(len(queues)) as pool:
+        references = set(pool.map(ask, queues))
+    assert len(references) == 1
+    assert [entry.conversation_id for entry in HandoffQueue(url).open_entries()].count("klant-2") == 1

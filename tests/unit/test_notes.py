@@ -54,3 +54,17 @@ def test_a_customer_writing_to_their_agent_is_stamped_on_the_entry(queue):
     assert entry.customer_wrote_at is None
     queue.customer_wrote(entry.id, now=MOMENT + timedelta(minutes=2))
     assert queue.get(entry.id).customer_wrote_at == MOMENT + timedelta(minutes=2)
+
+
+def test_the_retention_purge_deletes_the_notes_with_their_entry(queue):
+    from bot.retention import purge_queue
+
+    notes = NoteStore(engine=queue.engine)
+    old = queue.enqueue("klant-oud", "rest", "retour", {}, now=MOMENT - timedelta(days=100))
+    recent = queue.enqueue("klant-nieuw", "rest", "retour", {}, now=MOMENT)
+    notes.add(old.id, "anna", "Anna", "Oud", now=MOMENT - timedelta(days=100))
+    notes.add(recent.id, "anna", "Anna", "Nieuw", now=MOMENT)
+
+    assert purge_queue(queue.engine, MOMENT - timedelta(days=30)) == (1, 0)
+    assert notes.for_entry(old.id) == [] and queue.get(old.id) is None
+    assert [note.text for note in notes.for_entry(recent.id)] == ["Nieuw"]
