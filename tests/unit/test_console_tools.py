@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.cases import CaseStore
 from bot.handoff import HandoffQueue
@@ -24,7 +25,9 @@ from tests.console_client import (
     second_browser,
     widget_bundle,
 )
+from webapp.auth import DATABASE_DOWN
 from webapp.csrf import CSRF_REFUSED
+from webapp.keys import CONSOLE_KEY
 from webapp.quick_replies import PAGE_PATH, TEAM_LEADS_ONLY
 
 TESS = ("tess", "tess-wachtwoord-1")
@@ -205,3 +208,31 @@ def test_the_queue_says_when_the_customer_last_wrote_to_their_agent(config, db_u
         )
 
     run_console(config, scenario)
+
+
+def test_a_note_the_database_refuses_gets_a_dutch_503_and_is_stored_once_it_works_again(config, db_url):
+    queue = HandoffQueue(db_url)
+    entry = queue.enqueue("klant-1", "socketio", "retour", {})
+    path = f"/agent/api/entries/{entry.id}/notes"
+
+    def refuse_notes(connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO ENTRY_NOTES"):
+            raise sa.exc.OperationalError("INSERT", {}, RuntimeError("database gone"))
+
+    async def scenario(client):
+        csrf = await logged_in(client, ANNA)
+        engine = (await client.app[CONSOLE_KEY].stores()).notes.engine
+        sa.event.listen(engine, "before_cursor_execute", refuse_notes)
+        try:
+            status, body = await post_json(client, path, csrf, {"text": "Belt morgen terug"})
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", refuse_notes)
+        assert status == 503 and body["error"] == DATABASE_DOWN
+        assert NoteStore(db_url).for_entry(entry.id) == []
+        status, _ = await post_json(
+            client, path, csrf, {"text": "Belt morgen terug"}
+        )  # agent.js kept the text
+        assert status == 200
+
+    run_console(config, scenario)
+    assert [note.text for note in NoteStore(db_url).for_entry(entry.id)] == ["Belt morgen terug"]
