@@ -17,6 +17,7 @@ help:
 	@echo "make test   run the whole test suite"
 	@echo "make check  lint, format, types and the unit tests (minutes; no training)"
 	@echo "make agent NAME=anna [ROLE=teamlead]   create an account for the agent console"
+	@echo "make agent DO=reset|disable|enable|delete NAME=anna, DO=role NAME=anna ROLE=teamlead, DO=list"
 	@echo "make report [FROM=2026-11-01] [TO=2026-11-30] [CSV=file.csv]   the dashboard's figures (default: last 7 days)"
 	@echo "make purge  delete what is past the retention periods of klantenservice.yml"
 	@echo "make data-export REF=KL-7QX4KD BY=tess [OUT=file.json]   a customer's data as JSON (team leads)"
@@ -71,9 +72,9 @@ eval: train
 bench: train
 	@source scripts/env.sh && $(PY) -m scripts.bench $(BENCH_ARGS)
 
+# Accounts: DO=add (the default), reset (a new password), role, disable, enable, delete, list.
 agent: setup
-	@test -n "$(NAME)" || { echo "Name the account: make agent NAME=anna (ROLE=teamlead for a team lead)"; exit 1; }
-	@source scripts/env.sh && $(PY) -m bot.agents add "$(NAME)" --role "$(or $(ROLE),agent)"
+	@source scripts/env.sh && scripts/agent.sh "$(or $(DO),add)" "$(NAME)" "$(ROLE)"
 
 # The dashboard's figures for a period (both days count); no model needed, only the databases.
 report: $(VENV)/.installed

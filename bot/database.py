@@ -31,6 +31,7 @@ MODEL_MODULES = (
     "bot.cases",
     "bot.delivery",
     "bot.handoff",
+    "bot.login_throttle",
     "bot.notes",
     "bot.quick_replies",
     "bot.review",

@@ -146,6 +146,21 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class Login:
+    """The brake on password guessing in the agent console (bot/login_throttle.py). Per user name and
+    client address: free_failures wrong passwords in a row, then each next try waits twice as long as
+    the one before, from first_delay_seconds up to longest_delay_seconds (so someone elsewhere cannot
+    lock the agent out). Per address, across names: address_failures within address_window_minutes,
+    then that address waits for the window's end."""
+
+    free_failures: int = 3
+    first_delay_seconds: int = 2
+    longest_delay_seconds: int = 900
+    address_failures: int = 20
+    address_window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole business configuration."""
 
@@ -158,6 +173,7 @@ class Settings:
     complaints: Complaints
     cases: Cases = Cases(retention_days=90)
     handoff: Handoff = Handoff(default_handling_minutes=6, agent_online_seconds=60)
+    login: Login = Login()
     retention: Retention = Retention()
 
     @property
@@ -490,6 +506,30 @@ class _Handoff(_Section):
         return values
 
 
+class _Login(_Section):
+    free_failures: int = 3
+    first_delay_seconds: int = 2
+    longest_delay_seconds: int = 900
+    address_failures: int = 20
+    address_window_minutes: int = 15
+
+    _numbers = validator(
+        "free_failures",
+        "first_delay_seconds",
+        "longest_delay_seconds",
+        "address_failures",
+        "address_window_minutes",
+        pre=True,
+        allow_reuse=True,
+    )(lambda value: _whole_number(value, 1))
+
+    @root_validator(skip_on_failure=True)
+    def _first_below_longest(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["first_delay_seconds"] > values["longest_delay_seconds"]:
+            raise ValueError("first_delay_seconds is more than longest_delay_seconds")
+        return values
+
+
 class _File(_Section):
     company: str
     timezone: str
@@ -500,6 +540,7 @@ class _File(_Section):
     complaints: _Complaints
     cases: _Cases = _Cases()
     handoff: _Handoff = _Handoff()
+    login: _Login = _Login()
     retention: _Retention = _Retention()
 
     _company = validator("company", pre=True, allow_reuse=True)(lambda value: _text(value))
@@ -553,5 +594,6 @@ class _File(_Section):
             complaints=Complaints(self.complaints.ombudsman_working_days),
             cases=Cases(self.cases.retention_days),
             handoff=Handoff(**self.handoff.dict()),
+            login=Login(**self.login.dict()),
             retention=Retention(**self.retention.dict()),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -125,26 +126,35 @@ class Postgres:
 
 
 class Redis:
-    """`redis://127.0.0.1:<port>/0`, in memory only."""
+    """`redis://:<password>@127.0.0.1:<port>/0`, in memory only, with a password as in production
+    (deploy/helm/redis-values.yml): every client must send it, or Redis answers NOAUTH."""
 
     def __init__(self, folder: Path, port: int | None = None) -> None:
         self.folder = Path(folder)
         self.port = port or free_port()
+        self.password = secrets.token_hex(16)
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def start(self) -> Redis:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("Redis is not installed: run scripts/install_db_servers.sh")
         self.folder.mkdir(parents=True, exist_ok=True)
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        # The password goes in through stdin, as a configuration file would give it, so that it
+        # never shows on a command line (ps).
+        command = [binary, "-", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(self.folder)]
         with open(self.folder / "redis.log", "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
+            )
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"requirepass {self.password}\n".encode())
+        self.process.stdin.close()
         _wait_for_port(self.port, "Redis")
         return self
 

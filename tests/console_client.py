@@ -15,10 +15,12 @@ from typing import Any
 import aiohttp
 import bcrypt
 import pytest
+import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from bot.agents import AgentStore
+from bot.settings import CONFIG_ENV_VAR, PROJECT_ROOT
 from webapp.app import create_app
 from webapp.config import WebConfig
 
@@ -32,6 +34,16 @@ def cheap_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     """bcrypt at 4 rounds, so that creating agents and logging in stay fast."""
     real_gensalt = bcrypt.gensalt
     monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real_gensalt(4, prefix))
+
+
+def use_login_rules(monkeypatch: pytest.MonkeyPatch, folder: Path, **rules: int) -> Path:
+    """klantenservice.yml with other values in its `login` section, as the app's configuration."""
+    settings = yaml.safe_load((PROJECT_ROOT / "klantenservice.yml").read_text(encoding="utf-8"))
+    settings["login"] = {**settings.get("login", {}), **rules}
+    path = folder / "klantenservice.yml"
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(CONFIG_ENV_VAR, str(path))
+    return path
 
 
 def add_agents(db_url: str, *agents: tuple[User, dict[str, Any]]) -> AgentStore:

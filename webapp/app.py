@@ -102,7 +102,10 @@ def _setup_console(app: web.Application, config: WebConfig) -> None:
 
 def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> web.Application:
     """The web app; `now` is the clock the availability sentence uses (pinned in tests)."""
-    app = web.Application(middlewares=[dutch_errors])
+    # Request bodies are read as sent, never decompressed: no browser compresses what it posts, and
+    # aiohttp 3.9 (the last release Rasa 3.6 allows) decompresses a body in one piece, so a small
+    # compressed request could fill the memory (README, "Dependencies and their advisories").
+    app = web.Application(middlewares=[dutch_errors], handler_args={"auto_decompress": False})
     app[CONFIG_KEY] = config
     app[CLOCK_KEY] = now
     app[TEMPLATES_KEY] = _templates()

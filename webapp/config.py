@@ -1,10 +1,12 @@
 """The web app's settings, read from the environment: where it listens, where the visitor's browser
-finds the Rasa server, and where the console finds Rasa's HTTP API and the database."""
+finds the Rasa server, where the console finds Rasa's HTTP API and the database, and which proxy
+(if any) it believes about the client's address and TLS."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +41,10 @@ class WebConfig:
     rasa_url: str = "http://localhost:5005"
     rasa_token: str = ""
     db_url: str | None = None
+    # WEB_TRUSTED_PROXIES: the addresses (or networks) of the TLS proxy in front of this server. Only a
+    # request whose socket comes from one of them has its X-Forwarded-For and X-Forwarded-Proto
+    # believed; none by default.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # Minutes between the retention purges the app runs (webapp/retention.py); 0: none.
     purge_minutes: float = 0
 
@@ -62,8 +68,16 @@ class WebConfig:
             rasa_url=rasa_url.rstrip("/"),
             rasa_token=env.get("RASA_TOKEN", ""),
             db_url=env.get(URL_VARIABLE) or None,
+            trusted_proxies=_networks(env.get("WEB_TRUSTED_PROXIES", "")),
             purge_minutes=_minutes(env.get(PURGE_VARIABLE, "60")),
         )
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        try:
+            peer = ip_address(address or "")
+        except ValueError:
+            return False
+        return any(peer in network for network in self.trusted_proxies)
 
     @property
     def rasa_origin(self) -> str:
@@ -84,3 +98,18 @@ class WebConfig:
     def socket_path(self) -> str:
         """socket.io's path, below the path of RASA_PUBLIC_URL (for a server behind a proxy)."""
         return f"{urlsplit(self.rasa_public_url).path.rstrip('/')}/socket.io/"
+
+
+def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """ "10.0.0.5, 10.1.0.0/16" as networks; a typo stops the start (a proxy silently not trusted
+    would make every agent share the proxy's address)."""
+    networks = []
+    for part in value.replace(",", " ").split():
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"WEB_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                "such as 10.0.0.5 or 10.0.0.0/24"
+            ) from None
+    return tuple(networks)

@@ -10,8 +10,8 @@ FROM rasa/rasa:3.6.21
 USER root
 
 # requirements/lock.txt is what `make setup` installs and `make test` tests. The base image holds
-# Rasa 3.6.21 resolved from Rasa's own lock; the project's pins go over it (python-socketio 5.8.0
-# and python-engineio 4.12.3 for the widget, spaCy, psycopg2, redis, holidays, ...). Test tools
+# Rasa 3.6.21 resolved from Rasa's own lock; the project's pins go over it (python-socketio and
+# python-engineio with their advisories fixed, spaCy, psycopg2, redis, holidays, ...). Test tools
 # are left out. Rasa's images are Ubuntu 22.04 with Python 3.10, the lock's Python.
 COPY requirements/lock.txt /tmp/lock.txt
 RUN python -c 'import sys; assert sys.version_info[:2] == (3, 10), sys.version' \

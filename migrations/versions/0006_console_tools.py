@@ -5,7 +5,7 @@
 - handoff_queue: `customer_wrote_at`, for the console's alert to the agent who has the entry.
 
 Revision ID: 0006_console_tools
-Revises: 0004_entry_request_key
+Revises: 0005_login
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_console_tools"
-down_revision = "0004_entry_request_key"
+down_revision = "0005_login"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,13 @@
 """The shared Redis lock store on a real Redis, several servers at once: every ticket is kept and
-distinct, and turns never overlap."""
+distinct, and turns never overlap. Redis requires a password, as in production."""
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
+import pytest
+from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_runtime.lock_store import SharedRedisLockStore, from_url
@@ -53,3 +56,16 @@ def test_turns_on_several_servers_never_overlap(redis_url):
     for thread in threads:
         thread.join()
     assert len(overlaps) == 20 and not any(overlaps)
+
+
+def test_the_lock_store_sends_the_password_that_redis_requires(redis_url):
+    parts = urlsplit(redis_url)
+    assert parts.password, "the test Redis has a password"
+    without_password = parts._replace(netloc=f"{parts.hostname}:{parts.port}").geturl()
+    with pytest.raises(LockError, match="Authentication required") as refused:
+        from_url(EndpointConfig(url=without_password)).issue_ticket("zonder-wachtwoord", 60)
+    assert parts.password not in str(refused.value)
+    store = from_url(EndpointConfig(url=redis_url))
+    ticket = store.issue_ticket("met-wachtwoord", 60)
+    assert [t.number for t in store.get_lock("met-wachtwoord").tickets] == [ticket]
+    store.cleanup("met-wachtwoord", ticket)

@@ -18,11 +18,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
-from bot.agent_sessions import LOCK_TIME, MAX_FAILURES, SessionRecord, SessionStore
+from bot.agent_sessions import SessionRecord, SessionStore
 from bot.agents import AgentStore
 from bot.cases import CaseStore
 from bot.delivery import DeliveryStore
 from bot.handoff import MAX_MESSAGE_LENGTH, OFFLINE, HandoffQueue
+from bot.login_throttle import LoginThrottle
+from bot.settings import Login
 from tests.conftest import ROOT
 from tests.console_client import (
     ANNA,
@@ -35,9 +37,10 @@ from tests.console_client import (
     login,
     post_json,
     second_browser,
+    use_login_rules,
     widget_bundle,
 )
-from webapp.auth import CONSOLE_POLICY, LOCKED_OUT, NOT_LOGGED_IN, WRONG_LOGIN
+from webapp.auth import CONSOLE_POLICY, NOT_LOGGED_IN, WRONG_LOGIN
 from webapp.config import WebConfig
 from webapp.csrf import CSRF_REFUSED
 from webapp.keys import CONSOLE_KEY
@@ -237,19 +240,26 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_dutch_message(world):
     run(world, scenario)
 
 
-def test_five_failures_lock_the_username_for_a_minute(world):
+def test_after_three_failures_the_name_waits_with_a_dutch_429_and_other_names_do_not(
+    world, tmp_path, monkeypatch
+):
+    use_login_rules(monkeypatch, tmp_path, free_failures=3, first_delay_seconds=60)
+
     async def scenario(client, fake):
-        statuses = [(await login(client, ("anna", f"fout-{n}"))).status for n in range(MAX_FAILURES)]
-        assert statuses == [401] * (MAX_FAILURES - 1) + [429]
-        locked = await login(client, ANNA)  # even the right password
-        assert locked.status == 429 and LOCKED_OUT in await locked.text()
+        statuses = [(await login(client, ("anna", f"fout-{n}"))).status for n in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        waiting = await login(client, ANNA)  # the right password waits too, and is not checked
+        text = await waiting.text()
+        assert waiting.status == 429 and "je kunt het over" in text and "seconden opnieuw proberen" in text
+        assert 50 <= int(waiting.headers["Retry-After"]) <= 60
         assert (await login(client, BRAM)).status == 303  # other names are not affected
 
     run(world, scenario)
-    store = SessionStore(world.db_url)
-    later = datetime.now(timezone.utc) + LOCK_TIME + timedelta(seconds=1)
-    assert store.refused_until("anna") is not None
-    assert store.refused_until("anna", now=later) is None
+    store = LoginThrottle(Login(), world.db_url)
+    later = datetime.now(timezone.utc) + timedelta(seconds=61)
+    assert store.refused_until("anna", "127.0.0.1") is not None
+    assert store.refused_until("anna", "127.0.0.1", now=later) is None
+    assert store.refused_until("anna", "127.0.0.9") is None  # only from the address that guessed
 
 
 def test_the_login_form_needs_its_csrf_token(world):

@@ -114,6 +114,9 @@ def test_every_yaml_file_under_deploy_parses():
         "k8s/secrets.example.yml",
         "k8s/rasa-sticky-service.yml",
         "k8s/rasa-socketio-ingress.yml",
+        "k8s/network-policies.yml",
+        "helm/postgresql-values.yml",
+        "helm/redis-values.yml",
         "k8s/retention.yml",
     } <= names
     for path in files:
@@ -618,3 +621,279 @@ def test_the_rasa_server_and_the_action_server_share_the_action_server_secret():
         (values,) = documents(DEPLOY / "helm" / name)
         refs.append(env_map(values["extraEnv"])["ACTION_SERVER_SECRET"]["valueFrom"]["secretKeyRef"])
     assert refs[0] == refs[1] == {"name": SECRET_NAME, "key": "action-server-secret"}
+
+
+# --- who may connect to whom: the NetworkPolicies ------------------------------------------------------
+# Each process is a pod group with the labels its chart or manifest gives its pods, the port its
+# container listens on, and its environment. The policies are evaluated as Kubernetes evaluates
+# them (a connection is allowed when some policy selecting the target admits it; a target that no
+# policy selects would accept anything).
+
+INGRESS_CONTROLLER = {
+    "namespace": {"kubernetes.io/metadata.name": "ingress-nginx"},
+    "labels": {"app.kubernetes.io/name": "ingress-nginx"},
+}
+# Bitnami's charts label pods with the chart name and the release name; deploy/README.md installs
+# them as these releases, whose Services the URLs name.
+BITNAMI = {
+    "postgresql": {"release": "klantenservice-postgresql", "host": "klantenservice-postgresql", "port": 5432},
+    "redis": {"release": "klantenservice-redis", "host": "klantenservice-redis-master", "port": 6379},
+}
+
+
+def chart_pod_labels(chart: str, release: str) -> dict[str, str]:
+    """rasa-common.labels.selectorLabels and Bitnami's common.labels.matchLabels alike."""
+    return {"app.kubernetes.io/name": chart, "app.kubernetes.io/instance": release}
+
+
+def pod_templates() -> Iterator[dict]:
+    """Every pod template of the plain manifests (Deployments, Jobs, CronJobs, ...)."""
+    for doc in manifests():
+        spec = doc.get("spec") or {}
+        if doc["kind"] == "CronJob":
+            yield spec["jobTemplate"]["spec"]["template"]
+        elif "template" in spec:
+            yield spec["template"]
+
+
+def workloads() -> dict[str, dict]:
+    """name -> labels, port (None when nothing connects to it) and every variable value it is given."""
+    rasa, actions = values("rasa-values.yml"), values("actions-values.yml")
+    found = {
+        "rasa": {
+            "labels": chart_pod_labels("rasa", rasa["fullnameOverride"]),
+            "port": rasa["applicationSettings"]["port"],
+            "env": rasa["extraEnv"],
+            "containers": [rasa["extraEnv"]],
+        },
+        "actions": {
+            "labels": chart_pod_labels("rasa-action-server", actions["fullnameOverride"]),
+            "port": actions["applicationSettings"]["port"],
+            "env": actions["extraEnv"],
+            "containers": [actions["extraEnv"]],
+        },
+    }
+    for template in pod_templates():
+        spec = template["spec"]
+        containers = spec.get("initContainers", []) + spec["containers"]
+        ports = [p["containerPort"] for c in spec["containers"] for p in c.get("ports", [])]
+        name = template["metadata"]["labels"].get("app.kubernetes.io/name") or spec["containers"][0]["name"]
+        found[name] = {
+            "labels": template["metadata"]["labels"],
+            "port": ports[0] if ports else None,
+            "env": [item for container in containers for item in container.get("env", [])],
+            "containers": [container.get("env", []) for container in containers],
+        }
+    for chart, facts in BITNAMI.items():
+        labels = chart_pod_labels(chart, facts["release"])
+        found[chart] = {"labels": labels, "port": facts["port"], "env": [], "containers": []}
+    return found
+
+
+def policies() -> list[dict]:
+    return [
+        doc for doc in documents(DEPLOY / "k8s" / "network-policies.yml") if doc["kind"] == "NetworkPolicy"
+    ]
+
+
+def selects(selector: dict, labels: dict[str, str]) -> bool:
+    assert set(selector) <= {"matchLabels"}, f"only matchLabels is evaluated here: {selector}"
+    return (selector.get("matchLabels") or {}).items() <= labels.items()
+
+
+def peer_admits(peer: dict, source: dict) -> bool:
+    assert set(peer) <= {"podSelector", "namespaceSelector"}, f"unexpected peer {peer}"
+    namespace = source.get("namespace")
+    if "namespaceSelector" in peer:
+        in_namespace = namespace is not None and selects(peer["namespaceSelector"], namespace)
+    else:
+        in_namespace = namespace is None  # a bare podSelector means the policy's own namespace
+    return in_namespace and selects(peer.get("podSelector", {}), source["labels"])
+
+
+def allowed(source: dict, target: dict, port: int) -> bool:
+    governing = [
+        policy
+        for policy in policies()
+        if "Ingress" in policy["spec"]["policyTypes"]
+        and selects(policy["spec"]["podSelector"], target["labels"])
+    ]
+    if not governing:
+        return True
+    return any(
+        (
+            not rule.get("ports")
+            or any(p["port"] == port and p.get("protocol", "TCP") == "TCP" for p in rule["ports"])
+        )
+        and (not rule.get("from") or any(peer_admits(peer, source) for peer in rule["from"]))
+        for policy in governing
+        for rule in policy["spec"].get("ingress", [])
+    )
+
+
+def names_host(workload: dict, host: str) -> bool:
+    return any(re.search(rf"[/@]{re.escape(host)}[:/]", item.get("value", "")) for item in workload["env"])
+
+
+def services_called(workload: dict) -> set[str]:
+    """The pod groups a process connects to, read from its variables' URLs."""
+    hosts = {
+        "rasa": values("rasa-values.yml")["fullnameOverride"],
+        "actions": values("actions-values.yml")["fullnameOverride"],
+        **{chart: facts["host"] for chart, facts in BITNAMI.items()},
+    }
+    return {name for name, host in hosts.items() if names_host(workload, host)}
+
+
+def ingress_backends() -> set[str]:
+    """The Services that the public Ingresses route to (the chart's own Ingress goes to its Service)."""
+    backends = {values("rasa-values.yml")["fullnameOverride"]}
+    for doc in manifests():
+        if doc["kind"] == "Ingress":
+            for rule in doc["spec"]["rules"]:
+                backends |= {path["backend"]["service"]["name"] for path in rule["http"]["paths"]}
+    return backends
+
+
+def service_pods(service_name: str) -> dict[str, str]:
+    """The labels a Service selects: the `rasa` chart's Service its pods' chart labels, a
+    manifest's Service its selector."""
+    if service_name == values("rasa-values.yml")["fullnameOverride"]:
+        return workloads()["rasa"]["labels"]
+    return manifest("Service", service_name)["spec"]["selector"]
+
+
+def test_every_pod_refuses_connections_unless_a_policy_admits_them():
+    (deny,) = [p for p in policies() if p["spec"]["podSelector"] == {}]
+    assert deny["spec"]["policyTypes"] == ["Ingress"] and not deny["spec"].get("ingress")
+    stranger = {"labels": {"app.kubernetes.io/name": "debug-shell"}}
+    for name, target in workloads().items():
+        if target["port"] is not None:
+            assert not allowed(stranger, target, target["port"]), f"any pod reaches {name}"
+
+
+def test_each_policy_selects_the_pods_of_one_service_on_the_port_their_container_listens_on():
+    by_labels = {tuple(sorted(w["labels"].items())): (name, w) for name, w in workloads().items()}
+    covered = set()
+    for policy in policies():
+        selector = policy["spec"]["podSelector"].get("matchLabels")
+        if not selector:
+            continue
+        (name, target), *others = [v for k, v in by_labels.items() if selector.items() <= dict(k).items()]
+        assert not others, f"{policy['metadata']['name']} selects several pod groups"
+        ports = {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
+        assert ports == {target["port"]}, f"{policy['metadata']['name']}: {ports} != {target['port']}"
+        covered.add(name)
+    assert covered == {name for name, w in workloads().items() if w["port"] is not None}
+    # The Services select the same pods: the web app's and the sticky one by their manifests, the
+    # charts' Services by the chart labels (test_socketio_is_sticky... checks the sticky selector).
+    web_selector = manifest("Service", "klantenservice-web")["spec"]["selector"]
+    (web_policy,) = [p for p in policies() if p["metadata"]["name"] == "klantenservice-web"]
+    assert web_policy["spec"]["podSelector"]["matchLabels"] == web_selector
+    sticky = manifest("Service", "klantenservice-rasa-sticky")["spec"]["selector"]
+    (rasa_policy,) = [p for p in policies() if p["metadata"]["name"] == "klantenservice-rasa"]
+    assert rasa_policy["spec"]["podSelector"]["matchLabels"] == sticky
+    (web_port,) = web_container()["ports"]
+    assert web_port["containerPort"] == workloads()["klantenservice-web"]["port"]
+
+
+def test_each_process_reaches_exactly_the_services_its_variables_name():
+    everything = workloads()
+    for source_name, source in everything.items():
+        reachable = {
+            name
+            for name, target in everything.items()
+            if name != source_name and target["port"] is not None and allowed(source, target, target["port"])
+        }
+        assert reachable == services_called(source), source_name
+    assert services_called(everything["rasa"]) == {"actions", "postgresql", "redis"}
+    assert services_called(everything["actions"]) == {"postgresql"}
+    assert services_called(everything["klantenservice-web"]) == {"rasa", "postgresql"}  # RASA_URL: the API
+
+
+def test_from_outside_only_the_ingress_controller_reaches_the_ingresses_backends():
+    everything = workloads()
+    public = {
+        name
+        for name, w in everything.items()
+        if any(service_pods(service).items() <= w["labels"].items() for service in ingress_backends())
+    }
+    assert public == {"rasa", "klantenservice-web"}
+    for name, target in everything.items():
+        if target["port"] is not None:
+            assert allowed(INGRESS_CONTROLLER, target, target["port"]) == (name in public), name
+    other_namespace = {
+        "namespace": {"kubernetes.io/metadata.name": "elsewhere"},
+        "labels": INGRESS_CONTROLLER["labels"],
+    }
+    assert not any(allowed(other_namespace, w, w["port"]) for w in everything.values() if w["port"])
+
+
+def test_the_ingresses_expose_the_channels_and_not_the_http_api():
+    rasa = values("rasa-values.yml")
+    paths = {rasa["ingress"]["path"]}
+    for doc in manifests():
+        if doc["kind"] == "Ingress":
+            for rule in doc["spec"]["rules"]:
+                paths |= {
+                    p["path"]
+                    for p in rule["http"]["paths"]
+                    if service_pods(p["backend"]["service"]["name"]) == workloads()["rasa"]["labels"]
+                }
+    assert paths == {"/socket.io", "/webhooks/rest"}
+
+
+def test_a_job_labelled_as_a_database_client_reaches_postgresql_and_nothing_else():
+    job = {
+        "labels": {
+            "app.kubernetes.io/name": "klantenservice-purge",
+            "klantenservice-postgresql-client": "true",
+        }
+    }
+    reachable = {name for name, w in workloads().items() if w["port"] and allowed(job, w, w["port"])}
+    assert reachable == {"postgresql"}
+
+
+def test_redis_requires_the_password_and_every_redis_client_sends_it():
+    redis_values = values("redis-values.yml")
+    auth = redis_values["auth"]
+    assert auth["enabled"] is True and auth["existingSecret"] == SECRET_NAME
+    host = BITNAMI["redis"]["host"]
+    clients = 0
+    for name, workload in workloads().items():
+        for env in map(env_map, workload["containers"]):
+            for variable, item in env.items():
+                value = item.get("value", "")
+                if not re.search(rf"@{re.escape(host)}:|//{re.escape(host)}:", value):
+                    continue
+                clients += 1
+                match = re.match(rf"^rediss?://:\$\(([A-Z_]+)\)@{re.escape(host)}:\d+/\d+$", value)
+                assert match, f"{name}: {variable} connects to Redis without the password"
+                ref = env[match.group(1)]["valueFrom"]["secretKeyRef"]
+                assert ref == {"name": SECRET_NAME, "key": auth["existingSecretPasswordKey"]}, variable
+    # The Rasa server's two Redis clients: the lock store and socket.io's message queue.
+    assert clients == 2
+    rasa_env = env_map(values("rasa-values.yml")["extraEnv"])
+    assert {"LOCK_STORE_URL", "SOCKETIO_MESSAGE_QUEUE"} == {
+        v for v, item in rasa_env.items() if host in item.get("value", "")
+    }
+
+
+def test_the_bitnami_charts_own_permissive_policies_are_off():
+    assert values("redis-values.yml")["networkPolicy"]["enabled"] is False
+    postgresql = values("postgresql-values.yml")
+    assert postgresql["primary"]["networkPolicy"]["enabled"] is False
+    assert postgresql["auth"]["existingSecret"] == SECRET_NAME
+    readme = (DEPLOY / "README.md").read_text()
+    for chart, facts in BITNAMI.items():
+        install = f"helm install {facts['release']} oci://registry-1.docker.io/bitnamicharts/{chart} \\\n"
+        assert install + f"  -f deploy/helm/{chart}-values.yml\n" in readme, chart
+    assert "kubectl apply -f deploy/k8s/network-policies.yml" in readme
+
+
+def test_every_public_ingress_caps_the_request_body():
+    annotations = [values("rasa-values.yml")["ingress"]["annotations"]]
+    annotations += [doc["metadata"]["annotations"] for doc in manifests() if doc["kind"] == "Ingress"]
+    assert len(annotations) == 3
+    for found in annotations:
+        assert found["nginx.ingress.kubernetes.io/proxy-body-size"] == "1m"

@@ -263,3 +263,27 @@ def test_the_team_lead_check_and_the_intent_labels_have_one_home():
     sources = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "webapp").glob("*.py")}
     assert [name for name, text in sources.items() if "is_team_lead" in text] == ["auth.py"]
     assert [name for name, text in sources.items() if '"Terugbetaling"' in text] == ["labels.py"]
+
+
+def test_a_compressed_request_body_is_never_decompressed(bundle):
+    """A zip bomb (aiohttp 3.9 decompresses a body in one piece) reaches a handler as the few bytes
+    that were sent; without `auto_decompress: False` reading it would inflate it to 20 MB."""
+    import gzip
+
+    bomb = gzip.compress(b"\0" * 20_000_000)
+    assert len(bomb) < 100_000
+
+    async def body_length(request: web.Request) -> web.Response:
+        return web.json_response({"length": len(await request.read())})
+
+    def make_app() -> web.Application:
+        app = create_app(config(bundle), now=lambda: TUESDAY_MORNING)
+        app.router.add_post("/lengte", body_length)
+        return app
+
+    async def post() -> tuple[int, dict]:
+        async with TestClient(TestServer(make_app())) as client:
+            response = await client.post("/lengte", data=bomb, headers={"Content-Encoding": "gzip"})
+            return response.status, await response.json()
+
+    assert asyncio.run(post()) == (200, {"length": len(bomb)})
