@@ -222,6 +222,7 @@ def _live_message(text: str, dispatcher: CollectingDispatcher, tracker: Tracker)
         return {"handoff_bericht": None, "handoff_verlaten_vraag": None}
     if entry.status == WITH_AGENT:
         if intent != "gesprek_beeindigen":
+            queue().customer_wrote(entry.id)  # the agent's console alerts them
             return {"handoff_bericht": None}
         name = tracker.get_slot("handoff_medewerker") or agent_name(entry.agent)
         dispatcher.utter_message(response="utter_handoff_gesprek_beeindigen_vraag", medewerker=name)

@@ -31,6 +31,7 @@ from bot.cases import CaseRecord, parse_reference
 from bot.database import create_engine, from_stored, utc
 from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import REFERENCE_ALPHABET, REFERENCE_PREFIX, EntryRecord
+from bot.notes import NoteRecord
 from bot.review import ReviewDecision
 from bot.tracker_events import EVENTS, has_events, tracker_engine
 
@@ -42,6 +43,7 @@ QUEUE_REFERENCE = re.compile(rf"{REFERENCE_PREFIX}-[{REFERENCE_ALPHABET}]{{6}}")
 TABLES: tuple[tuple[str, Any], ...] = (
     ("queue_entries", EntryRecord),
     ("agent_messages", MessageRecord),
+    ("agent_notes", NoteRecord),
     ("chat_windows", WindowRecord),
     ("cases", CaseRecord),
     ("review_decisions", ReviewDecision),
@@ -59,6 +61,7 @@ class Erased:
     tracker_events: int = 0
     queue_entries: int = 0
     agent_messages: int = 0
+    agent_notes: int = 0
     chat_windows: int = 0
     cases: int = 0
     review_decisions: int = 0
@@ -115,6 +118,9 @@ class DataRights:
     def _where(self, model: Any, conversation_id: str) -> sa.sql.ColumnElement:
         if model is MessageRecord:
             return self._message_filter(conversation_id)
+        if model is NoteRecord:  # agents' internal notes, by their entry
+            entries = sa.select(EntryRecord.id).where(EntryRecord.conversation_id == conversation_id)
+            return NoteRecord.entry_id.in_(entries)
         return model.conversation_id == conversation_id
 
     def export(self, conversation_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -172,8 +178,8 @@ class DataRights:
                 ).rowcount
         counts: dict[str, int] = {}
         with self.engine.begin() as connection:
-            # The messages before their entries (foreign key); the entries' ids before they go.
-            for key, model in sorted(TABLES, key=lambda item: item[1] is not MessageRecord):
+            # Messages and notes before their entries (foreign key); the entries' ids before they go.
+            for key, model in sorted(TABLES, key=lambda item: item[1] not in (MessageRecord, NoteRecord)):
                 statement = sa.delete(model.__table__).where(self._where(model, conversation_id))
                 counts[key] = connection.execute(statement).rowcount
         erased = Erased(tracker_events=events, **counts)

@@ -32,6 +32,8 @@ MODEL_MODULES = (
     "bot.delivery",
     "bot.handoff",
     "bot.login_throttle",
+    "bot.notes",
+    "bot.quick_replies",
     "bot.review",
 )
 

@@ -64,6 +64,8 @@ class EntryRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Bas
     # When the customer's chat window was last there (REST: their last message); bot/delivery.py
     customer_seen_at = sa.Column(sa.DateTime(timezone=True))
     request_key = sa.Column(sa.String(400))
+    # When the customer last wrote to the agent who has the entry (the console's alert); migration 0006
+    customer_wrote_at = sa.Column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.UniqueConstraint("request_key", name="uq_handoff_queue_request_key"),)
 
@@ -85,6 +87,7 @@ class Entry:
     answered_at: datetime | None
     closed_at: datetime | None
     customer_seen_at: datetime | None = None
+    customer_wrote_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -108,6 +111,7 @@ def _as_entry(record: EntryRecord) -> Entry:
         from_stored(record.answered_at),
         from_stored(record.closed_at),
         from_stored(record.customer_seen_at),
+        from_stored(record.customer_wrote_at),
     )
 
 
@@ -320,6 +324,7 @@ class HandoffQueue:
             reactions = "\n".join(filter(None, (details.get("reacties"), text.strip() or "-")))
             details["reacties"] = reactions[-MAX_MESSAGE_LENGTH:]
             record.details = details
+            record.customer_wrote_at = utc(now)
             if record.status == ANSWERED:
                 if record.agent and agent_present(record.agent):
                     record.status = REOPENED
@@ -327,6 +332,16 @@ class HandoffQueue:
                     record.status, record.agent, record.claimed_at = WAITING, None, None
             session.flush()
             return _as_entry(record)
+
+    def customer_wrote(self, entry_id: int, now: datetime | None = None) -> None:
+        """The customer wrote to the agent who has the entry: the agent's console alerts them."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            session.execute(
+                sa.update(EntryRecord)
+                .where(EntryRecord.id == entry_id)
+                .values(customer_wrote_at=utc(now))
+                .execution_options(synchronize_session=False)
+            )
 
     # --- the agents' side -------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from bot.cases import purge_inactive as purge_cases
 from bot.database import create_engine, utc
 from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import EntryRecord
+from bot.notes import NoteRecord
 from bot.review import ReviewDecision
 from bot.settings import Settings, load_settings
 from bot.tracker_events import EVENTS, has_events, tracker_engine
@@ -124,8 +125,8 @@ def _entry_activity() -> list[sa.sql.ColumnElement]:
 
 
 def purge_queue(engine: sa.engine.Engine, before: datetime) -> tuple[int, int]:
-    """Deletes queue entries without activity since `before`, with their messages, in one
-    transaction; returns (entries, messages)."""
+    """Deletes queue entries without activity since `before`, with their messages and agents'
+    notes, in one transaction; returns (entries, messages)."""
     message = MessageRecord.__table__.alias("message")
     recent_message = sa.exists().where(
         message.c.entry_id == EntryRecord.id,
@@ -140,6 +141,7 @@ def purge_queue(engine: sa.engine.Engine, before: datetime) -> tuple[int, int]:
         *(moment < before for moment in _entry_activity()), ~recent_message
     )
     with engine.begin() as connection:
+        connection.execute(sa.delete(NoteRecord.__table__).where(NoteRecord.entry_id.in_(stale)))
         messages = connection.execute(
             sa.delete(MessageRecord.__table__).where(MessageRecord.entry_id.in_(stale))
         ).rowcount

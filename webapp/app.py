@@ -5,8 +5,8 @@ Routes:
 - `/static/...`: the pages' own stylesheets, scripts and icon.
 - `/health`: readiness for scripts/services.py.
 - `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), case lookup
-  (cases.py), the team lead's dashboard (dashboard.py), review inbox (review.py) and customers'
-  data (data_rights.py).
+  (cases.py), internal notes (notes.py), quick replies (quick_replies.py), the team lead's
+  dashboard (dashboard.py), review inbox (review.py) and customers' data (data_rights.py).
 
 The retention purge runs in the background (retention.py).
 
@@ -36,7 +36,9 @@ from webapp.console import Console
 from webapp.dashboard import setup_dashboard
 from webapp.data_rights import setup_data_rights
 from webapp.keys import CLOCK_KEY, CONFIG_KEY, CONSOLE_KEY, TEMPLATES_KEY
+from webapp.notes import setup_notes
 from webapp.queue_api import setup_queue
+from webapp.quick_replies import setup_quick_replies
 from webapp.retention import setup_purge
 from webapp.review import setup_review
 
@@ -115,6 +117,8 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_auth(app)  # after _security_headers: the console tightens the policy of its own responses
     setup_queue(app)  # /agent and /agent/api/...
     setup_cases(app)  # /agent/zaken
+    setup_notes(app)  # /agent/api/entries/{id}/notes
+    setup_quick_replies(app)  # /agent/snelle-antwoorden, for team leads; .../quick-replies for agents
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads
     setup_data_rights(app)  # /agent/gegevens, for team leads

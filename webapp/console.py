@@ -14,6 +14,8 @@ from bot.cases import CaseStore
 from bot.database import create_engine
 from bot.delivery import DeliveryStore
 from bot.handoff import HandoffQueue
+from bot.notes import NoteStore
+from bot.quick_replies import QuickReplyStore
 from bot.rasa_api import RasaClient
 
 
@@ -24,6 +26,8 @@ class Stores:
     agents: AgentStore
     sessions: SessionStore
     cases: CaseStore
+    quick_replies: QuickReplyStore
+    notes: NoteStore
 
 
 class Console:
@@ -46,6 +50,8 @@ class Console:
                     AgentStore(engine=engine),
                     SessionStore(engine=engine),
                     CaseStore(self.db_url),
+                    QuickReplyStore(engine=engine),
+                    NoteStore(engine=engine),
                 )
             return self._stores
 

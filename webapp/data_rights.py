@@ -38,6 +38,7 @@ KINDS = {
     "tracker_events": "gebeurtenissen in het gesprek",
     "queue_entries": "vragen in de wachtrij",
     "agent_messages": "antwoorden van medewerkers",
+    "agent_notes": "interne notities van medewerkers",
     "chat_windows": "chatvensters",
     "cases": "zaken (retouren, klachten)",
     "review_decisions": "beslissingen in de review-inbox",

@@ -3,8 +3,9 @@
 Routes (behind webapp.auth's guard):
 - `GET /agent`: the console page.
 - `GET /agent/api/queue`: the open entries; each poll also marks the agent as online.
-- `GET /agent/api/entries/{id}`: one entry with its details, cases and the conversation (read
-  from Rasa's HTTP API; without Rasa the entry still shows, with a note).
+- `GET /agent/api/entries/{id}`: one entry with its details, cases, the agents' internal notes
+  (notes.py) and the conversation (read from Rasa's HTTP API; without Rasa the entry still shows,
+  with a note).
 - `POST /agent/api/entries/{id}/claim`, `.../messages` ({"text": ...}), `.../close` (closes the
   entry and the cases the agent ticked, {"cases": [...]}; a live entry also goes back to the bot),
   `.../weg` (a live entry whose customer went away, closed without a message).
@@ -57,6 +58,7 @@ from webapp.labels import (
     field_label,
     intent_label,
 )
+from webapp.notes import note_json
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +150,7 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "waiting_seconds": max(0, int((now - entry.queued_at).total_seconds())),
         "claimed_at": iso(entry.claimed_at),
         "closed_at": iso(entry.closed_at),
+        "customer_wrote_at": iso(entry.customer_wrote_at),
     }
 
 
@@ -250,6 +253,7 @@ async def api_entry(request: web.Request) -> web.Response:
         return _missing()
     cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
     messages = await blocking(stores.deliveries.messages, entry.conversation_id)
+    notes = await blocking(stores.notes.for_entry, entry.id)
     try:
         lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
     except RasaUnavailable:
@@ -261,6 +265,7 @@ async def api_entry(request: web.Request) -> web.Response:
             "transcript": lines,
             "transcript_error": note,
             "messages": [message_json(message) for message in messages],
+            "notes": [note_json(note) for note in notes],  # for agents only: never sent
         }
     )
 

@@ -14,6 +14,7 @@ from bot.cases import CaseStore
 from bot.database import metadata
 from bot.delivery import DeliveryStore
 from bot.handoff import OFFLINE, HandoffQueue
+from bot.notes import NoteStore
 from bot.review import ReviewDecision
 from bot.tracker_events import EVENTS
 from tests.unit.review_data import T0, answer, fill, start, user
@@ -50,6 +51,7 @@ def store_conversations(tracker_path: Path, engine: sa.engine.Engine) -> Stored:
     queue.enqueue(ANDER, "socketio", "retour", {"vraag": "waar blijft mijn geld"}, OFFLINE)
     queue.claim(entry.id, "anna")
     deliveries.add_agent_message(entry.id, "anna", "We kijken ernaar.")
+    NoteStore(engine=engine).add(entry.id, "anna", "Anna", "Klant wil teruggebeld worden.")
     deliveries.window_opened(KLANT, "socket-1", "rasa-1", timedelta(seconds=30))
     with engine.begin() as connection:
         connection.execute(

@@ -329,11 +329,16 @@ def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(wor
             "script-src 'self';" in policy and "unsafe-eval" not in policy and "unsafe-inline" not in policy
         )
         scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
-        assert scripts == [(' src="/static/console.js" defer', ""), (' src="/static/agent.js" defer', "")]
+        assert [attributes for attributes, _ in scripts] == [
+            f' src="/static/{name}.js" defer' for name in ("console", "alerts", "quick_replies", "agent")
+        ]
+        assert all(not body for _, body in scripts)
         assert not re.search(r"\son[a-z]+\s*=", html)
         for path, kind in (
             ("/static/console.js", "javascript"),
             ("/static/agent.js", "javascript"),
+            ("/static/alerts.js", "javascript"),
+            ("/static/quick_replies.js", "javascript"),
             ("/static/agent.css", "text/css"),
         ):
             static = await client.get(path)
@@ -432,8 +437,9 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
-    # What the console page loads: the shared console.js, then agent.js.
-    script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in ("console.js", "agent.js"))
+    # What the console page loads: the shared console.js, the alerts, the quick replies, then agent.js.
+    names = ("console.js", "alerts.js", "quick_replies.js", "agent.js")
+    script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in names)
     for forbidden in (
         "innerHTML",
         "outerHTML",

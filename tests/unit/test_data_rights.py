@@ -53,6 +53,7 @@ def test_the_export_holds_the_conversation_its_queue_entry_and_cases(world):
     [entry] = exported["queue_entries"]
     assert entry["reference"] == stored.queue_reference and entry["details"] == {"vraag": SECRET}
     assert [message["text"] for message in exported["agent_messages"]] == ["We kijken ernaar."]
+    assert [note["text"] for note in exported["agent_notes"]] == ["Klant wil teruggebeld worden."]
     assert sorted(case["case_type"] for case in exported["cases"]) == ["klacht", "retour"]
     assert {case["conversation_id"] for case in exported["cases"]} == {KLANT}
     assert [decision["masked_text"] for decision in exported["review_decisions"]] == ["mijn IBAN is [IBAN]"]
@@ -68,6 +69,7 @@ def test_after_erasure_nothing_names_the_conversation_and_the_other_customer_kee
         tracker_events=erased.tracker_events,
         queue_entries=1,
         agent_messages=1,
+        agent_notes=1,
         chat_windows=1,
         cases=2,
         review_decisions=1,

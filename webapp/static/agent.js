@@ -5,6 +5,11 @@
  * agent's actions (claim, message, close, taking a customer who went away off the queue) as POSTs with the session's CSRF token (from the page's
  * <meta name="csrf-token">) in the X-CSRF-Token header, through console.js.
  *
+ * The open conversation and each unsent draft are kept in localStorage per agent (and conversation),
+ * so a reload brings them back; logging out forgets them. Alerts: alerts.js; quick replies in the
+ * reply box: quick_replies.js; internal notes are posted to /agent/api/entries/{id}/notes and come
+ * back with the entry.
+ *
  * Everything that customers or agents wrote goes into the page as textContent, never as HTML:
  * a customer who types <script> sees it shown as text. Sections are only redrawn when their
  * content changed, so that an agent can select and copy text (an order number) between polls.
@@ -22,6 +27,7 @@
   var el = ConsolePage.el, clear = ConsolePage.clear, say = ConsolePage.say;
   var api = ConsolePage.api, failure = ConsolePage.failure;
   var maxLength = parseInt(root.getAttribute("data-max-length"), 10) || 4000;
+  var storagePrefix = "konsole:" + root.getAttribute("data-username") + ":";
 
   function byId(id) {
     return document.getElementById(id);
@@ -52,7 +58,13 @@
     form: byId("reply-form"),
     text: byId("reply-text"),
     hint: byId("reply-hint"),
-    send: byId("reply-button")
+    send: byId("reply-button"),
+    quickButton: byId("quick-button"),
+    quickList: byId("quick-list"),
+    notes: byId("notes"),
+    noteForm: byId("note-form"),
+    noteText: byId("note-text"),
+    noteButton: byId("note-button")
   };
 
   var state = {
@@ -64,6 +76,49 @@
     cases: [],        // the chosen conversation's cases, for the close dialog
     pollFailed: false // the error shown is the poll's own, cleared when polling works again
   };
+
+  // --- what survives a reload ---------------------------------------------------------------------
+
+  var saved = {
+    get: function (name) {
+      try {
+        return window.localStorage.getItem(storagePrefix + name);
+      } catch (error) {
+        return null;
+      }
+    },
+    set: function (name, value) {
+      try {
+        if (value) {
+          window.localStorage.setItem(storagePrefix + name, value);
+        } else {
+          window.localStorage.removeItem(storagePrefix + name);
+        }
+      } catch (error) {
+        // private mode or full: the work stays until the page is closed
+      }
+    },
+    forget: function () {
+      try {
+        Object.keys(window.localStorage).forEach(function (key) {
+          if (key.indexOf(storagePrefix) === 0) {
+            window.localStorage.removeItem(key);
+          }
+        });
+      } catch (error) {
+        // nothing was kept
+      }
+    }
+  };
+
+  function keepDraft(id, text) {
+    if (text) {
+      state.drafts[id] = text;
+    } else {
+      delete state.drafts[id];
+    }
+    saved.set("draft:" + id, text);
+  }
 
   // --- small helpers -------------------------------------------------------------------------------
 
@@ -147,6 +202,9 @@
   }
 
   function renderQueue(data) {
+    if (window.ConsoleAlerts) {
+      window.ConsoleAlerts.update(data);
+    }
     var entries = data.entries || [];
     var waiting = entries.filter(function (entry) {
       return entry.status === "waiting" && !entry.gone;  // a customer who went away waits for nothing
@@ -330,12 +388,33 @@
 
     var blocked = replyState(entry);
     view.text.disabled = Boolean(blocked);
+    view.quickButton.disabled = Boolean(blocked);
     view.send.disabled = Boolean(blocked) || state.busy;
     view.hint.textContent = blocked || countText();
 
     renderDetails(entry);
     renderCases(data.cases || []);
     renderTranscript(data);
+    renderNotes(data.notes || []);
+  }
+
+  function renderNotes(notes) {
+    if (!changed("notes", notes)) {
+      return;
+    }
+    clear(view.notes);
+    if (!notes.length) {
+      view.notes.appendChild(el("li", "muted", "Nog geen notities."));
+    }
+    notes.forEach(function (note) {
+      var item = el("li", "note");
+      var head = el("div", "line-head");
+      head.appendChild(el("span", "who", note.author_name));
+      head.appendChild(el("time", "time", formatTime(note.time)));
+      item.appendChild(head);
+      item.appendChild(el("p", "text", note.text));
+      view.notes.appendChild(item);
+    });
   }
 
   function pollEntry() {
@@ -354,6 +433,9 @@
         }
         renderEntry(result.data);
       } else {
+        if (result.status === 404) {
+          saved.set("open", "");  // gone: a reload starts without it
+        }
         state.pollFailed = true;
         say(view.error, failure(result, "Dit gesprek kan nu niet worden geladen."));
       }
@@ -370,12 +452,15 @@
       return;
     }
     if (state.selected !== null) {
-      state.drafts[state.selected] = view.text.value;
+      keepDraft(state.selected, view.text.value);
     }
+    quick.close();
     state.selected = id;
     state.entry = null;
     state.keys = { queue: state.keys.queue };
-    view.text.value = state.drafts[id] || "";
+    saved.set("open", String(id));
+    view.text.value = state.drafts[id] || saved.get("draft:" + id) || "";
+    view.noteText.value = "";
     say(view.error, "");
     say(view.notice, "");
     clear(view.details);
@@ -470,7 +555,7 @@
         var closed = result.data.cases_closed || [];
         var note = result.data.note || "Het gesprek is afgesloten.";
         say(view.notice, note + (closed.length ? " Gesloten zaken: " + closed.join(", ") + "." : ""));
-        delete state.drafts[state.selected];
+        keepDraft(state.selected, "");
         view.text.value = "";
       } else {
         say(view.error, failure(result, "Het gesprek kan nu niet worden afgesloten."));
@@ -497,6 +582,9 @@
   }
 
   view.text.addEventListener("input", function () {
+    if (state.selected !== null) {
+      keepDraft(state.selected, view.text.value);
+    }
     if (state.entry && !replyState(state.entry)) {
       view.hint.textContent = countText();
     }
@@ -523,8 +611,10 @@
     var id = state.selected;
     act("/messages", { text: text }, function (result) {
       if (result.ok || (result.data && result.data.stored)) {
-        view.text.value = "";
-        delete state.drafts[id];
+        if (id === state.selected) {
+          view.text.value = "";
+        }
+        keepDraft(id, "");
       }
       if (result.ok) {
         say(view.notice, result.data.note || "Verstuurd.");
@@ -547,6 +637,58 @@
     }
   });
 
+  // Internal notes: stored with the entry for the agents, never sent to the customer.
+  view.noteForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = state.selected;
+    var text = view.noteText.value.trim();
+    if (id === null) {
+      return;
+    }
+    if (!text) {
+      say(view.error, "Typ eerst een notitie.");
+      return;
+    }
+    view.noteButton.disabled = true;
+    api("POST", "/agent/api/entries/" + id + "/notes", { text: text }).then(function (result) {
+      if (result.ok) {
+        if (id === state.selected) {
+          view.noteText.value = "";
+        }
+        say(view.notice, "Notitie opgeslagen. Alleen medewerkers zien die, de klant niet.");
+        return pollEntry();
+      }
+      say(view.error, failure(result, "De notitie kan nu niet worden opgeslagen."));
+    }).catch(function () {
+      say(view.error, "Geen verbinding met de server: de notitie is niet opgeslagen.");
+    }).then(function () {
+      view.noteButton.disabled = false;
+    });
+  });
+
+  var quick = QuickReplies.attach({
+    textarea: view.text,
+    list: view.quickList,
+    button: view.quickButton,
+    entryId: function () {
+      return state.selected;
+    },
+    onError: function (message) {
+      say(view.error, message);
+    }
+  });
+
+  if (window.ConsoleAlerts) {
+    window.ConsoleAlerts.onPick = function (id) {
+      select(id);
+    };
+  }
+
+  var logout = document.querySelector("form.logout");
+  if (logout) {
+    logout.addEventListener("submit", saved.forget);
+  }
+
   // --- polling -------------------------------------------------------------------------------------
 
   function loop(poll) {
@@ -557,6 +699,10 @@
     });
   }
 
+  var reopened = parseInt(saved.get("open"), 10);
+  if (reopened > 0) {
+    select(reopened);  // the conversation that was open before the reload, with its draft
+  }
   loop(pollQueue);
   loop(pollEntry);
 }());
