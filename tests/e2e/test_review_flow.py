@@ -130,7 +130,7 @@ def test_misunderstood_messages_become_training_data_that_a_retrain_learns(
     assistant.say(form_sender, "ik wil iets retourneren")
     assistant.say(form_sender, "het winkeltje van mijn buurvrouw")
     tracker = assistant.tracker(form_sender)
-    assert tracker["latest_message"]["intent"]["name"] == "nlu_fallback"
+    assert tracker["latest_message"]["intent"]["name"] in MISUNDERSTOOD
     assert (tracker.get("active_loop") or {}).get("name") == "retour_form"
 
     # 2. They are in the team lead's inbox, with the original text and the masked one.
