@@ -41,6 +41,7 @@ from webapp.queue_api import setup_queue
 from webapp.quick_replies import setup_quick_replies
 from webapp.retention import setup_purge
 from webapp.review import setup_review
+from webapp.typing_indicator import setup_typing
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_queue(app)  # /agent and /agent/api/...
     setup_cases(app)  # /agent/zaken
     setup_notes(app)  # /agent/api/entries/{id}/notes
+    setup_typing(app)  # /agent/api/entries/{id}/typing
     setup_quick_replies(app)  # /agent/snelle-antwoorden, for team leads; .../quick-replies for agents
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads
