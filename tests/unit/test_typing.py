@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -230,6 +231,42 @@ def test_the_agent_typing_goes_to_the_conversations_window_with_the_agents_name(
     clock.now += 1.0
     emits.fail = True
     assert asyncio.run(channel.tell_agent_typing(CID)) is False  # Redis down: dropped, not raised
+
+
+def typing_route(channel: SocketIOInput):
+    """The channel's `POST /webhooks/socketio/typing` handler, called as Sanic would."""
+    blueprint = channel.blueprint(lambda message: None)
+    [route] = [route for route in blueprint._future_routes if route.uri == "/typing"]
+    return route.handler
+
+
+def test_the_typing_route_needs_the_api_token_and_a_usable_conversation(db_url, monkeypatch):
+    monkeypatch.setenv("RASA_TOKEN", TOKEN)
+    queue = HandoffQueue(db_url)
+    queue.claim(queue.enqueue(CID, "socketio", "retour", {}).id, "anna")
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    handler = typing_route(channel)
+    emits = Emits()
+    channel.sio.emit = emits
+
+    def call(token: str, body: Any) -> tuple[int, bytes]:
+        answer = asyncio.run(handler(SimpleNamespace(args={"token": token}, json=body)))
+        return answer.status, answer.body
+
+    assert call("", {"conversation_id": CID})[0] == 401
+    assert call("wrong", {"conversation_id": CID})[0] == 401
+    for body in (
+        None,
+        {},
+        {"conversation_id": 5},
+        {"conversation_id": " " + CID},
+        {"conversation_id": "x" * 300},
+    ):
+        assert call(TOKEN, body)[0] == 400
+    assert emits.sent == []
+    assert call(TOKEN, {"conversation_id": CID}) == (200, b'{"sent":true}')
+    assert call(TOKEN, {"conversation_id": CID}) == (200, b'{"sent":false}')  # within the second
+    assert len(emits.sent) == 1
 
 
 # --- the console's route -----------------------------------------------------------------------------
