@@ -330,7 +330,8 @@ def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(wor
         )
         scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
         assert [attributes for attributes, _ in scripts] == [
-            f' src="/static/{name}.js" defer' for name in ("console", "alerts", "quick_replies", "agent")
+            f' src="/static/{name}.js" defer'
+            for name in ("console", "alerts", "quick_replies", "transfer", "agent")
         ]
         assert all(not body for _, body in scripts)
         assert not re.search(r"\son[a-z]+\s*=", html)
