@@ -120,7 +120,8 @@ async def history_page(request: web.Request) -> web.Response:
         entries=entries,
         cases=cases,
         error=error,
-        retention_days=load_settings().cases.retention_days,
+        queue_days=load_settings().retention.queue_days,
+        case_days=load_settings().cases.retention_days,
     )
 
 
