@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.agents import Agent
 from bot.handoff import OFFLINE, HandoffQueue, QueueError
@@ -23,6 +24,8 @@ from tests.console_client import (
     widget_bundle,
 )
 from tests.unit.test_agent_console import BRAM, CID, World, live_entry, run
+from webapp.auth import DATABASE_DOWN
+from webapp.keys import CONSOLE_KEY
 
 CARLA = ("carla", "carla-wachtwoord-1")
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
@@ -251,3 +254,34 @@ def test_the_transfer_routes_need_a_login(world):
             assert response.status == 401, path
 
     run(world, scenario)
+
+
+def test_a_transfer_the_database_refuses_halfway_changes_nothing_and_tells_nobody(world):
+    """The entry's new agent and the note are one transaction: a failed note undoes the move."""
+    entry = live_entry(world)
+    world.queue.claim(entry.id, "anna")
+    world.agents.seen("bram")
+
+    def refuse_notes(connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO ENTRY_NOTES"):
+            raise sa.exc.OperationalError("INSERT", {}, RuntimeError("database gone"))
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client, ANNA)
+        fake.said = [TAKES_OVER]
+        engine = (await client.app[CONSOLE_KEY].stores()).transfers.engine
+        path = f"/agent/api/entries/{entry.id}/overdragen"
+        sa.event.listen(engine, "before_cursor_execute", refuse_notes)
+        try:
+            status, data = await post_json(client, path, csrf, {"to": "bram", "note": "Graag jij"})
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", refuse_notes)
+        assert status == 503 and data["error"] == DATABASE_DOWN
+        assert world.queue.get(entry.id).agent == "anna"
+        status, data = await post_json(client, path, csrf, {"to": "bram", "note": "Graag jij"})
+        assert status == 200 and data["internal_note"]["text"] == "Overgedragen aan Bram: Graag jij"
+
+    fake = run(world, scenario)
+    assert len([call for call in fake.posts() if call.path.endswith("/execute")]) == 1  # after the retry only
+    [told] = world.deliveries.pending([CID])  # held until the customer's window acknowledges it
+    assert (told.text, told.author_name) == (TAKES_OVER, "Bram")
