@@ -438,8 +438,8 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
-    # What the console page loads: the shared console.js, the alerts, the quick replies, then agent.js.
-    names = ("console.js", "alerts.js", "quick_replies.js", "agent.js")
+    # What the console page loads: console.js, the alerts, quick replies, transfer, then agent.js.
+    names = ("console.js", "alerts.js", "quick_replies.js", "transfer.js", "agent.js")
     script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in names)
     for forbidden in (
         "innerHTML",

@@ -493,6 +493,8 @@
     show(view.claim, false);
     show(view.close, false);
     show(view.gone, false);
+    transfer.update(null, false);
+    show(view.earlier, false);
     show(view.entryEmpty, false);
     show(view.entry, true);
     Array.prototype.forEach.call(view.queueRows.querySelectorAll("tr"), function (row) {
