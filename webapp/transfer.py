@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.agents import Agent
 from bot.delivery import JOINED
-from bot.handoff import LIVE, WITH_AGENT, QueueError
+from bot.handoff import LIVE, WITH_AGENT, Entry, QueueError
 from bot.settings import load_settings
 from webapp.console import blocking
 from webapp.keys import AGENT, CONSOLE_KEY
@@ -62,9 +62,10 @@ async def _body(request: web.Request) -> dict[str, Any] | None:
     return body if isinstance(note, str) and len(note) <= MAX_NOTE_FIELD else None
 
 
-def _refused(error: QueueError) -> web.Response:
-    """409: the entry is no longer the agent's, or the colleague cannot take it (the message says which)."""
-    return web.json_response({"error": str(error)}, status=409)
+def _refused(error: QueueError, entry: Entry | None) -> web.Response:
+    """404 when the entry is gone (purged or erased); else 409: it is no longer the agent's, or the
+    colleague cannot take it (the message says which)."""
+    return web.json_response({"error": str(error)}, status=409 if entry is not None else 404)
 
 
 async def api_transfer(request: web.Request) -> web.Response:
@@ -83,7 +84,7 @@ async def api_transfer(request: web.Request) -> web.Response:
             stores.transfers.transfer, entry_id, agent, colleague[:80], _online_within(), body.get("note", "")
         )
     except QueueError as error:
-        return _refused(error)
+        return _refused(error, await blocking(stores.queue.get, entry_id))
     entry, other = handover.entry, handover.colleague
     assert other is not None
     logger.info("Agent console: %s handed %s to %s", agent.username, entry.reference, other.username)
@@ -117,12 +118,11 @@ async def api_release(request: web.Request) -> web.Response:
     if body is None:
         return web.json_response({"error": 'Stuur eventueel een notitie als {"note": "..."}.'}, status=400)
     stores = await request.app[CONSOLE_KEY].stores()
+    entry_id = int(request.match_info["entry_id"])
     try:
-        handover = await blocking(
-            stores.transfers.release, int(request.match_info["entry_id"]), agent, body.get("note", "")
-        )
+        handover = await blocking(stores.transfers.release, entry_id, agent, body.get("note", ""))
     except QueueError as error:
-        return _refused(error)
+        return _refused(error, await blocking(stores.queue.get, entry_id))
     logger.info("Agent console: %s put %s back in the queue", agent.username, handover.entry.reference)
     return web.json_response(
         {

@@ -233,8 +233,9 @@ def test_the_console_releases_an_entry_and_needs_the_csrf_token(world):
         assert data["internal_note"]["text"] == "Teruggezet in de wachtrij: Klant spreekt Duits"
         status, data = await post_json(client, path, csrf)
         assert status == 409 and data["error"] == "Pak het gesprek eerst op."
-        status, data = await post_json(client, "/agent/api/entries/999/vrijgeven", csrf)
-        assert status == 409 and data["error"] == "Dit gesprek bestaat niet (meer)."
+        for action in ("vrijgeven", "overdragen"):
+            status, data = await post_json(client, f"/agent/api/entries/999/{action}", csrf, {"to": "bram"})
+            assert status == 404 and data["error"] == "Dit gesprek bestaat niet (meer)."
 
     fake = run(world, scenario)
     assert fake.posts() == []  # the customer hears the next agent's name when they claim it

@@ -413,6 +413,8 @@
       var line = el("li");
       var link = el("a", null, item.reference);
       link.href = item.link;
+      link.target = "_blank";  // the console, its conversation and draft stay as they are
+      link.rel = "noopener";
       line.appendChild(link);
       line.appendChild(document.createTextNode(" · " + formatTime(item.queued_at) + " · " + item.reason_label +
         " · " + item.status_label + (item.agent ? " · " + item.agent : "")));
