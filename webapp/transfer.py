@@ -7,7 +7,7 @@ Routes (behind webapp.auth's guard: a session, and the CSRF token on the POSTs):
   the customer who helps them now (`action_handoff_overgenomen` names the new agent, delivered
   exactly once like the join message after a claim).
 - `POST /agent/api/entries/{id}/vrijgeven` with {"note": ...}: back to the queue for whoever takes
-  it next; the customer hears that colleague's name when they do.
+  it next; the customer hears that agent's name when they do (also the same agent's, again).
 
 Either keeps an internal note with the agent's words for the colleague.
 """
@@ -23,8 +23,9 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.delivery import JOINED
 from bot.handoff import LIVE, WITH_AGENT, Entry, QueueError
+from bot.rasa_api import RasaUnavailable
 from bot.settings import load_settings
-from webapp.console import blocking
+from webapp.console import Console, blocking
 from webapp.keys import AGENT, CONSOLE_KEY
 from webapp.notes import note_json
 from webapp.queue_api import ENTRY_PATH, JOIN_ACTION, _now, _say_on_behalf, entry_json, message_json
@@ -32,6 +33,7 @@ from webapp.queue_api import ENTRY_PATH, JOIN_ACTION, _now, _say_on_behalf, entr
 logger = logging.getLogger(__name__)
 
 COLLEAGUES_PATH = "/agent/api/colleagues"
+AGENT_SLOT = "handoff_medewerker"  # the agent the join action last named (actions/handoff.py)
 MAX_NOTE_FIELD = 10_000  # longer is refused by the note's own check; this only bounds the body
 
 
@@ -124,6 +126,8 @@ async def api_release(request: web.Request) -> web.Response:
     except QueueError as error:
         return _refused(error, await blocking(stores.queue.get, entry_id))
     logger.info("Agent console: %s put %s back in the queue", agent.username, handover.entry.reference)
+    if handover.entry.mode == LIVE:
+        await _forget_agent_name(request.app[CONSOLE_KEY], handover.entry)
     return web.json_response(
         {
             "entry": entry_json(handover.entry, agent.username, _now()),
@@ -131,6 +135,16 @@ async def api_release(request: web.Request) -> web.Response:
             "internal_note": note_json(handover.note),
         }
     )
+
+
+async def _forget_agent_name(console: Console, entry: Entry) -> None:
+    """The join action names each agent once (slot AGENT_SLOT): after a release it names whoever
+    takes the chat next, also the same agent again. Without Rasa the next claim by another agent
+    still names them; only the same agent's return goes unannounced."""
+    try:
+        await console.rasa.set_slot(entry.conversation_id, AGENT_SLOT, None)
+    except RasaUnavailable:
+        logger.warning("Agent console: the agent's name of %s not cleared in Rasa", entry.reference)
 
 
 def setup_transfer(app: web.Application) -> None:

@@ -238,8 +238,25 @@ def test_the_console_releases_an_entry_and_needs_the_csrf_token(world):
             assert status == 404 and data["error"] == "Dit gesprek bestaat niet (meer)."
 
     fake = run(world, scenario)
-    assert fake.posts() == []  # the customer hears the next agent's name when they claim it
+    [forget] = fake.posts()  # the customer hears the next agent's name when they claim it
+    assert (forget.path, forget.body) == (
+        f"/conversations/{CID}/tracker/events",
+        {"event": "slot", "name": "handoff_medewerker", "value": None},
+    )
     assert world.queue.get(entry.id).status == "waiting"
+
+
+def test_a_release_without_rasa_still_puts_the_entry_back(world):
+    entry = live_entry(world)
+    world.queue.claim(entry.id, "anna")
+
+    async def scenario(client, fake):
+        csrf = await logged_in(client, ANNA)
+        status, data = await post_json(client, f"/agent/api/entries/{entry.id}/vrijgeven", csrf)
+        assert status == 200 and data["entry"]["status"] == "waiting"
+
+    run(world, scenario, rasa_down=True)
+    assert world.queue.get(entry.id).agent is None
 
 
 def test_the_transfer_routes_need_a_login(world):
