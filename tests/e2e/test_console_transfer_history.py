@@ -86,9 +86,19 @@ def test_a_transfer_moves_the_chat_to_the_colleague_and_tells_the_customer(
         )
         assert again.status == 409 and again.json()["error"] == "Dit gesprek is opgepakt door iris."
         chat.wait_for_quiet()
-        assert (
-            sum("helpt je nu verder" in text for text in chat.bot_texts()) == 2
-        )  # Hugo's, Iris's: once each
+        joined = [text for text in chat.bot_texts() if "helpt je nu verder" in text]
+        assert len(joined) == 2  # Hugo's, Iris's: once each
+
+        iris.click("#transfer-button")  # Iris puts it back in the queue; Hugo takes it again
+        wait_until(lambda: iris.is_visible("#transfer-dialog"), 10, "Iris's transfer dialog")
+        iris.select_option("#transfer-to", "")
+        iris.fill("#transfer-note", "Hugo kent de klant al")
+        iris.click("#transfer-confirm")
+        wait_until(lambda: "Teruggezet in de wachtrij" in iris.inner_text("#entry-notice"), 15, "the release")
+        wait_until(lambda: hugo.is_visible("#claim-button"), 15, "the entry waiting again in Hugo's console")
+        claim(hugo)
+        chat.wait_for_bot("Hugo van de klantenservice helpt je nu verder", count=2)
+        assert "Hugo kent de klant al" in hugo.inner_text("#notes")
     finally:
         customer.close()
         hugo_browser.close()
