@@ -34,11 +34,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     return World(db_url, HandoffQueue(db_url), agents, widget_bundle(tmp_path))
 
 
-@pytest.fixture
-def filed(world):
+def file_conversations(db_url: str) -> tuple:
     """A returning customer: a closed live chat on 2 December with a return case, and a question
     queued late that evening (3 December in Amsterdam); another customer's complaint."""
-    queue, cases = world.queue, CaseStore(world.db_url)
+    queue, cases = HandoffQueue(db_url), CaseStore(db_url)
     first = queue.enqueue(RETURNING, "socketio", "retour", {"webshop": "Zalando"}, now=DEC_2)
     queue.claim(first.id, "anna", now=DEC_2)
     queue.close(first.id, "anna", now=DEC_2)
@@ -61,6 +60,11 @@ def filed(world):
         "klacht", OTHER, {"klacht_betreft": "bezorging", "klacht_omschrijving": "x"}, now=DEC_2
     )
     return first, case, second, other, complaint
+
+
+@pytest.fixture
+def filed(world):
+    return file_conversations(world.db_url)
 
 
 def refs(found):
