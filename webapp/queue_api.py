@@ -72,6 +72,7 @@ FOLLOW_UP_SLOT = "handoff_vervolg"
 SENT_NOTE = "Verstuurd. Het bericht staat op afgeleverd zodra de chat van de klant het heeft getoond."
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
+HISTORY_PATH = "/agent/geschiedenis"
 TRANSCRIPT_UNAVAILABLE = "Het gesprek kan nu niet worden geladen: de assistent is niet bereikbaar."
 
 
@@ -257,6 +258,7 @@ async def api_entry(request: web.Request) -> web.Response:
     cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
     messages = await blocking(stores.deliveries.messages, entry.conversation_id)
     notes = await blocking(stores.notes.for_entry, entry.id)
+    earlier = await blocking(stores.history.earlier, entry.conversation_id, entry.id)
     try:
         lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
     except RasaUnavailable:
@@ -269,6 +271,11 @@ async def api_entry(request: web.Request) -> web.Response:
             "transcript_error": note,
             "messages": [message_json(message) for message in messages],
             "notes": [note_json(note) for note in notes],  # for agents only: never sent
+            # A returning customer's earlier conversations with the team (webapp/history.py shows them)
+            "earlier": [
+                {**entry_json(item, agent.username, _now()), "link": f"{HISTORY_PATH}/{item.id}"}
+                for item in earlier
+            ],
         }
     )
 

@@ -8,7 +8,8 @@
  * The open conversation and each unsent draft are kept in localStorage per agent (and conversation),
  * so a reload brings them back; logging out forgets them. Alerts: alerts.js; quick replies in the
  * reply box: quick_replies.js; internal notes are posted to /agent/api/entries/{id}/notes and come
- * back with the entry.
+ * back with the entry; transfer and release: transfer.js. The entry's earlier conversations (same
+ * customer) link to their page in the history (/agent/geschiedenis/{id}).
  *
  * Typing: while the customer types, the entry says `customer_typing` and "De klant typt…" shows under
  * the conversation. While the agent types in their own live chat, POST .../typing goes at most every
@@ -70,7 +71,9 @@
     notes: byId("notes"),
     noteForm: byId("note-form"),
     noteText: byId("note-text"),
-    noteButton: byId("note-button")
+    noteButton: byId("note-button"),
+    earlier: byId("earlier"),
+    earlierList: byId("earlier-list")
   };
 
   var state = {
@@ -404,6 +407,27 @@
     renderTranscript(data);
     show(view.customerTyping, Boolean(entry.customer_typing));
     renderNotes(data.notes || []);
+    renderEarlier(data.earlier || []);
+    transfer.update(entry, state.busy);
+  }
+
+  function renderEarlier(earlier) {
+    show(view.earlier, earlier.length > 0);
+    if (!changed("earlier", earlier)) {
+      return;
+    }
+    clear(view.earlierList);
+    earlier.forEach(function (item) {
+      var line = el("li");
+      var link = el("a", null, item.reference);
+      link.href = item.link;
+      link.target = "_blank";  // the console, its conversation and draft stay as they are
+      link.rel = "noopener";
+      line.appendChild(link);
+      line.appendChild(document.createTextNode(" · " + formatTime(item.queued_at) + " · " + item.reason_label +
+        " · " + item.status_label + (item.agent ? " · " + item.agent : "")));
+      view.earlierList.appendChild(line);
+    });
   }
 
   function renderNotes(notes) {
@@ -480,6 +504,8 @@
     show(view.close, false);
     show(view.gone, false);
     show(view.customerTyping, false);
+    transfer.update(null, false);
+    show(view.earlier, false);
     show(view.entryEmpty, false);
     show(view.entry, true);
     Array.prototype.forEach.call(view.queueRows.querySelectorAll("tr"), function (row) {
@@ -699,6 +725,16 @@
     button: view.quickButton,
     entryId: function () {
       return state.selected;
+    },
+    onError: function (message) {
+      say(view.error, message);
+    }
+  });
+
+  var transfer = TransferPanel.attach({
+    act: act,
+    onDone: function (message) {
+      say(view.notice, message);
     },
     onError: function (message) {
       say(view.error, message);
