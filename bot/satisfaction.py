@@ -360,3 +360,28 @@ def erase(session: sa.orm.Session, conversation_ids: Sequence[str]) -> int:
             .execution_options(synchronize_session=False)
         ).rowcount
     )
+
+
+RECENT_COMMENTS = 20
+
+
+@dataclass(frozen=True)
+class SatisfactionFigures:
+    """A period's satisfaction for the dashboard: bot-only and agent CSAT side by side, per agent,
+    and the latest comments (customers' text: shown escaped)."""
+
+    by_kind: dict[str, CsatFigures]
+    agents: list[AgentFigures]
+    comments: list[Rating]
+
+
+def period_figures(store: SatisfactionStore, start: datetime, end: datetime) -> SatisfactionFigures:
+    ratings = store.asked_between(start, end)
+    comments = sorted(
+        (r for r in ratings if r.comment), key=lambda r: r.answered_at or r.asked_at, reverse=True
+    )
+    return SatisfactionFigures(
+        csat_by_kind(ratings),
+        agent_figures(ratings, store.agent_spans(start, end)),
+        comments[:RECENT_COMMENTS],
+    )

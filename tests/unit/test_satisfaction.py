@@ -201,3 +201,21 @@ def test_agent_spans_come_from_the_queue_and_the_agents_first_answer(queue, stor
     assert (rows["anna"].first_response, rows["anna"].handling) == (60, 600)
     assert (rows["bram"].first_response, rows["bram"].handling) == (None, None)
     assert store.agent_spans(MOMENT + timedelta(hours=1), MOMENT + timedelta(hours=2)) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_containment_per_topic_on_generated_conversations(seed):
+    from bot.insight import topic_containment
+
+    generator = random.Random(seed)
+    topics = ["retour", "factuur_vraag", "openingstijden", "klacht"]
+    first = {f"klant-{n}": generator.choice(topics) for n in range(300)}
+    contained = frozenset(sender for sender in first if generator.random() < 0.6)
+    rows = topic_containment(first, contained)
+    assert [row.conversations for row in rows] == sorted((row.conversations for row in rows), reverse=True)
+    assert sum(row.conversations for row in rows) == 300
+    for row in rows:
+        own = [sender for sender, topic in first.items() if topic == row.topic]
+        assert row.conversations == len(own)
+        assert row.contained == len([sender for sender in own if sender in contained])
+        assert row.containment == pytest.approx(row.contained / row.conversations)
