@@ -349,19 +349,6 @@ def agent_figures(ratings: Iterable[Rating], spans: Iterable[AgentSpan]) -> list
     return rows
 
 
-def erase(session: sa.orm.Session, conversation_ids: Sequence[str]) -> int:
-    """Deletes the ratings of these conversations (erasure); returns how many."""
-    if not conversation_ids:
-        return 0
-    return int(
-        session.execute(
-            sa.delete(RatingRecord)
-            .where(RatingRecord.conversation_id.in_(list(conversation_ids)))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    )
-
-
 RECENT_COMMENTS = 20
 
 

@@ -219,3 +219,30 @@ def test_containment_per_topic_on_generated_conversations(seed):
         assert row.conversations == len(own)
         assert row.contained == len([sender for sender in own if sender in contained])
         assert row.containment == pytest.approx(row.contained / row.conversations)
+
+
+def test_ratings_are_exported_erased_and_purged_with_their_conversation(queue, store, tmp_path):
+    import sqlalchemy as sa
+
+    from bot.data_rights import DataRights
+    from bot.retention import purge_ratings
+
+    store.ask_bot_only("klant-1", "retour", None, now=MOMENT)
+    store.rate("klant-1", 2, now=MOMENT)
+    store.add_comment("klant-1", "Duurde lang", now=MOMENT)
+    store.ask_bot_only("klant-2", "retour", None, now=MOMENT + timedelta(days=40))
+    tracker = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    rights = DataRights(queue.engine, tracker)
+
+    exported = rights.export("klant-1")["csat_ratings"]
+    assert [(row["score"], row["comment"]) for row in exported] == [(2, "Duurde lang")]
+    assert rights.erase("klant-1").csat_ratings == 1
+    assert store.for_conversation("klant-1") == []
+
+    store.ask_bot_only("klant-3", "retour", None, now=MOMENT)
+    store.rate("klant-3", 5, now=MOMENT + timedelta(days=35))  # answered later: still active then
+    assert purge_ratings(queue.engine, MOMENT + timedelta(days=30)) == 0
+    assert purge_ratings(queue.engine, MOMENT + timedelta(days=36)) == 1
+    assert [r.conversation_id for r in store.asked_between(MOMENT, MOMENT + timedelta(days=60))] == [
+        "klant-2"
+    ]
