@@ -85,7 +85,11 @@ def test_an_agent_hands_back_and_the_rating_shows_on_the_dashboard(playwright, s
 
         today = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
         lead = lead_browser.new_page()
-        log_in(lead, services.web_url, "tamara")
+        lead.goto(f"{services.web_url}/agent")
+        lead.fill("#username", "tamara")
+        lead.fill("#password", PASSWORD)
+        lead.click("button[type=submit]")
+        lead.wait_for_selector("#reply-text", state="attached")
         lead.goto(f"{services.web_url}/agent/dashboard?from={today}&to={today}")
         dirk = lead.locator("#agents-table tr", has_text="Dirk Tevreden")
         cells = [text.strip() for text in dirk.locator("td").all_inner_texts()]
