@@ -322,3 +322,37 @@ def test_only_the_agent_who_has_it_or_a_team_lead_takes_a_claimed_gone_entry_off
     with pytest.raises(AlreadyTaken, match="anna"):
         queue.close_gone(entry.id, "bram", False, GONE_AFTER, now=at(10))
     assert queue.close_gone(entry.id, "tess", True, GONE_AFTER, now=at(10)).closed_by == "weg"
+
+
+# --- buttons ------------------------------------------------------------------------------------------
+
+
+def test_a_message_keeps_its_well_formed_buttons_for_delivery(queue, deliveries):
+    from bot.delivery import MAX_BUTTONS, Button, Said, buttons_of
+
+    entry = queue.enqueue("klant-1", "socketio", "retour", {})
+    rating = Said(
+        "Hoe tevreden ben je?",
+        (Button("4", '/csat_beoordelen{"csat_score":"4"}'), Button("Overslaan", "/overslaan")),
+    )
+    held = deliveries.hold_for_delivery(entry.id, [rating, "Tot ziens"])
+    assert [(m.text, m.buttons) for m in deliveries.pending(["klant-1"])] == [
+        ("Hoe tevreden ben je?", rating.buttons),
+        ("Tot ziens", ()),
+    ]
+    assert held[0].buttons_json() == [
+        {"title": "4", "payload": '/csat_beoordelen{"csat_score":"4"}'},
+        {"title": "Overslaan", "payload": "/overslaan"},
+    ]
+    token, handed = deliveries.hand_out("klant-1")
+    assert token and handed[0].buttons == rating.buttons
+
+    odd = [
+        {"title": "ok", "payload": "/ja"},
+        {"title": 3, "payload": "/x"},
+        "knop",
+        {"title": "", "payload": "/y"},
+    ]
+    assert buttons_of(odd) == (Button("ok", "/ja"),)
+    assert buttons_of({"title": "ok"}) == () and buttons_of(None) == ()
+    assert len(buttons_of([{"title": "a", "payload": "/a"}] * 50)) == MAX_BUTTONS
