@@ -20,7 +20,6 @@ import json
 import logging
 import re
 import sys
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 from bot.agents import AgentStore
 from bot.cases import CaseRecord, parse_reference
 from bot.database import create_engine, from_stored, utc
+from bot.deleted_rows import DeletedRows
 from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import REFERENCE_ALPHABET, REFERENCE_PREFIX, EntryRecord
 from bot.notes import NoteRecord
@@ -57,25 +57,8 @@ class NotFound(LookupError):
     """A reference that names nothing stored; the message says so in Dutch (shown to team leads)."""
 
 
-@dataclass(frozen=True)
-class Erased:
+class Erased(DeletedRows):
     """How many rows the erasure deleted, per kind."""
-
-    tracker_events: int = 0
-    queue_entries: int = 0
-    agent_messages: int = 0
-    agent_notes: int = 0
-    chat_windows: int = 0
-    cases: int = 0
-    review_decisions: int = 0
-    csat_ratings: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(asdict(self).values())
-
-    def __str__(self) -> str:
-        return ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in asdict(self).items())
 
 
 def _json_value(value: Any) -> Any:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cases import purge_inactive as purge_cases
 from bot.database import create_engine, utc
+from bot.deleted_rows import DeletedRows
 from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import EntryRecord
 from bot.notes import NoteRecord
@@ -69,23 +70,13 @@ class Periods:
 
 
 @dataclass(frozen=True)
-class Purged:
-    """How many rows each step deleted."""
+class Purged(DeletedRows):
+    """How many rows each step deleted, and the steps whose database failed: run the purge again."""
 
-    events: int = 0
-    review_decisions: int = 0
-    queue_entries: int = 0
-    agent_messages: int = 0
-    chat_windows: int = 0
-    cases: int = 0
-    csat_ratings: int = 0
-    failed: tuple[str, ...] = ()  # the steps whose database failed: run the purge again
+    failed: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        counts = ", ".join(
-            f"{name.replace('_', ' ')}: {count}" for name, count in asdict(self).items() if name != "failed"
-        )
-        return counts + (f" (failed: {', '.join(self.failed)})" if self.failed else "")
+        return super().__str__() + (f" (failed: {', '.join(self.failed)})" if self.failed else "")
 
 
 def purge_events(tracker: sa.engine.Engine, before: datetime) -> int:
@@ -137,9 +128,9 @@ def _entry_activity() -> list[sa.sql.ColumnElement]:
     return [entry.queued_at, *(sa.func.coalesce(moment, entry.queued_at) for moment in moments)]
 
 
-def purge_queue(engine: sa.engine.Engine, before: datetime) -> tuple[int, int]:
+def purge_queue(engine: sa.engine.Engine, before: datetime) -> tuple[int, int, int]:
     """Deletes queue entries without activity since `before`, with their messages and agents'
-    notes, in one transaction; returns (entries, messages)."""
+    notes, in one transaction; returns (entries, messages, notes)."""
     message = MessageRecord.__table__.alias("message")
     recent_message = sa.exists().where(
         message.c.entry_id == EntryRecord.id,
@@ -154,14 +145,16 @@ def purge_queue(engine: sa.engine.Engine, before: datetime) -> tuple[int, int]:
         *(moment < before for moment in _entry_activity()), ~recent_message
     )
     with engine.begin() as connection:
-        connection.execute(sa.delete(NoteRecord.__table__).where(NoteRecord.entry_id.in_(stale)))
+        notes = connection.execute(
+            sa.delete(NoteRecord.__table__).where(NoteRecord.entry_id.in_(stale))
+        ).rowcount
         messages = connection.execute(
             sa.delete(MessageRecord.__table__).where(MessageRecord.entry_id.in_(stale))
         ).rowcount
         entries = connection.execute(
             sa.delete(EntryRecord.__table__).where(EntryRecord.id.in_(stale))
         ).rowcount
-        return entries, messages
+        return entries, messages, notes
 
 
 def purge_chat_windows(engine: sa.engine.Engine, before: datetime) -> int:
@@ -179,8 +172,8 @@ def purge(
     logged (without the error's text) and named in `failed`; the others still run."""
     moment = utc(now)
     conversations, queue = moment - periods.conversations, moment - periods.queue
-    steps: dict[str, Callable[[], int | tuple[int, int]]] = {
-        "events": lambda: purge_events(tracker, conversations),
+    steps: dict[str, Callable[[], int | tuple[int, int, int]]] = {
+        "tracker_events": lambda: purge_events(tracker, conversations),
         "review_decisions": lambda: purge_review_decisions(engine, conversations),
         "queue_entries": lambda: purge_queue(engine, queue),
         "chat_windows": lambda: purge_chat_windows(engine, queue),
@@ -199,7 +192,7 @@ def purge(
             failed.append(name)
             continue
         if isinstance(done, tuple):
-            counts["queue_entries"], counts["agent_messages"] = done
+            counts["queue_entries"], counts["agent_messages"], counts["agent_notes"] = done
         else:
             counts[name] = done
     purged = Purged(**counts, failed=tuple(failed))

@@ -13,11 +13,11 @@ from aiohttp import web
 from bot.cases import CASE_FIELDS, parse_reference
 from bot.history import day_bounds
 from bot.settings import load_settings
-from webapp.auth import LOGOUT_PATH, PREFIX
 from webapp.console import blocking
 from webapp.history import BAD_DAY, case_view, parse_day
-from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.keys import CONSOLE_KEY
 from webapp.labels import CASE_STATUS_LABELS, CASE_TYPE_LABELS
+from webapp.pages import render_console_page
 
 CASES_PATH = "/agent/zaken"
 LIST_LIMIT = 200
@@ -69,32 +69,26 @@ async def cases_page(request: web.Request) -> web.Response:
             start, end = _period(since, until)
             found = await blocking(stores.cases.listing, case_type, status_filter, start, end, LIST_LIMIT)
             listed = [case_view(item) for item in found]
-    html = (
-        request.app[TEMPLATES_KEY]
-        .get_template("agent_cases.html")
-        .render(
-            agent=request[AGENT],
-            csrf=request[SESSION].csrf_token,
-            logout_action=LOGOUT_PATH,
-            console_path=PREFIX,
-            page_path=CASES_PATH,
-            typed=typed,
-            case=case,
-            error=error,
-            listed=listed,
-            limit=LIST_LIMIT,
-            types=CASE_TYPE_LABELS,
-            statuses=CASE_STATUS_LABELS,
-            chosen={
-                "soort": case_type or "",
-                "status": status_filter or "",
-                "van": since_text,
-                "tot": until_text,
-            },
-            filtered=bool(case_type or status_filter or since_text or until_text),
-        )
+    return render_console_page(
+        request,
+        "agent_cases.html",
+        status=status,
+        page_path=CASES_PATH,
+        typed=typed,
+        case=case,
+        error=error,
+        listed=listed,
+        limit=LIST_LIMIT,
+        types=CASE_TYPE_LABELS,
+        statuses=CASE_STATUS_LABELS,
+        chosen={
+            "soort": case_type or "",
+            "status": status_filter or "",
+            "van": since_text,
+            "tot": until_text,
+        },
+        filtered=bool(case_type or status_filter or since_text or until_text),
     )
-    return web.Response(text=html, content_type="text/html", status=status)
 
 
 def setup_cases(app: web.Application) -> None:

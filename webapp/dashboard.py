@@ -42,10 +42,11 @@ from bot.satisfaction import (
 )
 from bot.settings import WEEKDAY_KEYS, load_settings
 from webapp import dashboard_charts
-from webapp.auth import LOGOUT_PATH, PREFIX, team_leads_only
+from webapp.auth import team_leads_only
 from webapp.console import blocking
-from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.keys import CONSOLE_KEY
 from webapp.labels import INTENT_LABELS, intent_label
+from webapp.pages import render_console_page
 
 PAGE_PATH = "/agent/dashboard"
 CSV_PATH = "/agent/dashboard.csv"
@@ -315,31 +316,25 @@ async def dashboard_page(request: web.Request) -> web.Response:
         period, error = parse_period({}, dashboard.today()), str(problem)
     figures = await dashboard.figures(period)
     satisfaction, topics, names = await dashboard.satisfaction(period)
-    html = (
-        request.app[TEMPLATES_KEY]
-        .get_template("agent_dashboard.html")
-        .render(
-            agent=request[AGENT],
-            csrf=request[SESSION].csrf_token,
-            logout_action=LOGOUT_PATH,
-            console_path=PREFIX,
-            page_path=PAGE_PATH,
-            period=period,
-            error=error,
-            hours=range(24),
-            summary=summary(figures),
-            intents=intent_rows(figures),
-            demand=demand_rows(figures),
-            chart_intents=f"{CHART_PATH.format(name='intents')}?{period.query}",
-            chart_demand=f"{CHART_PATH.format(name='demand')}?{period.query}",
-            csv_url=f"{CSV_PATH}?{period.query}",
-            csat=csat_rows(satisfaction),
-            agents=agent_rows(satisfaction, names),
-            comments=comment_rows(satisfaction, names),
-            topics=topic_rows(topics),
-        )
+    return render_console_page(
+        request,
+        "agent_dashboard.html",
+        status=400 if error else 200,
+        page_path=PAGE_PATH,
+        period=period,
+        error=error,
+        hours=range(24),
+        summary=summary(figures),
+        intents=intent_rows(figures),
+        demand=demand_rows(figures),
+        chart_intents=f"{CHART_PATH.format(name='intents')}?{period.query}",
+        chart_demand=f"{CHART_PATH.format(name='demand')}?{period.query}",
+        csv_url=f"{CSV_PATH}?{period.query}",
+        csat=csat_rows(satisfaction),
+        agents=agent_rows(satisfaction, names),
+        comments=comment_rows(satisfaction, names),
+        topics=topic_rows(topics),
     )
-    return web.Response(text=html, content_type="text/html", status=400 if error else 200)
 
 
 @team_leads_only(TEAM_LEADS_ONLY)

@@ -22,9 +22,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.data_rights import DataRights, NotFound, open_data_rights
-from webapp.auth import LOGOUT_PATH, PREFIX, team_leads_only
+from webapp.auth import team_leads_only
 from webapp.console import blocking
-from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.keys import AGENT, CONSOLE_KEY
+from webapp.pages import render_console_page
 
 logger = logging.getLogger(__name__)
 
@@ -70,23 +71,17 @@ DATA_RIGHTS_KEY = web.AppKey("data_rights", DataRightsHolder)
 
 def _render(request: web.Request, status: int = 200, **view: Any) -> web.Response:
     values = {"typed": "", "error": None, "conversation_id": None, "counts": None, "erased": None, **view}
-    html = (
-        request.app[TEMPLATES_KEY]
-        .get_template("agent_data_rights.html")
-        .render(
-            agent=request[AGENT],
-            csrf=request[SESSION].csrf_token,
-            logout_action=LOGOUT_PATH,
-            console_path=PREFIX,
-            page_path=PAGE_PATH,
-            export_path=EXPORT_PATH,
-            erase_path=ERASE_PATH,
-            confirmation=CONFIRMATION,
-            kinds=KINDS,
-            **values,
-        )
+    return render_console_page(
+        request,
+        "agent_data_rights.html",
+        status=status,
+        page_path=PAGE_PATH,
+        export_path=EXPORT_PATH,
+        erase_path=ERASE_PATH,
+        confirmation=CONFIRMATION,
+        kinds=KINDS,
+        **values,
     )
-    return web.Response(text=html, content_type="text/html", status=status)
 
 
 async def _field(request: web.Request, name: str) -> str:

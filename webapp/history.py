@@ -19,11 +19,11 @@ from bot.handoff import Entry
 from bot.history import SearchError
 from bot.rasa_api import RasaUnavailable
 from bot.settings import load_settings
-from webapp.auth import LOGOUT_PATH, PREFIX
 from webapp.console import blocking
-from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.keys import AGENT, CONSOLE_KEY
 from webapp.labels import CASE_STATUS_LABELS, MODE_LABELS, intent_label
 from webapp.notes import note_json
+from webapp.pages import render_console_page
 from webapp.queue_api import (
     HISTORY_PATH,
     TRANSCRIPT_UNAVAILABLE,
@@ -63,19 +63,13 @@ def case_view(case: Any) -> dict[str, Any]:
 
 
 def _render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
-    html = (
-        request.app[TEMPLATES_KEY]
-        .get_template(template)
-        .render(
-            agent=request[AGENT],
-            csrf=request[SESSION].csrf_token,
-            logout_action=LOGOUT_PATH,
-            console_path=PREFIX,
-            page_path=HISTORY_PATH,
-            **values,
-        )
+    return render_console_page(
+        request,
+        template,
+        status=status,
+        page_path=HISTORY_PATH,
+        **values,
     )
-    return web.Response(text=html, content_type="text/html", status=status)
 
 
 def parse_day(text: str) -> date | None:

@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.notes import Note, NoteError, UnknownEntry
 from webapp.console import blocking
+from webapp.json_body import string_field
 from webapp.keys import AGENT, CONSOLE_KEY
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,8 @@ def note_json(note: Note) -> dict[str, Any]:
 
 async def api_add_note(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str):
+    text = await string_field(request, "text")
+    if text is None:
         return web.json_response({"error": "Stuur een notitie met een tekst."}, status=400)
     stores = await request.app[CONSOLE_KEY].stores()
     try:

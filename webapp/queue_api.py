@@ -46,6 +46,7 @@ from bot.rasa_api import RasaUnavailable
 from bot.settings import load_settings
 from webapp.auth import LOGOUT_PATH, PREFIX, redirect
 from webapp.console import Console, Stores, blocking
+from webapp.json_body import json_object, string_field
 from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
 from webapp.labels import (
     CASE_TYPE_LABELS,
@@ -337,12 +338,8 @@ async def _say_on_behalf(
 
 async def api_message(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str):
+    text = await string_field(request, "text")
+    if text is None:
         return web.json_response({"error": "Stuur een bericht met een tekst."}, status=400)
     text = text.strip()
     if not text:
@@ -388,13 +385,8 @@ async def api_message(request: web.Request) -> web.Response:
 async def _handled_cases(request: web.Request) -> list[str] | None:
     """The case references the agent marked as handled in the close dialog ({"cases": [...]});
     none without a body. None when the body is not such a list."""
-    if not request.can_read_body:
-        return []
-    try:
-        body = await request.json()
-    except ValueError:
-        return None
-    cases = body.get("cases", []) if isinstance(body, dict) else None
+    body = await json_object(request)
+    cases = body.get("cases", []) if body is not None else None
     if not isinstance(cases, list) or not all(isinstance(item, str) for item in cases) or len(cases) > 100:
         return None
     return cases

@@ -19,9 +19,10 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.handoff import MAX_MESSAGE_LENGTH
 from bot.quick_replies import MAX_TITLE_LENGTH, PLACEHOLDER, QuickReplyError, case_reference, fill
-from webapp.auth import LOGOUT_PATH, PREFIX, redirect, team_leads_only
+from webapp.auth import redirect, team_leads_only
 from webapp.console import blocking
-from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.keys import AGENT, CONSOLE_KEY
+from webapp.pages import render_console_page
 
 logger = logging.getLogger(__name__)
 
@@ -54,26 +55,19 @@ async def api_entry_replies(request: web.Request) -> web.Response:
 def _page(
     request: web.Request, replies: list[Any], status: int = 200, error: str | None = None, typed: Any = None
 ) -> web.Response:
-    agent: Agent = request[AGENT]
-    html = (
-        request.app[TEMPLATES_KEY]
-        .get_template("agent_quick_replies.html")
-        .render(
-            agent=agent,
-            csrf=request[SESSION].csrf_token,
-            logout_action=LOGOUT_PATH,
-            console_path=PREFIX,
-            page_path=PAGE_PATH,
-            replies=replies,
-            error=error,
-            typed=typed or {},
-            notice=SAVED.get(request.query.get("klaar", "")),
-            placeholder=PLACEHOLDER,
-            max_title=MAX_TITLE_LENGTH,
-            max_length=MAX_MESSAGE_LENGTH,
-        )
+    return render_console_page(
+        request,
+        "agent_quick_replies.html",
+        status=status,
+        page_path=PAGE_PATH,
+        replies=replies,
+        error=error,
+        typed=typed or {},
+        notice=SAVED.get(request.query.get("klaar", "")),
+        placeholder=PLACEHOLDER,
+        max_title=MAX_TITLE_LENGTH,
+        max_length=MAX_MESSAGE_LENGTH,
     )
-    return web.Response(text=html, content_type="text/html", status=status)
 
 
 @team_leads_only(TEAM_LEADS_ONLY)

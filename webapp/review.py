@@ -28,10 +28,12 @@ from aiohttp import web
 from bot.agents import Agent
 from bot.nlu_examples import NluFileError
 from bot.review import OUT_OF_SCOPE, InboxMessage, Refused, ReviewInbox, ReviewSettings, Turn
-from webapp.auth import LOGOUT_PATH, PREFIX, team_leads_only
+from webapp.auth import team_leads_only
 from webapp.console import blocking
-from webapp.keys import AGENT, CONSOLE_KEY, SESSION, TEMPLATES_KEY
+from webapp.json_body import string_field
+from webapp.keys import AGENT, CONSOLE_KEY
 from webapp.labels import REVIEW_REASON_LABELS, SPEAKER_LABELS, intent_label
+from webapp.pages import render_console_page
 
 logger = logging.getLogger(__name__)
 
@@ -83,19 +85,12 @@ def _int(value: str | None) -> int | None:
 @team_leads_only(TEAM_LEADS_ONLY)
 async def review_page(request: web.Request) -> web.Response:
     inbox = request.app[REVIEW_KEY]
-    html = (
-        request.app[TEMPLATES_KEY]
-        .get_template("agent_review.html")
-        .render(
-            agent=request[AGENT],
-            csrf=request[SESSION].csrf_token,
-            logout_action=LOGOUT_PATH,
-            console_path=PREFIX,
-            threshold=round(inbox.settings.threshold * 100),
-            review_file=inbox.review_file_name,
-        )
+    return render_console_page(
+        request,
+        "agent_review.html",
+        threshold=round(inbox.settings.threshold * 100),
+        review_file=inbox.review_file_name,
     )
-    return web.Response(text=html, content_type="text/html")
 
 
 @team_leads_only(TEAM_LEADS_ONLY)
@@ -131,12 +126,8 @@ async def api_conversation(request: web.Request) -> web.Response:
 @team_leads_only(TEAM_LEADS_ONLY)
 async def api_decide(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    decision = body.get("decision") if isinstance(body, dict) else None
-    if not isinstance(decision, str) or not decision.strip():
+    decision = await string_field(request, "decision")
+    if decision is None or not decision.strip():
         return web.json_response({"error": NO_DECISION}, status=400)
     inbox = request.app[REVIEW_KEY]
     message = await blocking(inbox.message, int(request.match_info["event_id"]))

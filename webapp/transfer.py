@@ -26,6 +26,7 @@ from bot.handoff import LIVE, WITH_AGENT, Entry, QueueError
 from bot.rasa_api import RasaUnavailable
 from bot.settings import load_settings
 from webapp.console import Console, blocking
+from webapp.json_body import json_object
 from webapp.keys import AGENT, CONSOLE_KEY
 from webapp.notes import note_json
 from webapp.queue_api import ENTRY_PATH, JOIN_ACTION, _now, _say_on_behalf, entry_json, message_json
@@ -51,14 +52,10 @@ async def api_colleagues(request: web.Request) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any] | None:
-    """The JSON object sent, {} without a body; None when it is something else."""
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
+    """The JSON object sent, {} without a body; None when it is something else or its note is
+    not a string of at most MAX_NOTE_FIELD characters."""
+    body = await json_object(request)
+    if body is None:
         return None
     note = body.get("note", "")
     return body if isinstance(note, str) and len(note) <= MAX_NOTE_FIELD else None

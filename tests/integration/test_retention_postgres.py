@@ -30,7 +30,13 @@ def test_the_purge_deletes_exactly_what_is_past_its_period_on_postgresql(databas
     engine, tracker = database
     keep_events, keep = fill_tracker(tracker), fill_database(engine)
     assert purge(engine, tracker, PERIODS, NOW) == Purged(
-        events=5, review_decisions=1, queue_entries=2, agent_messages=1, chat_windows=1, cases=2
+        tracker_events=5,
+        review_decisions=1,
+        queue_entries=2,
+        agent_messages=1,
+        agent_notes=1,
+        chat_windows=1,
+        cases=2,
     )
     assert remaining_events(tracker) == keep_events and remaining(engine) == keep
     assert purge(engine, tracker, PERIODS, NOW) == Purged()
@@ -49,8 +55,8 @@ def test_a_purge_interrupted_inside_the_queue_step_rolls_back_and_a_rerun_finish
     assert purge(engine, tracker, PERIODS, NOW).failed == ("queue_entries",)
     sa.event.remove(engine, "before_cursor_execute", breaks)
     after = remaining(engine)
-    assert (after.entries, after.messages) == (before.entries, before.messages)
-    assert purge(engine, tracker, PERIODS, NOW) == Purged(queue_entries=2, agent_messages=1)
+    assert (after.entries, after.messages, after.notes) == (before.entries, before.messages, before.notes)
+    assert purge(engine, tracker, PERIODS, NOW) == Purged(queue_entries=2, agent_messages=1, agent_notes=1)
     assert remaining(engine) == keep and remaining_events(tracker) == keep_events
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from bot.cases import CaseRecord, CaseStore
 from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import OFFLINE, EntryRecord, HandoffQueue
+from bot.notes import NoteRecord
 from bot.retention import Periods
 from bot.review import ReviewDecision
 from bot.tracker_events import EVENTS
@@ -31,6 +32,7 @@ class Expected:
     events: set[tuple[str, str]] = field(default_factory=set)  # (sender, text or type)
     entries: set[str] = field(default_factory=set)  # conversation ids
     messages: set[str] = field(default_factory=set)  # texts
+    notes: set[str] = field(default_factory=set)  # texts
     windows: set[str] = field(default_factory=set)  # socket ids
     cases: set[str] = field(default_factory=set)  # conversation ids
     decisions: set[str] = field(default_factory=set)  # message keys
@@ -112,6 +114,15 @@ def _message(
         )
 
 
+def _note(engine: sa.engine.Engine, entry_id: int, text: str, created_at: datetime) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(NoteRecord.__table__).values(
+                entry_id=entry_id, author="anna", author_name="Anna", text=text, created_at=created_at
+            )
+        )
+
+
 def fill_database(engine: sa.engine.Engine) -> Expected:
     """Queue entries and their messages, chat windows, cases and review decisions."""
     keep = Expected()
@@ -125,6 +136,9 @@ def fill_database(engine: sa.engine.Engine) -> Expected:
     _entry(engine, "q-gezien", ago(40), customer_seen_at=ago(29))
     keep.entries = {"q-laat-gesloten", "q-laat-afgeleverd", "q-gezien"}
     keep.messages = {"antwoord-laat"}
+    _note(engine, old, "notitie-oud", ago(39))
+    _note(engine, late, "notitie-laat", ago(39))
+    keep.notes = {"notitie-laat"}
 
     with engine.begin() as connection:
         for socket, expires in (("s-oud", ago(31)), ("s-nieuw", ago(29))):
@@ -173,6 +187,7 @@ def remaining(engine: sa.engine.Engine) -> Expected:
         return Expected(
             entries=column(EntryRecord.conversation_id),
             messages=column(MessageRecord.text),
+            notes=column(NoteRecord.text),
             windows=column(WindowRecord.socket_id),
             cases=column(CaseRecord.conversation_id),
             decisions=column(ReviewDecision.message_key),

@@ -65,6 +65,6 @@ def test_the_retention_purge_deletes_the_notes_with_their_entry(queue):
     notes.add(old.id, "anna", "Anna", "Oud", now=MOMENT - timedelta(days=100))
     notes.add(recent.id, "anna", "Anna", "Nieuw", now=MOMENT)
 
-    assert purge_queue(queue.engine, MOMENT - timedelta(days=30)) == (1, 0)
+    assert purge_queue(queue.engine, MOMENT - timedelta(days=30)) == (1, 0, 1)
     assert notes.for_entry(old.id) == [] and queue.get(old.id) is None
     assert [note.text for note in notes.for_entry(recent.id)] == ["Nieuw"]

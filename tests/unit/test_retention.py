@@ -34,7 +34,13 @@ def test_the_purge_deletes_exactly_what_is_past_its_period(stores):
     keep_events, keep = fill_tracker(tracker), fill_database(engine)
     purged = purge(engine, tracker, PERIODS, NOW)
     assert purged == Purged(
-        events=5, review_decisions=1, queue_entries=2, agent_messages=1, chat_windows=1, cases=2
+        tracker_events=5,
+        review_decisions=1,
+        queue_entries=2,
+        agent_messages=1,
+        agent_notes=1,
+        chat_windows=1,
+        cases=2,
     )
     assert remaining_events(tracker) == keep_events
     assert remaining(engine) == keep
@@ -52,7 +58,7 @@ def test_without_a_tracker_store_the_rest_is_purged_and_no_file_is_made(tmp_path
     engine, _ = stores
     keep = fill_database(engine)
     missing = tracker_engine(f"sqlite:///{tmp_path / 'nog-niet' / 'tracker.db'}")
-    assert purge(engine, missing, PERIODS, NOW).events == 0
+    assert purge(engine, missing, PERIODS, NOW).tracker_events == 0
     assert remaining(engine) == keep and not (tmp_path / "nog-niet").exists()
 
 
@@ -76,12 +82,12 @@ def test_a_purge_that_fails_between_messages_and_entries_deletes_neither(stores,
     breaks = _fail_on(engine, "DELETE FROM HANDOFF_QUEUE")
     purged = purge(engine, tracker, PERIODS, NOW)
     assert purged.failed == ("queue_entries",)
-    assert (purged.events, purged.cases, purged.chat_windows) == (5, 2, 1)  # the other steps ran
+    assert (purged.tracker_events, purged.cases, purged.chat_windows) == (5, 2, 1)  # the other steps ran
     after = remaining(engine)
-    assert (after.entries, after.messages) == (before.entries, before.messages)
+    assert (after.entries, after.messages, after.notes) == (before.entries, before.messages, before.notes)
     assert "antwoord" not in caplog.text and "connection lost" not in caplog.text  # counts and names only
     sa.event.remove(engine, "before_cursor_execute", breaks)  # the database is back
-    assert purge(engine, tracker, PERIODS, NOW) == Purged(queue_entries=2, agent_messages=1)
+    assert purge(engine, tracker, PERIODS, NOW) == Purged(queue_entries=2, agent_messages=1, agent_notes=1)
     assert remaining(engine) == keep and remaining_events(tracker) == keep_events
 
 
@@ -118,7 +124,7 @@ def test_the_command_purges_with_the_configured_periods_and_prints_counts(tmp_pa
     try:
         assert retention.main(["purge"]) == 0
         out = capsys.readouterr().out
-        assert "Deleted events: 0," in out and "cases: 1" in out and "geheim" not in out
+        assert "Deleted tracker events: 0," in out and "cases: 1" in out and "geheim" not in out
         assert store.get(old.reference) is None and store.get(recent.reference) is not None
     finally:
         store.engine.dispose()
