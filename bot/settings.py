@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
-from pydantic import BaseModel, Extra, ValidationError, create_model, root_validator, validator
+from pydantic import BaseModel, Extra, Field, ValidationError, create_model, root_validator, validator
+from pydantic.fields import ModelField
 
 from bot.dutch import WEEKDAYS
 
@@ -285,6 +286,16 @@ class _Section(BaseModel):
             raise TypeError(_not_a_mapping(value))
         return super().validate(value)
 
+    @validator("*", pre=True, allow_reuse=True)
+    def _whole_numbers(cls, value: Any, field: ModelField) -> Any:
+        """Every number of the file is a whole number (not true/false) of at least the field's `ge`,
+        1 unless declared otherwise."""
+        kind = field.outer_type_  # int, or pydantic's constrained int for a Field(ge=...)
+        if not isinstance(kind, type) or not issubclass(kind, int) or issubclass(kind, bool):
+            return value
+        minimum = field.field_info.ge if field.field_info.ge is not None else 1
+        return _whole_number(value, int(minimum))
+
     @root_validator(pre=True)
     def _known_keys_only(cls, values: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(values) - set(cls.__fields__))
@@ -452,26 +463,16 @@ class _Contact(_Section):
 
 
 class _Complaints(_Section):
-    ombudsman_working_days: int
-
-    _days = validator("ombudsman_working_days", pre=True, allow_reuse=True)(
-        lambda value: _whole_number(value, 0)
-    )
+    ombudsman_working_days: int = Field(..., ge=0)
 
 
 class _Cases(_Section):
     retention_days: int = 90
 
-    _days = validator("retention_days", pre=True, allow_reuse=True)(lambda value: _whole_number(value, 1))
-
 
 class _Retention(_Section):
     conversations_days: int = 90
     queue_days: int = 90
-
-    _days = validator("conversations_days", "queue_days", pre=True, allow_reuse=True)(
-        lambda value: _whole_number(value, 1)
-    )
 
 
 class _Handoff(_Section):
@@ -484,20 +485,6 @@ class _Handoff(_Section):
     handling_highest_minutes: int = 30
     follow_up_days: int = 7
     customer_gone_seconds: int = 180
-
-    _numbers = validator(
-        "default_handling_minutes",
-        "agent_online_seconds",
-        "handling_history",
-        "handling_window_days",
-        "handling_minimum_history",
-        "handling_lowest_minutes",
-        "handling_highest_minutes",
-        "follow_up_days",
-        "customer_gone_seconds",
-        pre=True,
-        allow_reuse=True,
-    )(lambda value: _whole_number(value, 1))
 
     @root_validator(skip_on_failure=True)
     def _lowest_below_highest(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -512,16 +499,6 @@ class _Login(_Section):
     longest_delay_seconds: int = 900
     address_failures: int = 20
     address_window_minutes: int = 15
-
-    _numbers = validator(
-        "free_failures",
-        "first_delay_seconds",
-        "longest_delay_seconds",
-        "address_failures",
-        "address_window_minutes",
-        pre=True,
-        allow_reuse=True,
-    )(lambda value: _whole_number(value, 1))
 
     @root_validator(skip_on_failure=True)
     def _first_below_longest(cls, values: dict[str, Any]) -> dict[str, Any]:
