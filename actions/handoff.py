@@ -15,6 +15,7 @@ so.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -39,7 +40,10 @@ from bot.handoff import (
 )
 from bot.hours import default_calendar
 from bot.payloads import is_intent_payload
+from bot.satisfaction import SatisfactionStore
 from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
 
 FORM = "handoff_form"
 NOT_A_REASON = {
@@ -72,6 +76,11 @@ LEAVING_INTENTS = ("annuleren", "gesprek_beeindigen")
 @lru_cache(maxsize=1)
 def queue() -> HandoffQueue:
     return HandoffQueue()
+
+
+@lru_cache(maxsize=1)
+def satisfaction_store() -> SatisfactionStore:
+    return SatisfactionStore(engine=queue().engine)
 
 
 @lru_cache(maxsize=1)
@@ -333,7 +342,24 @@ class ActionHandoffBeeindigen(Action):
         if not live_handoff or queue().live_entry(tracker.sender_id) is not None:
             return [ActionExecuted("action_listen")]
         dispatcher.utter_message(response="utter_handoff_voorbij")
+        ask_satisfaction(dispatcher, tracker.sender_id)
         return [*_end_events(), ActionExecuted("action_listen")]
+
+
+def ask_satisfaction(dispatcher: CollectingDispatcher, conversation_id: str) -> None:
+    """The rating question about the agent who just handed back, once per queue entry
+    (bot/satisfaction.py); a database that is down costs the question, not the goodbye."""
+    try:
+        closed = [entry for entry in queue().for_conversation(conversation_id) if entry.mode == LIVE]
+        entry = closed[-1] if closed else None
+        if entry is None or entry.is_open or not entry.agent:
+            return
+        if satisfaction_store().ask_after_agent(entry.id, conversation_id, entry.agent, entry.reason):
+            dispatcher.utter_message(
+                response="utter_csat_vraag_medewerker", medewerker=agent_name(entry.agent)
+            )
+    except Exception:
+        logger.exception("Satisfaction: the question after the handoff could not be asked")
 
 
 class ActionHandoffOvergenomen(Action):

@@ -4,7 +4,8 @@ conversation, found by its conversation id or by a reference the customer quotes
 
 Where a conversation is stored: Rasa's tracker store (`events`, by sender id) and the assistant's
 database: queue entries (`handoff_queue`), the agents' messages (`handoff_messages`), chat windows'
-leases (`chat_windows`), cases (`cases`) and the review inbox's decisions (`review_decisions`).
+leases (`chat_windows`), cases (`cases`), the review inbox's decisions (`review_decisions`) and
+satisfaction ratings with their comments (`csat_ratings`).
 Erasure deletes the tracker store's events first and then the rest in one transaction, so that an
 interrupted erasure can be run again with the same reference, which still finds the conversation.
 Logged as counts only.
@@ -33,6 +34,7 @@ from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import REFERENCE_ALPHABET, REFERENCE_PREFIX, EntryRecord
 from bot.notes import NoteRecord
 from bot.review import ReviewDecision
+from bot.satisfaction import RatingRecord
 from bot.tracker_events import EVENTS, has_events, tracker_engine
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ TABLES: tuple[tuple[str, Any], ...] = (
     ("chat_windows", WindowRecord),
     ("cases", CaseRecord),
     ("review_decisions", ReviewDecision),
+    ("csat_ratings", RatingRecord),
 )
 
 

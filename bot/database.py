@@ -35,6 +35,7 @@ MODEL_MODULES = (
     "bot.notes",
     "bot.quick_replies",
     "bot.review",
+    "bot.satisfaction",
 )
 
 logger = logging.getLogger(__name__)

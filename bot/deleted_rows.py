@@ -15,6 +15,7 @@ class DeletedRows:
     agent_notes: int = 0
     chat_windows: int = 0
     cases: int = 0
+    csat_ratings: int = 0
 
     def counts(self) -> dict[str, int]:
         return {field.name: getattr(self, field.name) for field in fields(DeletedRows)}

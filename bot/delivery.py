@@ -17,6 +17,7 @@ which is how the queue tells a customer who went away ("weg") from one who waits
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class MessageRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: B
     author_name = sa.Column(sa.String(80))  # the agent's display name, as the customer sees it
     kind = sa.Column(sa.String(20), nullable=False, default=ANSWER, server_default=ANSWER)
     handed_out_at = sa.Column(sa.DateTime(timezone=True))
+    buttons = sa.Column(sa.Text)  # JSON [{"title", "payload"}]: the answers the customer can click
 
 
 # The agents' names (bot/agents.py's table), read without importing that module: `python -m bot.agents`
@@ -97,6 +99,51 @@ _WAITING_FOR = sa.select(
 )
 
 
+MAX_BUTTONS = 10
+MAX_BUTTON_TITLE, MAX_BUTTON_PAYLOAD = 80, 200
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the assistant said: a text and the buttons that came with it."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+def buttons_of(value: object) -> tuple[Button, ...]:
+    """The well-formed buttons of a Rasa message's `buttons` (title and payload, both text, within
+    bounds); anything else is left out."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Button(item["title"], item["payload"])
+        for item in value[:MAX_BUTTONS]
+        if isinstance(item, dict)
+        and isinstance(item.get("title"), str)
+        and isinstance(item.get("payload"), str)
+        and 0 < len(item["title"]) <= MAX_BUTTON_TITLE
+        and 0 < len(item["payload"]) <= MAX_BUTTON_PAYLOAD
+    )
+
+
+def _stored_buttons(buttons: tuple[Button, ...]) -> str | None:
+    return json.dumps([{"title": b.title, "payload": b.payload} for b in buttons]) if buttons else None
+
+
+def _loaded_buttons(stored: str | None) -> tuple[Button, ...]:
+    try:
+        return buttons_of(json.loads(stored)) if stored else ()
+    except ValueError:
+        return ()
+
+
 @dataclass(frozen=True)
 class Message:
     id: int
@@ -108,6 +155,11 @@ class Message:
     delivered_at: datetime | None
     author_name: str | None = None
     kind: str = ANSWER
+    buttons: tuple[Button, ...] = ()
+
+    def buttons_json(self) -> list[dict[str, str]]:
+        """The buttons as the chat window and rasa-webchat take them."""
+        return [{"title": button.title, "payload": button.payload} for button in self.buttons]
 
 
 def _as_message(record: MessageRecord) -> Message:
@@ -121,6 +173,7 @@ def _as_message(record: MessageRecord) -> Message:
         from_stored(record.delivered_at),
         record.author_name,
         record.kind or ANSWER,
+        _loaded_buttons(record.buttons),
     )
 
 
@@ -164,16 +217,18 @@ class DeliveryStore:
     def hold_for_delivery(
         self,
         entry_id: int,
-        texts: Iterable[str],
+        texts: Iterable[str | Said],
         author: str = BOT_AUTHOR,
         now: datetime | None = None,
         kind: str = ENDED,
         author_name: str | None = None,
     ) -> list[Message]:
         """Keeps what the assistant said in the entry's conversation on the console's behalf (an
-        agent joined: `kind` JOINED with the agent's name; the goodbye: ENDED) for delivery."""
+        agent joined: `kind` JOINED with the agent's name; the goodbye: ENDED) for delivery, each text
+        with its buttons (a `Said`)."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}")
+        said = [item if isinstance(item, Said) else Said(item) for item in texts]
         with sa.orm.Session(self.engine) as session, session.begin():
             record = HandoffQueue.entry_record(session, entry_id)
             messages = [
@@ -183,10 +238,11 @@ class DeliveryStore:
                     author=author,
                     author_name=author_name,
                     kind=kind,
-                    text=text,
+                    text=item.text,
+                    buttons=_stored_buttons(item.buttons),
                     created_at=utc(now),
                 )
-                for text in texts
+                for item in said
             ]
             session.add_all(messages)
             session.flush()

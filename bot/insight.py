@@ -523,6 +523,67 @@ def figures(
     return combine(start, end, tracker_counts, count_store(store, start, end), settings, top)
 
 
+@dataclass(frozen=True)
+class TopicContainment:
+    """A topic (a conversation's first topic intent) and how many of its conversations the
+    assistant handled alone (`contained`, as in Figures)."""
+
+    topic: str
+    conversations: int
+    contained: int
+
+    @property
+    def containment(self) -> float | None:
+        return _share(self.contained, self.conversations)
+
+
+def topic_containment(first_topics: dict[str, str], contained: frozenset[str]) -> list[TopicContainment]:
+    """Per topic (most conversations first): its conversations and the contained ones among them."""
+    totals: Counter[str] = Counter(first_topics.values())
+    alone: Counter[str] = Counter(topic for sender, topic in first_topics.items() if sender in contained)
+    return [
+        TopicContainment(topic, count, alone[topic])
+        for topic, count in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def first_topics(
+    engine: sa.engine.Engine, start: datetime, end: datetime, not_topics: frozenset[str]
+) -> dict[str, str]:
+    """Each conversation's first topic intent in the period (intents in `not_topics` are none)."""
+    query = (
+        sa.select(EVENTS.c.sender_id, EVENTS.c.intent_name, sa.func.min(EVENTS.c.id))
+        .where(
+            _user_messages(start, end),
+            EVENTS.c.intent_name.is_not(None),
+            EVENTS.c.intent_name.not_in(not_topics),
+        )
+        .group_by(EVENTS.c.sender_id, EVENTS.c.intent_name)
+    )
+    first: dict[str, tuple[int, str]] = {}
+    with engine.connect() as connection:
+        for sender, intent, lowest in connection.execute(query):
+            if sender not in first or lowest < first[sender][0]:
+                first[sender] = (lowest, intent)
+    return {sender: intent for sender, (_, intent) in first.items()}
+
+
+def containment_by_topic(
+    tracker: sa.engine.Engine,
+    store: sa.engine.Engine,
+    start: datetime,
+    end: datetime,
+    not_topics: frozenset[str],
+) -> list[TopicContainment]:
+    """Containment per topic in [start, end), by the definition of `contained` above."""
+    if not has_events(tracker):
+        return []
+    counts = count_tracker(tracker, start, end)
+    escalated = count_store(store, start, end).escalated
+    contained = counts.understood_at_end - escalated - counts.requesting
+    return topic_containment(first_topics(tracker, start, end, not_topics), contained)
+
+
 class Insight:
     """The two stores, opened (and indexed) on first use; for the dashboard and the CLI."""
 
@@ -536,6 +597,9 @@ class Insight:
             prepare_store(self.store)
             self._prepared = prepare_tracker(self.tracker)  # again next time while Rasa has no table
         return figures(self.tracker, self.store, start, end, settings)
+
+    def topics(self, start: datetime, end: datetime, not_topics: frozenset[str]) -> list[TopicContainment]:
+        return containment_by_topic(self.tracker, self.store, start, end, not_topics)
 
     def close(self) -> None:
         self.tracker.dispose()

@@ -17,6 +17,8 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from bot.delivery import Said, buttons_of
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0
@@ -67,13 +69,17 @@ class RasaClient:
     async def execute_action(self, conversation_id: str, name: str, push_to: str | None = None) -> list[str]:
         """Runs an action in the conversation. With `push_to` Rasa sends what the action says to the
         customer's connected chat window; without, the texts are returned, for the caller to deliver."""
+        return [said.text for said in await self.run_action(conversation_id, name, push_to)]
+
+    async def run_action(self, conversation_id: str, name: str, push_to: str | None = None) -> list[Said]:
+        """Like `execute_action`, with the buttons of each text (e.g. the satisfaction question's)."""
         params = {"include_events": "NONE", **({"output_channel": push_to} if push_to else {})}
         result = await self._request(
             "POST", conversation_id, "execute", json={"name": name}, params=params, answer=True
         )
         messages = result.get("messages") if isinstance(result, dict) else None
         return [
-            message["text"]
+            Said(message["text"], buttons_of(message.get("buttons")))
             for message in messages or []
             if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].strip()
         ]

@@ -5,6 +5,7 @@ of klantenservice.yml (`retention`, `cases.retention_days`).
   `retention.conversations_days` goes entirely; of a conversation still in use, the events older
   than that which lie before its latest session start (earlier sessions, which Rasa no longer reads).
 - The review inbox's decisions on messages older than `retention.conversations_days`.
+- Satisfaction ratings (and their comments) last asked or answered before `retention.conversations_days`.
 - Queue entries whose last activity (queued, claimed, answered, closed, customer seen, an agent's
   message written or delivered) is older than `retention.queue_days`, with their messages; chat
   windows' leases that expired before then.
@@ -37,6 +38,7 @@ from bot.delivery import MessageRecord, WindowRecord
 from bot.handoff import EntryRecord
 from bot.notes import NoteRecord
 from bot.review import ReviewDecision
+from bot.satisfaction import RatingRecord
 from bot.settings import Settings, load_settings
 from bot.tracker_events import EVENTS, has_events, tracker_engine
 
@@ -109,6 +111,16 @@ def purge_review_decisions(engine: sa.engine.Engine, before: datetime) -> int:
     return deleted
 
 
+def purge_ratings(engine: sa.engine.Engine, before: datetime) -> int:
+    """Deletes the satisfaction ratings last asked or answered before `before`."""
+    last = sa.func.coalesce(RatingRecord.answered_at, RatingRecord.asked_at)
+    with engine.begin() as connection:
+        deleted: int = connection.execute(
+            sa.delete(RatingRecord.__table__).where(RatingRecord.asked_at < before, last < before)
+        ).rowcount
+    return deleted
+
+
 def _entry_activity() -> list[sa.sql.ColumnElement]:
     """Every moment of an entry's life; a missing one counts as its queueing."""
     entry = EntryRecord
@@ -166,6 +178,7 @@ def purge(
         "queue_entries": lambda: purge_queue(engine, queue),
         "chat_windows": lambda: purge_chat_windows(engine, queue),
         "cases": lambda: purge_cases(engine, moment - periods.cases),
+        "csat_ratings": lambda: purge_ratings(engine, conversations),
     }
     counts: dict[str, int] = {}
     failed: list[str] = []

@@ -53,6 +53,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 import rasa_runtime
+from bot.delivery import Message
 from channels import delivery
 
 logger = logging.getLogger(__name__)
@@ -363,7 +364,7 @@ async def _streamed(
         token, waiting = await delivery.hand_out(message.sender)
         try:
             for said in waiting:
-                await resp.write(json.dumps({"recipient_id": message.sender, "text": said.text}) + "\n")
+                await resp.write(json.dumps(_rest_message(message.sender, said)) + "\n")
         except BaseException:
             await delivery.release(token)
             raise
@@ -378,11 +379,19 @@ async def _streamed(
     return response.stream(stream, content_type="text/event-stream")
 
 
+def _rest_message(sender: str, message: Message) -> dict[str, Any]:
+    """A waiting message as Rasa's REST channel writes a bot message (with its buttons, if any)."""
+    written: dict[str, Any] = {"recipient_id": sender, "text": message.text}
+    if message.buttons:
+        written["buttons"] = message.buttons_json()
+    return written
+
+
 async def _answer(request: Request, sender: str, said: list[dict[str, Any]]) -> None:
     """Writes the answer: the agents' messages waiting for the customer first, then the bot's. The
     waiting ones count as delivered once the response has been written, not before."""
     token, waiting = await delivery.hand_out(sender)
-    body = [{"recipient_id": sender, "text": message.text} for message in waiting] + said
+    body = [_rest_message(sender, message) for message in waiting] + said
     try:
         written = await request.respond(content_type="application/json")
         await written.send(json.dumps(body, ensure_ascii=False), end_stream=True)

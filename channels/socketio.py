@@ -78,7 +78,7 @@ BAD_SESSION_TEXT = "Deze chat heeft geen geldige sessie. Herlaad de pagina en st
 QUEUE_SCHEMES = ("redis://", "rediss://", "unix://")
 # Values of SOCKETIO_MESSAGE_QUEUE that mean "one server, no queue" (LOCK_STORE_URL's word included).
 NO_QUEUE = ("", "memory")
-# Agents' messages go to the window as DELIVERY_EVENT {"id", "text", "kind", "name"}; the window
+# Agents' messages go to the window as DELIVERY_EVENT {"id", "text", "kind", "name", "buttons"}; the window
 # answers ACK_EVENT {"ids": [...]} once it has shown them (static/widget.js).
 DELIVERY_EVENT = "delivery"
 ACK_EVENT = "delivery_ack"
@@ -306,7 +306,13 @@ class SocketIOInput(RasaSocketIOInput):
 
     async def _offer(self, message: Message, room: str) -> None:
         """Sends a message with its id; the window shows it once and acknowledges it."""
-        payload = {"id": message.id, "text": message.text, "kind": message.kind, "name": message.author_name}
+        payload = {
+            "id": message.id,
+            "text": message.text,
+            "kind": message.kind,
+            "name": message.author_name,
+            "buttons": message.buttons_json(),
+        }
         await self.sio.emit(DELIVERY_EVENT, payload, room=room, namespace=self.namespace)
 
     async def _renew_forever(self) -> None:

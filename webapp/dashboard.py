@@ -7,6 +7,11 @@ Routes, team leads only (the console guard has checked the session; an agent wit
 - `GET /agent/dashboard/chart/intents.png`, `.../demand.png`: the charts (matplotlib, server-side);
 - `GET /agent/dashboard.csv`: every figure as CSV.
 
+The page also shows customer satisfaction (bot/satisfaction.py): CSAT of conversations the assistant
+handled alone beside those with an agent, per agent with the median first-response and handling
+times, the latest comments (customers' words, escaped like everything on the page), and containment
+per topic (bot/insight.py). Those are counted on each page view.
+
 A period's figures are counted once and kept for a minute, so a page and its two images cost one
 count, and a team lead who reloads does not load the databases again.
 """
@@ -25,7 +30,16 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot import clock, insight
-from bot.insight import Figures, Insight, amount
+from bot.insight import Figures, Insight, TopicContainment, amount
+from bot.satisfaction import (
+    BOT_ONLY,
+    NOT_A_TOPIC,
+    WITH_AGENT,
+    CsatFigures,
+    SatisfactionFigures,
+    SatisfactionStore,
+    period_figures,
+)
 from bot.settings import WEEKDAY_KEYS, load_settings
 from webapp import dashboard_charts
 from webapp.auth import team_leads_only
@@ -119,6 +133,18 @@ class Dashboard:
         except Exception:
             self._cache.pop(period, None)
             raise
+
+    async def satisfaction(
+        self, period: Period
+    ) -> tuple[SatisfactionFigures, list[TopicContainment], dict[str, str]]:
+        """The period's CSAT figures, containment per topic and the agents' display names."""
+        source = await self._source()
+        stores = await self.app[CONSOLE_KEY].stores()
+        start, end = insight.period_of_days(period.first, period.last, load_settings().tz)
+        figures = await blocking(period_figures, SatisfactionStore(engine=stores.queue.engine), start, end)
+        topics = await blocking(source.topics, start, end, NOT_A_TOPIC)
+        names = {a.agent.username: a.agent.display_name for a in await blocking(stores.agents.accounts)}
+        return figures, topics, names
 
     async def close(self) -> None:
         if self._insight is not None:
@@ -222,6 +248,55 @@ def demand_rows(f: Figures) -> list[tuple[str, list[tuple[int, str]]]]:
     ]
 
 
+KIND_LABELS = {BOT_ONLY: "Alleen de assistent", WITH_AGENT: "Met een medewerker"}
+
+
+def csat_row(label: str, f: CsatFigures) -> tuple[str, str, str, str, str]:
+    """(who, average score, share 4-5, ratings, response rate)."""
+    average = "–" if f.average is None else f"{f.average:.1f}".replace(".", ",")
+    return label, average, percent(f.satisfied), number(f.rated), percent(f.response_rate)
+
+
+def csat_rows(f: SatisfactionFigures) -> list[tuple[str, str, str, str, str]]:
+    return [csat_row(KIND_LABELS[kind], f.by_kind[kind]) for kind in (BOT_ONLY, WITH_AGENT)]
+
+
+def agent_rows(f: SatisfactionFigures, names: dict[str, str]) -> list[tuple[str, ...]]:
+    """(agent, chats, ratings, average CSAT, median first response, median handling)."""
+    return [
+        (
+            names.get(row.agent, row.agent),
+            number(row.chats),
+            number(row.csat.rated),
+            csat_row("", row.csat)[1],
+            duration(row.first_response),
+            duration(row.handling),
+        )
+        for row in f.agents
+    ]
+
+
+def comment_rows(f: SatisfactionFigures, names: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """(when, with whom, score, the customer's comment): plain text, escaped by the template."""
+    tz = load_settings().tz
+    return [
+        (
+            (rating.answered_at or rating.asked_at).astimezone(tz).strftime("%d-%m-%Y %H:%M"),
+            names.get(rating.agent, rating.agent) if rating.agent else KIND_LABELS[BOT_ONLY],
+            str(rating.score),
+            rating.comment or "",
+        )
+        for rating in f.comments
+    ]
+
+
+def topic_rows(topics: list[TopicContainment]) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (intent_label(t.topic), t.topic, number(t.conversations), number(t.contained), percent(t.containment))
+        for t in topics
+    ]
+
+
 # --- the routes -------------------------------------------------------------------------------------
 
 
@@ -240,6 +315,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
     except PeriodError as problem:
         period, error = parse_period({}, dashboard.today()), str(problem)
     figures = await dashboard.figures(period)
+    satisfaction, topics, names = await dashboard.satisfaction(period)
     return render_console_page(
         request,
         "agent_dashboard.html",
@@ -254,6 +330,10 @@ async def dashboard_page(request: web.Request) -> web.Response:
         chart_intents=f"{CHART_PATH.format(name='intents')}?{period.query}",
         chart_demand=f"{CHART_PATH.format(name='demand')}?{period.query}",
         csv_url=f"{CSV_PATH}?{period.query}",
+        csat=csat_rows(satisfaction),
+        agents=agent_rows(satisfaction, names),
+        comments=comment_rows(satisfaction, names),
+        topics=topic_rows(topics),
     )
 
 

@@ -33,6 +33,7 @@ INTENT_LABELS = {
     "bot_vraag": "Bot of mens?",
     "out_of_scope": "Buiten het onderwerp",
     "vervolgvraag": "Vervolgvraag",
+    "csat_beoordelen": "Beoordeling",
     "nlu_fallback": "Niet begrepen",
 }
 

@@ -180,6 +180,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "delivered": delivered,
         "delivered_at": iso(message.delivered_at),
         "delivery_label": DELIVERED_LABEL if delivered else WAITING_FOR_CUSTOMER_LABEL,
+        "buttons": [button.title for button in message.buttons],
     }
 
 
@@ -321,7 +322,7 @@ async def _say_on_behalf(
     an agent's answer (exactly once, acknowledged by the chat window): the join message in the
     agent's name, or the goodbye. None when Rasa cannot be reached."""
     try:
-        said = await console.rasa.execute_action(entry.conversation_id, action)
+        said = await console.rasa.run_action(entry.conversation_id, action)
     except RasaUnavailable:
         logger.warning("Agent console: %s could not be run for %s", action, entry.reference)
         return None

@@ -23,6 +23,7 @@ from actions.handoff import (
 from actions.session import ActionSessionStart
 from bot.delivery import DeliveryStore
 from bot.handoff import CLOSED, LIVE, OFFLINE, WAITING, WITH_AGENT
+from bot.satisfaction import SatisfactionStore
 
 STAFFED = "2026-11-24T10:00:00"  # Tuesday
 SATURDAY_AFTERNOON = "2026-11-28T15:00:00"
@@ -67,9 +68,11 @@ def queue(tmp_path, monkeypatch):
     monkeypatch.setenv("KLANTENSERVICE_NOW", STAFFED)
     handoff_actions.queue.cache_clear()
     handoff_actions.agent_store.cache_clear()
+    handoff_actions.satisfaction_store.cache_clear()
     yield handoff_actions.queue()
     handoff_actions.queue.cache_clear()
     handoff_actions.agent_store.cache_clear()
+    handoff_actions.satisfaction_store.cache_clear()
 
 
 def test_while_staffed_the_customer_joins_the_live_queue_with_place_and_wait(queue):
@@ -388,9 +391,24 @@ def test_the_end_action_hands_a_closed_live_handoff_back_to_the_bot_and_says_so(
     events = ActionHandoffBeeindigen().run(
         dispatcher, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {}
     )
-    assert [message["response"] for message in dispatcher.messages] == ["utter_handoff_voorbij"]
+    assert [message["response"] for message in dispatcher.messages] == [
+        "utter_handoff_voorbij",
+        "utter_csat_vraag_medewerker",
+    ]
+    assert dispatcher.messages[1]["medewerker"] == "anna"
     assert names(events)[0] == ("active_loop", None)
     assert names(events)[-1] == ("action", "action_listen")
+    [asked] = SatisfactionStore(engine=queue.engine).for_conversation("klant-1")
+    assert (asked.entry_id, asked.agent, asked.topic, asked.score) == (
+        entry.id,
+        "anna",
+        "medewerker_spreken",
+        None,
+    )
+
+    again = CollectingDispatcher()  # a repeated run (a retried request) does not ask twice
+    ActionHandoffBeeindigen().run(again, tracker(slots={"handoff_modus": LIVE}, loop="handoff_form"), {})
+    assert [message["response"] for message in again.messages] == ["utter_handoff_voorbij"]
 
 
 def test_the_end_action_leaves_a_live_handoff_whose_entry_is_still_open(queue):

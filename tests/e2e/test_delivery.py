@@ -117,7 +117,7 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
 
     messages = DeliveryStore(services.env["KLANTENSERVICE_DB_URL"]).messages(session)
     delivered = wait_until(
-        lambda: (lambda done: done if len(done) == 4 else None)(
+        lambda: (lambda done: done if len(done) == 5 else None)(  # with the rating question
             [
                 m
                 for m in DeliveryStore(services.env["KLANTENSERVICE_DB_URL"]).messages(session)
@@ -133,7 +133,8 @@ def test_an_answer_sent_while_the_window_is_closed_is_shown_once_on_return(
     )
     lost = sum(not any(text in bubble for bubble in bubbles) for text in texts) + (not goodbyes)
     show_figure(
-        f"delivery, window closed and reopened: {len(messages)} messages sent (join, 2 answers, goodbye), "
+        f"delivery, window closed and reopened: {len(messages)} messages sent "
+        "(join, 2 answers, goodbye, rating question), "
         f"{len(delivered)} delivered, {duplicates} duplicates shown, {lost} lost"
     )
     assert [text for text in texts if sum(text in bubble for bubble in bubbles) == 1] == texts

@@ -175,8 +175,9 @@ def test_staffed_customer_chats_with_an_agent_who_hands_back_to_the_bot(assistan
             closed = anna.close(entry["id"])
             assert closed["entry"]["status"] == "closed"
             assert "digitale assistent" in await window.next(10)
+            assert "Hoe tevreden ben je over het gesprek met Anna" in await window.next(10)
 
-            await window.say("wat is jullie telefoonnummer")
+            await window.say("wat is jullie telefoonnummer")  # the rating question traps nobody
             assert "020 - 808 28 52" in await window.next()
         finally:
             await window.close()

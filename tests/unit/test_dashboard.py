@@ -322,3 +322,67 @@ def test_every_intent_of_the_domain_has_one_dutch_label_for_the_dashboard_and_th
     assert set(domain["intents"]) - set(INTENT_LABELS) == set()
     assert dashboard.intent_label is review.intent_label
     assert (INTENT_LABELS["annuleren"], INTENT_LABELS["overslaan"]) == ("Stoppen", "Overslaan")
+
+
+# --- satisfaction ------------------------------------------------------------------------------------
+
+
+def test_the_team_lead_sees_csat_side_by_side_per_agent_and_comments_escaped(site):
+    from datetime import date, datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from bot.delivery import DeliveryStore
+    from bot.handoff import HandoffQueue
+    from bot.insight import period_of_days
+    from bot.satisfaction import SatisfactionStore
+
+    moment = datetime(2026, 11, 4, 10, 0, tzinfo=timezone.utc)
+    queue = HandoffQueue(site.db_url)
+    store, deliveries = SatisfactionStore(engine=queue.engine), DeliveryStore(engine=queue.engine)
+    entry = queue.enqueue("csat-klant", "socketio", "retour", {}, now=moment)
+    queue.claim(entry.id, "anna", now=moment + timedelta(seconds=30))
+    deliveries.add_agent_message(entry.id, "anna", "Hoi!", now=moment + timedelta(seconds=75))
+    queue.close(entry.id, "anna", now=moment + timedelta(minutes=10, seconds=30))
+    store.ask_after_agent(entry.id, "csat-klant", "anna", "retour", now=moment + timedelta(minutes=11))
+    store.rate("csat-klant", 4, now=moment + timedelta(minutes=12))
+    store.add_comment("csat-klant", "<script>alert(1)</script> prima", now=moment + timedelta(minutes=12))
+    for number, score in enumerate([5, 2, None]):
+        store.ask_bot_only(f"csat-bot-{number}", "telefoonnummer", None, now=moment)
+        if score:
+            store.rate(f"csat-bot-{number}", score, now=moment)
+    from bot.satisfaction import agent_figures
+    from webapp.dashboard import duration as shown
+
+    week = period_of_days(date(2026, 11, 2), date(2026, 11, 8), ZoneInfo("Europe/Amsterdam"))
+    spans = store.agent_spans(*week)
+    [anna_figures] = [row for row in agent_figures([], spans) if row.agent == "anna"]
+    assert anna_figures.first_response == 45  # the only chat of the week with an answer from Anna
+    queue.engine.dispose()
+
+    async def as_agent(client):
+        await log_in(client, AGENT)
+        assert (await client.get(f"/agent/dashboard?{WEEK_QUERY}")).status == 403
+
+    run(site, as_agent)
+
+    async def scenario(client):
+        await log_in(client, LEAD)
+        html = await (await client.get(f"/agent/dashboard?{WEEK_QUERY}")).text()
+        table = html[html.index('id="csat-table"') : html.index('id="agents-table"')]
+        bot_row = re.search(r"Alleen de assistent</th>(.*?)</tr>", table).group(1)
+        agent_row = re.search(r"Met een medewerker</th>(.*?)</tr>", table).group(1)
+        assert re.findall(r'class="num">([^<]*)<', bot_row) == ["3,5", "50,0%", "2", "66,7%"]
+        assert re.findall(r'class="num">([^<]*)<', agent_row) == ["4,0", "100,0%", "1", "100,0%"]
+        agents = html[html.index('id="agents-table"') : html.index('id="comments-table"')]
+        anna = re.search(r"Anna de Vries</th>(.*?)</tr>", agents).group(1)
+        assert re.findall(r'class="num">([^<]*)<', anna) == [
+            str(anna_figures.chats),
+            "1",
+            "4,0",
+            "45 s",
+            shown(anna_figures.handling),
+        ]
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; prima" in html and "<script>alert" not in html
+        assert 'id="topics-table"' in html
+
+    run(site, scenario)

@@ -56,3 +56,31 @@ def test_the_server_id_is_stable_and_can_be_chosen():
     assert delivery.server_id({"RASA_PORT": "5006"}).endswith(":5006")
     assert delivery.server_id({"RASA_PORT": "5006"}) == delivery.server_id({"RASA_PORT": "5006"})
     assert delivery.server_id({"KLANTENSERVICE_SERVER_ID": " rasa-0 "}) == "rasa-0"
+
+
+def test_a_rest_customer_gets_a_waiting_message_with_its_buttons():
+    from datetime import datetime, timezone
+
+    from bot.delivery import Button, Message
+    from channels.rest import _rest_message
+
+    moment = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    rating = Message(
+        1,
+        1,
+        "klant-1",
+        "assistent",
+        "Hoe tevreden?",
+        moment,
+        None,
+        None,
+        "afgelopen",
+        (Button("4", "/csat_beoordelen"),),
+    )
+    plain = Message(2, 1, "klant-1", "anna", "Hoi", moment, None, "Anna")
+    assert _rest_message("klant-1", rating) == {
+        "recipient_id": "klant-1",
+        "text": "Hoe tevreden?",
+        "buttons": [{"title": "4", "payload": "/csat_beoordelen"}],
+    }
+    assert _rest_message("klant-1", plain) == {"recipient_id": "klant-1", "text": "Hoi"}

@@ -14,7 +14,7 @@
  * Rasa server's channels (a longer message over socket.io would be refused, or close the socket
  * unanswered when it exceeds the frame limit), with a Dutch notice when a pasted text is cut.
  *
- * Agents' messages arrive as the socket.io event "delivery" ({id, text, kind, name}), possibly more
+ * Agents' messages arrive as the socket.io event "delivery" ({id, text, kind, name, buttons}), possibly more
  * than once (the Rasa server offers each until it is acknowledged, channels/socketio.py): each id is
  * shown once (the ids shown are kept in localStorage, so a reload does not repeat them) and every
  * offer is acknowledged with "delivery_ack". A message in an agent's name gets a name line and its
@@ -378,11 +378,31 @@
         metadata: { customCss: { style: "class", css: AGENT_CLASS } }
       };
     }
+    // Buttons (the satisfaction question after an agent hands back): rasa-webchat renders them and
+    // sends a clicked one's payload, as with the assistant's own buttons.
+    var buttons = sanitizedButtons(message.buttons);
+    if (buttons.length) {
+      shown.buttons = buttons;
+    }
     chat.undelayed[shown.text] = true;
     var listeners = socket.listeners ? socket.listeners("bot_uttered") : [];
     for (var i = 0; i < listeners.length; i++) {
       listeners[i].call(socket, shown);
     }
+  }
+
+  function sanitizedButtons(buttons) {
+    var kept = [];
+    if (!Array.isArray(buttons)) {
+      return kept;
+    }
+    for (var i = 0; i < buttons.length && kept.length < 10; i++) {
+      var button = buttons[i];
+      if (button && typeof button.title === "string" && typeof button.payload === "string") {
+        kept.push({ title: button.title, payload: button.payload });
+      }
+    }
+    return kept;
   }
 
   function deliveryEvents(chat) {
