@@ -82,12 +82,16 @@ def new_reference(case_type: str) -> str:
 
 
 REFERENCE_PATTERN = re.compile(rf"(?:{'|'.join(PREFIX_BY_TYPE.values())})-[{REFERENCE_ALPHABET}]{{6}}")
+_LOOSE_REFERENCE = re.compile(rf"({'|'.join(PREFIX_BY_TYPE.values())})([{REFERENCE_ALPHABET}]{{6}})")
+SEPARATORS = re.compile(r"[\s\-_./]+")
 
 
 def parse_reference(text: str) -> str | None:
-    """The case reference an agent typed (any case, spaces around), as stored; None if it is none."""
-    candidate = text.strip().upper()
-    return candidate if REFERENCE_PATTERN.fullmatch(candidate) else None
+    """The case reference an agent typed, as stored; None if it is none. Customers read references
+    out in any spelling, so case, spaces and a missing or other dash don't matter: "ret jnn2nc",
+    "RET JNN2NC" and "retjnn2nc" are RET-JNN2NC."""
+    match = _LOOSE_REFERENCE.fullmatch(SEPARATORS.sub("", text.upper()))
+    return f"{match[1]}-{match[2]}" if match else None
 
 
 class CaseStore:
@@ -149,6 +153,27 @@ class CaseStore:
         with sa.orm.Session(self.engine) as session:
             query = sa.select(CaseRecord).filter_by(conversation_id=conversation_id).order_by(CaseRecord.id)
             return [_as_case(record) for record in session.scalars(query)]
+
+    def listing(
+        self,
+        case_type: str | None = None,
+        status: str | None = None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        limit: int = 200,
+    ) -> list[Case]:
+        """The cases that pass the filters (each None: no filter), newest first, at most `limit`."""
+        query = sa.select(CaseRecord).order_by(CaseRecord.created_at.desc(), CaseRecord.id.desc())
+        if case_type is not None:
+            query = query.where(CaseRecord.case_type == case_type)
+        if status is not None:
+            query = query.where(CaseRecord.status == status)
+        if created_from is not None:
+            query = query.where(CaseRecord.created_at >= utc(created_from))
+        if created_before is not None:
+            query = query.where(CaseRecord.created_at < utc(created_before))
+        with sa.orm.Session(self.engine) as session:
+            return [_as_case(record) for record in session.scalars(query.limit(limit))]
 
     def close(self, reference: str, now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():

@@ -378,6 +378,22 @@ class DeliveryStore:
             row = connection.execute(query).first()
         return (row.display_name or row.agent) if row else None
 
+    def customer_typing(self, conversation_id: str, now: datetime | None = None) -> bool:
+        """The customer is typing in the chat window: stamps the conversation's live entry, only while
+        an agent has it (one conditional UPDATE; nothing is written otherwise). Whether it did."""
+        with sa.orm.Session(self.engine) as session, session.begin():
+            stamped = session.execute(
+                sa.update(EntryRecord)
+                .where(
+                    EntryRecord.conversation_id == conversation_id,
+                    EntryRecord.mode == LIVE,
+                    EntryRecord.status == WITH_AGENT,
+                )
+                .values(customer_typing_at=utc(now))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            return bool(stamped)
+
     def customer_seen(self, conversation_ids: Iterable[str], now: datetime | None = None) -> None:
         with sa.orm.Session(self.engine) as session, session.begin():
             _seen(session, list(conversation_ids), utc(now))

@@ -66,6 +66,9 @@ class EntryRecord(Base):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped: Bas
     request_key = sa.Column(sa.String(400))
     # When the customer last wrote to the agent who has the entry (the console's alert); migration 0006
     customer_wrote_at = sa.Column(sa.DateTime(timezone=True))
+    # When the customer last typed in the chat window while an agent had it (the console's "klant
+    # typt…"); short-lived, stamped at most every few seconds; migration 0008
+    customer_typing_at = sa.Column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.UniqueConstraint("request_key", name="uq_handoff_queue_request_key"),)
 
@@ -88,6 +91,7 @@ class Entry:
     closed_at: datetime | None
     customer_seen_at: datetime | None = None
     customer_wrote_at: datetime | None = None
+    customer_typing_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -112,6 +116,7 @@ def _as_entry(record: EntryRecord) -> Entry:
         from_stored(record.closed_at),
         from_stored(record.customer_seen_at),
         from_stored(record.customer_wrote_at),
+        from_stored(record.customer_typing_at),
     )
 
 
@@ -463,6 +468,17 @@ def is_gone(entry: Entry, gone_after: timedelta, now: datetime | None = None) ->
         and entry.status in (WAITING, WITH_AGENT)
         and entry.customer_seen_at is not None
         and entry.customer_seen_at < utc(now) - gone_after
+    )
+
+
+def customer_is_typing(entry: Entry, fresh_for: timedelta, now: datetime | None = None) -> bool:
+    """The customer of a chat an agent has typed within `fresh_for` and has not sent a message since."""
+    typed = entry.customer_typing_at
+    return (
+        entry.status == WITH_AGENT
+        and typed is not None
+        and typed > utc(now) - fresh_for
+        and (entry.customer_wrote_at is None or entry.customer_wrote_at < typed)
     )
 
 

@@ -1,10 +1,10 @@
 """The few calls the agent console makes to the Rasa server's HTTP API (`rasa run --enable-api`).
 
-Read a conversation, add an agent's message to it, run an action in it, and ask the socket.io
-channel to offer a conversation's waiting messages to its chat window. Every call has a short
-timeout: an agent's click must not hang on a Rasa server that is down or restarting; it gets
-RasaUnavailable, whose message is Dutch and safe to show (the token never appears in it, nor in the
-logs).
+Read a conversation, add an agent's message to it, run an action in it, ask the socket.io channel
+to offer a conversation's waiting messages to its chat window, and tell that window the agent types.
+Every call has a short timeout: an agent's click must not hang on a Rasa server that is down or
+restarting; it gets RasaUnavailable, whose message is Dutch and safe to show (the token never appears
+in it, nor in the logs). The typing signal never fails: it is sent or it is not.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from yarl import URL
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0
+# A typing signal is worth nothing after a second or two: it never waits as long as a message.
+TYPING_TIMEOUT = aiohttp.ClientTimeout(total=1.5, connect=1.0)
 UNAVAILABLE = "De assistent (Rasa-server) is nu niet bereikbaar."
 
 
@@ -95,6 +97,26 @@ class RasaClient:
             raise RasaUnavailable(UNAVAILABLE) from None
         offered = answer.get("offered") if isinstance(answer, dict) else None
         return offered if isinstance(offered, int) else 0
+
+    async def agent_typing(self, conversation_id: str) -> bool:
+        """Tells the customer's chat window that the agent is typing (channels/socketio.py's `/typing`,
+        through Redis to whichever server holds the window). A signal that may be lost: a short
+        timeout, a debug line instead of a warning (it comes every few seconds while an agent types),
+        and False instead of an error when it did not go."""
+        query = {"token": self.token} if self.token else {}
+        url = URL(f"{self.base_url}/webhooks/socketio/typing")
+        try:
+            async with self._client().post(
+                url, json={"conversation_id": conversation_id}, params=query, timeout=TYPING_TIMEOUT
+            ) as response:
+                if response.status >= 400:
+                    logger.debug("Rasa socket.io typing answered %s", response.status)
+                    return False
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            logger.debug("Rasa socket.io typing failed: %s", type(error).__name__)
+            return False
+        return isinstance(answer, dict) and answer.get("sent") is True
 
     # --- plumbing ---------------------------------------------------------------------------------
 

@@ -89,6 +89,13 @@ async def agent_in_chat(conversation_id: str) -> str | None | bool:
     return await _call(DeliveryStore.agent_in_chat, conversation_id, default=False, what="read the handoff")
 
 
+async def customer_typing(conversation_id: str) -> bool:
+    """Records that the customer is typing, for the agent who has the chat; False when no agent has it."""
+    return await _call(
+        DeliveryStore.customer_typing, conversation_id, default=False, what="record that the customer types"
+    )
+
+
 async def window_opened(conversation_id: str, socket_id: str) -> None:
     await _call(
         DeliveryStore.window_opened,

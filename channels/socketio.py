@@ -24,6 +24,15 @@ with the HTTP API's token from RASA_TOKEN), and again while it stays unacknowled
 answers ACK_EVENT with the ids it has shown. HANDOFF_EVENT tells the window whether an agent has the
 chat, for its header.
 
+Typing indicators, both ways, rate-limited on this side too (bot/throttle.py), never with any text:
+while an agent has the chat, the window sends CUSTOMER_TYPING_EVENT as the customer types; its socket's
+own session (never a session it names) gets its live queue entry stamped, at most once per
+CUSTOMER_TYPING_EVERY, for the agent console's "klant typt…". The console's `POST
+/webhooks/socketio/typing` (the HTTP API's token, like `/deliver`) sends AGENT_TYPING_EVENT {"name"} to
+the window, only while an agent has the chat, at most once per AGENT_TYPING_EVERY per conversation;
+the window shows it until the message arrives or a few seconds pass. A signal that is dropped or
+fails costs nothing: it never touches a message.
+
 The channel's name stays "socketio", so the widget's path (/socket.io) and the HTTP API's
 `output_channel=socketio` keep working.
 
@@ -54,6 +63,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager
 
 from bot.delivery import Message
+from bot.throttle import Throttle
 from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
 
@@ -73,6 +83,12 @@ NO_QUEUE = ("", "memory")
 DELIVERY_EVENT = "delivery"
 ACK_EVENT = "delivery_ack"
 HANDOFF_EVENT = "handoff_state"
+CUSTOMER_TYPING_EVENT = "customer_typing"
+AGENT_TYPING_EVENT = "agent_typing"
+# Seconds between two typing signals of one conversation that this server passes on; the window
+# and the console send theirs every 2.5 s while someone types.
+CUSTOMER_TYPING_EVERY = 2.0
+AGENT_TYPING_EVERY = 1.0
 MAX_ACK_IDS = 200
 LATE_ACK_SECONDS = 60
 OFFER_AGAIN_AFTER = timedelta(seconds=5)
@@ -122,6 +138,8 @@ class SocketIOInput(RasaSocketIOInput):
         self.told: dict[str, str | None] = {}  # socket id -> the agent the window was told of
         self.closed_windows: dict[str, str] = {}  # the same as `windows`, for a while after a disconnect
         self._renewal: asyncio.Future | None = None
+        self.customer_typing = Throttle(CUSTOMER_TYPING_EVERY)  # per conversation
+        self.agent_typing = Throttle(AGENT_TYPING_EVERY)  # per conversation
 
     @classmethod
     def name(cls) -> str:
@@ -147,6 +165,7 @@ class SocketIOInput(RasaSocketIOInput):
         engine._cors_headers = _no_cors_headers
         self._share_between_servers()
         self._track_chat_windows(socketio_webhook)
+        self._relay_typing(socketio_webhook)
         self._apologise_for_failures()
         self._check_input()
         return socketio_webhook
@@ -220,14 +239,9 @@ class SocketIOInput(RasaSocketIOInput):
         async def deliver(request: Request) -> HTTPResponse:
             """The agent console's nudge after it stored a message: offers the conversation's
             unacknowledged messages to its window, on whichever server holds it (through Redis)."""
-            expected = os.environ.get("RASA_TOKEN") or os.environ.get("KLANTENSERVICE_RASA_TOKEN") or ""
-            given = request.args.get("token", "")
-            if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-                return response.json({"error": "not authorised"}, status=401)
-            body = request.json if isinstance(request.json, dict) else {}
-            conversation = body.get("conversation_id")
-            if not isinstance(conversation, str) or not _usable_session_id(conversation):
-                return response.json({"error": "conversation_id missing or unusable"}, status=400)
+            refused, conversation = _console_request(request)
+            if refused is not None:
+                return refused
             offered = await delivery.pending([conversation])
             for message in offered:
                 await self._offer(message, conversation)
@@ -242,6 +256,44 @@ class SocketIOInput(RasaSocketIOInput):
         async def stop_leases(*_: Any) -> None:
             if self._renewal is not None:
                 self._renewal.cancel()
+
+    def _relay_typing(self, webhook: Blueprint) -> None:
+        """The typing indicators (see the module's docstring): the window's CUSTOMER_TYPING_EVENT
+        recorded for the console, the console's `/typing` sent to the window as AGENT_TYPING_EVENT."""
+        handlers = self.sio.handlers[self.namespace or "/"]
+
+        async def customer_typing(sid: str, data: Any = None) -> None:
+            # Nothing the event carries is used: the socket's own session, and no text.
+            conversation = self.windows.get(sid)
+            if conversation is not None and self.customer_typing.allow(conversation):
+                await delivery.customer_typing(conversation)
+
+        handlers[CUSTOMER_TYPING_EVENT] = customer_typing
+
+        @webhook.route("/typing", methods=["POST"])
+        async def agent_typing(request: Request) -> HTTPResponse:
+            """The agent console: the agent who has this conversation is typing an answer."""
+            refused, conversation = _console_request(request)
+            if refused is not None:
+                return refused
+            return response.json({"sent": await self.tell_agent_typing(conversation)})
+
+    async def tell_agent_typing(self, conversation_id: str) -> bool:
+        """Sends AGENT_TYPING_EVENT with the agent's name to the conversation's window, on whichever
+        server holds it; False when dropped (too soon, no agent has the chat) or the send failed."""
+        if not self.agent_typing.allow(conversation_id):
+            return False
+        agent = await delivery.agent_in_chat(conversation_id)
+        if not isinstance(agent, str):
+            return False
+        try:
+            await self.sio.emit(
+                AGENT_TYPING_EVENT, {"name": agent}, room=conversation_id, namespace=self.namespace
+            )
+        except Exception:
+            logger.warning("socket.io: the agent's typing signal could not be sent", exc_info=True)
+            return False
+        return True
 
     async def _tell_who_is_there(self, sid: str, session_id: str) -> None:
         """Tells the window (HANDOFF_EVENT {"agent": name or null}) whether an agent has the chat,
@@ -336,6 +388,20 @@ class SocketIOInput(RasaSocketIOInput):
                 in_process.release(sender)
 
         handlers["session_request"], handlers[self.user_message_evt] = session_request, user_uttered
+
+
+def _console_request(request: Request) -> tuple[HTTPResponse | None, str]:
+    """The conversation a request of the agent console names; a refusal instead when the request does
+    not carry the HTTP API's token (RASA_TOKEN) or names no usable conversation."""
+    expected = os.environ.get("RASA_TOKEN") or os.environ.get("KLANTENSERVICE_RASA_TOKEN") or ""
+    given = request.args.get("token", "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        return response.json({"error": "not authorised"}, status=401), ""
+    body = request.json if isinstance(request.json, dict) else {}
+    conversation = body.get("conversation_id")
+    if not isinstance(conversation, str) or not _usable_session_id(conversation):
+        return response.json({"error": "conversation_id missing or unusable"}, status=400), ""
+    return None, conversation
 
 
 def _usable_session_id(value: Any) -> bool:

@@ -4,8 +4,9 @@ Routes:
 - `/`, `/vendor/rasa-webchat.js`: the chat page with the widget (webapp/chat_page.py).
 - `/static/...`: the pages' own stylesheets, scripts and icon.
 - `/health`: readiness for scripts/services.py.
-- `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), case lookup
-  (cases.py), internal notes (notes.py), quick replies (quick_replies.py), the team lead's
+- `/agent...`: the agent console: login and guard (auth.py), the queue (queue_api.py), cases
+  (cases.py), earlier conversations (history.py), transfer and release (transfer.py), internal
+  notes (notes.py), quick replies (quick_replies.py), the team lead's
   dashboard (dashboard.py), review inbox (review.py) and customers' data (data_rights.py).
 
 The retention purge runs in the background (retention.py).
@@ -35,12 +36,15 @@ from webapp.config import WebConfig
 from webapp.console import Console
 from webapp.dashboard import setup_dashboard
 from webapp.data_rights import setup_data_rights
+from webapp.history import setup_history
 from webapp.keys import CLOCK_KEY, CONFIG_KEY, CONSOLE_KEY, TEMPLATES_KEY
 from webapp.notes import setup_notes
 from webapp.queue_api import setup_queue
 from webapp.quick_replies import setup_quick_replies
 from webapp.retention import setup_purge
 from webapp.review import setup_review
+from webapp.transfer import setup_transfer
+from webapp.typing_indicator import setup_typing
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +121,10 @@ def create_app(config: WebConfig, now: Callable[[], datetime] = clock.now) -> we
     setup_auth(app)  # after _security_headers: the console tightens the policy of its own responses
     setup_queue(app)  # /agent and /agent/api/...
     setup_cases(app)  # /agent/zaken
+    setup_history(app)  # /agent/geschiedenis
+    setup_transfer(app)  # /agent/api/colleagues, /agent/api/entries/{id}/overdragen and .../vrijgeven
     setup_notes(app)  # /agent/api/entries/{id}/notes
+    setup_typing(app)  # /agent/api/entries/{id}/typing
     setup_quick_replies(app)  # /agent/snelle-antwoorden, for team leads; .../quick-replies for agents
     setup_dashboard(app)  # /agent/dashboard, for team leads
     setup_review(app)  # /agent/review, for team leads

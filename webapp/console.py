@@ -14,9 +14,11 @@ from bot.cases import CaseStore
 from bot.database import create_engine
 from bot.delivery import DeliveryStore
 from bot.handoff import HandoffQueue
+from bot.history import History
 from bot.notes import NoteStore
 from bot.quick_replies import QuickReplyStore
 from bot.rasa_api import RasaClient
+from bot.transfer import Transfers
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Stores:
     cases: CaseStore
     quick_replies: QuickReplyStore
     notes: NoteStore
+    transfers: Transfers
+    history: History
 
 
 class Console:
@@ -52,6 +56,8 @@ class Console:
                     CaseStore(self.db_url),
                     QuickReplyStore(engine=engine),
                     NoteStore(engine=engine),
+                    Transfers(engine=engine),
+                    History(engine=engine),
                 )
             return self._stores
 

@@ -4,8 +4,8 @@ Routes (behind webapp.auth's guard):
 - `GET /agent`: the console page.
 - `GET /agent/api/queue`: the open entries; each poll also marks the agent as online.
 - `GET /agent/api/entries/{id}`: one entry with its details, cases, the agents' internal notes
-  (notes.py) and the conversation (read from Rasa's HTTP API; without Rasa the entry still shows,
-  with a note).
+  (notes.py), whether the customer is typing (typing_indicator.py) and the conversation (read
+  from Rasa's HTTP API; without Rasa the entry still shows, with a note).
 - `POST /agent/api/entries/{id}/claim`, `.../messages` ({"text": ...}), `.../close` (closes the
   entry and the cases the agent ticked, {"cases": [...]}; a live entry also goes back to the bot),
   `.../weg` (a live entry whose customer went away, closed without a message).
@@ -38,6 +38,7 @@ from bot.handoff import (
     REOPENED,
     Entry,
     QueueError,
+    customer_is_typing,
     is_gone,
 )
 from bot.payloads import is_intent_payload
@@ -59,6 +60,7 @@ from webapp.labels import (
     intent_label,
 )
 from webapp.notes import note_json
+from webapp.typing_indicator import CUSTOMER_TYPING_FRESH
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ FOLLOW_UP_SLOT = "handoff_vervolg"
 SENT_NOTE = "Verstuurd. Het bericht staat op afgeleverd zodra de chat van de klant het heeft getoond."
 PUSH_CHANNEL = "socketio"
 MAX_TRANSCRIPT = 300  # the latest lines of a long conversation are enough
+HISTORY_PATH = "/agent/geschiedenis"
 TRANSCRIPT_UNAVAILABLE = "Het gesprek kan nu niet worden geladen: de assistent is niet bereikbaar."
 
 
@@ -151,6 +154,7 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "claimed_at": iso(entry.claimed_at),
         "closed_at": iso(entry.closed_at),
         "customer_wrote_at": iso(entry.customer_wrote_at),
+        "customer_typing": customer_is_typing(entry, CUSTOMER_TYPING_FRESH, now),
     }
 
 
@@ -254,6 +258,7 @@ async def api_entry(request: web.Request) -> web.Response:
     cases = await blocking(stores.cases.for_conversation, entry.conversation_id)
     messages = await blocking(stores.deliveries.messages, entry.conversation_id)
     notes = await blocking(stores.notes.for_entry, entry.id)
+    earlier = await blocking(stores.history.earlier, entry.conversation_id, entry.id)
     try:
         lines, note = transcript(await console.rasa.tracker(entry.conversation_id)), None
     except RasaUnavailable:
@@ -266,6 +271,11 @@ async def api_entry(request: web.Request) -> web.Response:
             "transcript_error": note,
             "messages": [message_json(message) for message in messages],
             "notes": [note_json(note) for note in notes],  # for agents only: never sent
+            # A returning customer's earlier conversations with the team (webapp/history.py shows them)
+            "earlier": [
+                {**entry_json(item, agent.username, _now()), "link": f"{HISTORY_PATH}/{item.id}"}
+                for item in earlier
+            ],
         }
     )
 

@@ -30,7 +30,7 @@ COPY --chown=1001:0 channels/ channels/
 # the list against their imports); the calendar and the settings fill in the page's facts.
 COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/clock.py bot/database.py bot/dayparse.py \
      bot/delivery.py bot/dutch.py bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py bot/hours_text.py bot/log_privacy.py \
-     bot/masking.py bot/settings.py bot/
+     bot/masking.py bot/settings.py bot/throttle.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml

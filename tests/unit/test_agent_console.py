@@ -330,7 +330,8 @@ def test_the_console_page_is_dutch_with_a_strict_policy_and_no_inline_script(wor
         )
         scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
         assert [attributes for attributes, _ in scripts] == [
-            f' src="/static/{name}.js" defer' for name in ("console", "alerts", "quick_replies", "agent")
+            f' src="/static/{name}.js" defer'
+            for name in ("console", "alerts", "quick_replies", "transfer", "agent")
         ]
         assert all(not body for _, body in scripts)
         assert not re.search(r"\son[a-z]+\s*=", html)
@@ -437,8 +438,8 @@ def test_the_entry_shows_details_cases_and_the_transcript_as_plain_text(world):
 
 
 def test_agent_js_puts_texts_in_the_page_as_text_only():
-    # What the console page loads: the shared console.js, the alerts, the quick replies, then agent.js.
-    names = ("console.js", "alerts.js", "quick_replies.js", "agent.js")
+    # What the console page loads: console.js, the alerts, quick replies, transfer, then agent.js.
+    names = ("console.js", "alerts.js", "quick_replies.js", "transfer.js", "agent.js")
     script = "".join((ROOT / "webapp" / "static" / name).read_text() for name in names)
     for forbidden in (
         "innerHTML",

@@ -8,7 +8,12 @@
  * The open conversation and each unsent draft are kept in localStorage per agent (and conversation),
  * so a reload brings them back; logging out forgets them. Alerts: alerts.js; quick replies in the
  * reply box: quick_replies.js; internal notes are posted to /agent/api/entries/{id}/notes and come
- * back with the entry.
+ * back with the entry; transfer and release: transfer.js. The entry's earlier conversations (same
+ * customer) link to their page in the history (/agent/geschiedenis/{id}).
+ *
+ * Typing: while the customer types, the entry says `customer_typing` and "De klant typt…" shows under
+ * the conversation. While the agent types in their own live chat, POST .../typing goes at most every
+ * TYPING_EVERY_MS; it is a signal that may be lost, so it shows no error and never holds up a message.
  *
  * Everything that customers or agents wrote goes into the page as textContent, never as HTML:
  * a customer who types <script> sees it shown as text. Sections are only redrawn when their
@@ -18,6 +23,7 @@
   "use strict";
 
   var POLL_MS = 2500;
+  var TYPING_EVERY_MS = 2500;
   var OPEN_FOR_REPLY = { with_agent: true, answered: true };
 
   var root = document.getElementById("console");
@@ -48,6 +54,7 @@
     cases: byId("entry-cases"),
     transcriptNote: byId("transcript-note"),
     transcript: byId("transcript"),
+    customerTyping: byId("customer-typing"),
     claim: byId("claim-button"),
     close: byId("close-button"),
     gone: byId("gone-button"),
@@ -64,7 +71,9 @@
     notes: byId("notes"),
     noteForm: byId("note-form"),
     noteText: byId("note-text"),
-    noteButton: byId("note-button")
+    noteButton: byId("note-button"),
+    earlier: byId("earlier"),
+    earlierList: byId("earlier-list")
   };
 
   var state = {
@@ -74,7 +83,8 @@
     keys: {},         // what each section shows now, to redraw only on change
     busy: false,
     cases: [],        // the chosen conversation's cases, for the close dialog
-    pollFailed: false // the error shown is the poll's own, cleared when polling works again
+    pollFailed: false, // the error shown is the poll's own, cleared when polling works again
+    typingSignal: { id: null, at: 0 }  // the latest "the agent types" sent, to send one every few seconds
   };
 
   // --- what survives a reload ---------------------------------------------------------------------
@@ -395,7 +405,29 @@
     renderDetails(entry);
     renderCases(data.cases || []);
     renderTranscript(data);
+    show(view.customerTyping, Boolean(entry.customer_typing));
     renderNotes(data.notes || []);
+    renderEarlier(data.earlier || []);
+    transfer.update(entry, state.busy);
+  }
+
+  function renderEarlier(earlier) {
+    show(view.earlier, earlier.length > 0);
+    if (!changed("earlier", earlier)) {
+      return;
+    }
+    clear(view.earlierList);
+    earlier.forEach(function (item) {
+      var line = el("li");
+      var link = el("a", null, item.reference);
+      link.href = item.link;
+      link.target = "_blank";  // the console, its conversation and draft stay as they are
+      link.rel = "noopener";
+      line.appendChild(link);
+      line.appendChild(document.createTextNode(" · " + formatTime(item.queued_at) + " · " + item.reason_label +
+        " · " + item.status_label + (item.agent ? " · " + item.agent : "")));
+      view.earlierList.appendChild(line);
+    });
   }
 
   function renderNotes(notes) {
@@ -471,6 +503,9 @@
     show(view.claim, false);
     show(view.close, false);
     show(view.gone, false);
+    show(view.customerTyping, false);
+    transfer.update(null, false);
+    show(view.earlier, false);
     show(view.entryEmpty, false);
     show(view.entry, true);
     Array.prototype.forEach.call(view.queueRows.querySelectorAll("tr"), function (row) {
@@ -581,10 +616,27 @@
     return length ? length + " / " + maxLength + " tekens" : "";
   }
 
+  // Tells the customer's chat window that the agent types, in the agent's own live chat only.
+  function signalTyping() {
+    var entry = state.entry, now = Date.now(), last = state.typingSignal;
+    if (!entry || entry.id !== state.selected || replyState(entry) || entry.status !== "with_agent" ||
+        entry.mode !== "live" || !view.text.value.trim()) {
+      return;
+    }
+    if (last.id === entry.id && now - last.at < TYPING_EVERY_MS) {
+      return;
+    }
+    state.typingSignal = { id: entry.id, at: now };
+    api("POST", "/agent/api/entries/" + entry.id + "/typing").catch(function () {
+      // lost: the customer just sees no dots
+    });
+  }
+
   view.text.addEventListener("input", function () {
     if (state.selected !== null) {
       keepDraft(state.selected, view.text.value);
     }
+    signalTyping();
     if (state.entry && !replyState(state.entry)) {
       view.hint.textContent = countText();
     }
@@ -615,6 +667,7 @@
           view.text.value = "";
         }
         keepDraft(id, "");
+        state.typingSignal = { id: null, at: 0 };  // the next answer is announced at once
       }
       if (result.ok) {
         say(view.notice, result.data.note || "Verstuurd.");
@@ -672,6 +725,16 @@
     button: view.quickButton,
     entryId: function () {
       return state.selected;
+    },
+    onError: function (message) {
+      say(view.error, message);
+    }
+  });
+
+  var transfer = TransferPanel.attach({
+    act: act,
+    onDone: function (message) {
+      say(view.notice, message);
     },
     onError: function (message) {
       say(view.error, message);

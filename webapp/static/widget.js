@@ -19,6 +19,12 @@
  * shown once (the ids shown are kept in localStorage, so a reload does not repeat them) and every
  * offer is acknowledged with "delivery_ack". A message in an agent's name gets a name line and its
  * own look; while an agent has the chat the header says so, and a button lets the customer leave.
+ *
+ * Typing indicators, never with any text: while an agent has the chat and the customer types, the
+ * socket sends "customer_typing" at most every CUSTOMER_TYPING_EVERY_MS (the agent's console says "De
+ * klant typt…"); "agent_typing" ({name}) from the Rasa server shows rasa-webchat's typing dots with
+ * "<name> typt…" at the end of the messages until the agent's message arrives or AGENT_TYPING_SHOWN_MS
+ * pass.
  */
 (function () {
   "use strict";
@@ -37,6 +43,7 @@
     cut: "Je tekst was te lang en is ingekort tot " + MAX_MESSAGE_CHARS.toLocaleString("nl-NL") + " tekens.",
     withAgent: function (name) { return "Je chat met " + name + " van de klantenservice"; },
     agentRole: "medewerker",
+    agentTyping: function (name) { return name + " typt…"; },
     leave: "Gesprek beëindigen"
   };
   var LEAVE_PAYLOAD = "/gesprek_beeindigen";
@@ -45,6 +52,11 @@
   var SHOWN_KEY = "klantenservice_shown_messages";
   var AGENT_KEY = "klantenservice_agent";
   var MAX_SHOWN = 500;
+  var CUSTOMER_TYPING_EVERY_MS = 2500;
+  var AGENT_TYPING_SHOWN_MS = 5000;
+  // A typing signal that arrives just after the message it announced is late, not a new one.
+  var LATE_TYPING_MS = 1500;
+  var TYPING_CLASS = "kl-agent-typing";
   var AGENT_CLASS = "kl-agent-message";
   var STYLE = [
     ".rw-response." + AGENT_CLASS + " { background: #ffffff !important; color: #17120f !important;",
@@ -55,7 +67,15 @@
     ".kl-leave { display: block; width: 100%; margin: 0; padding: 8px 15px; border: 0;",
     "  border-bottom: 1px solid #e8e1dc; background: #fff4f7; color: #17120f; font: inherit;",
     "  font-size: 14px; cursor: pointer; text-align: left; }",
-    ".kl-leave:hover, .kl-leave:focus { background: #ffe3ec; }"
+    ".kl-leave:hover, .kl-leave:focus { background: #ffe3ec; }",
+    // rasa-webchat's own typing indication (.rw-typing-indication, its "wave" dots), with a name.
+    "." + TYPING_CLASS + " { align-items: center; }",
+    "." + TYPING_CLASS + " .kl-wave { position: relative; width: 25px; height: 13px; margin: 0 auto; }",
+    "." + TYPING_CLASS + " .kl-wave .rw-dot { opacity: .4; display: inline-block; width: 5px; height: 5px;",
+    "  border-radius: 50%; margin-right: 3px; background: #000; animation: wave 1.6s linear infinite; }",
+    "." + TYPING_CLASS + " .kl-wave .rw-dot:nth-child(2) { animation-delay: -1.4s; }",
+    "." + TYPING_CLASS + " .kl-wave .rw-dot:nth-child(3) { animation-delay: -1.2s; }",
+    "." + TYPING_CLASS + " .kl-typing-name { margin-left: 8px; font-size: 12px; color: #5b4a42; }"
   ].join("\n");
   var THEME = { main: "#17120f", user: "#ffb3c7", userText: "#17120f" };
   var INIT_PAYLOAD = "/begroeten";
@@ -254,7 +274,97 @@
     if (readStored(AGENT_KEY, "") !== name) {
       store(AGENT_KEY, name);
     }
+    if (!name) {
+      chat.typing.until = 0;
+    }
     showWhoIsThere(chat);
+    showAgentTyping(chat);
+  }
+
+  function typingIndicator() {
+    var indicator = document.createElement("div");
+    indicator.className = "rw-message rw-typing-indication " + TYPING_CLASS;
+    indicator.setAttribute("role", "status");
+    var bubble = document.createElement("div");
+    bubble.className = "rw-response";
+    var wave = document.createElement("div");
+    wave.className = "kl-wave";
+    wave.setAttribute("aria-hidden", "true");
+    for (var i = 0; i < 3; i++) {
+      var dot = document.createElement("span");
+      dot.className = "rw-dot";
+      wave.appendChild(dot);
+    }
+    bubble.appendChild(wave);
+    indicator.appendChild(bubble);
+    var name = document.createElement("span");
+    name.className = "kl-typing-name";
+    indicator.appendChild(name);
+    return indicator;
+  }
+
+  // The agent's typing dots, last in the messages while the agent's latest signal is fresh. Runs
+  // again whenever the widget re-renders; changes the page only when something differs.
+  function showAgentTyping(chat) {
+    var visible = Date.now() < chat.typing.until && readStored(AGENT_KEY, "") !== "";
+    var lists = chat.container.querySelectorAll(".rw-messages-container");
+    for (var i = 0; i < lists.length; i++) {
+      var indicator = lists[i].querySelector("." + TYPING_CLASS);
+      if (!visible) {
+        if (indicator) { indicator.parentNode.removeChild(indicator); }
+        continue;
+      }
+      if (!indicator) {
+        indicator = typingIndicator();
+      }
+      if (lists[i].lastChild !== indicator) {
+        lists[i].appendChild(indicator);
+        lists[i].scrollTop = lists[i].scrollHeight;
+      }
+      var label = indicator.querySelector(".kl-typing-name");
+      var text = TEXTS.agentTyping(chat.typing.name);
+      if (label.textContent !== text) { label.textContent = text; }
+    }
+  }
+
+  function agentTyping(chat, state) {
+    var now = Date.now();
+    if (now - chat.typing.lastMessage < LATE_TYPING_MS || !readStored(AGENT_KEY, "")) {
+      return;
+    }
+    var name = state && typeof state.name === "string" && state.name ? state.name : readStored(AGENT_KEY, "");
+    chat.typing.name = String(name);
+    chat.typing.until = now + AGENT_TYPING_SHOWN_MS;
+    window.clearTimeout(chat.typing.timer);
+    chat.typing.timer = window.setTimeout(function () { showAgentTyping(chat); }, AGENT_TYPING_SHOWN_MS + 50);
+    showAgentTyping(chat);
+  }
+
+  // A message arrived: the dots go.
+  function messageArrived(chat) {
+    chat.typing.until = 0;
+    chat.typing.lastMessage = Date.now();
+    showAgentTyping(chat);
+  }
+
+  // While an agent has the chat: "customer_typing" on the widget's own socket, at most every
+  // CUSTOMER_TYPING_EVERY_MS, only for a text box with text in it; the text itself never goes.
+  function watchTyping(chat) {
+    chat.container.addEventListener("input", function (event) {
+      var box = event.target;
+      if (!box.classList || !box.classList.contains("rw-new-message") || !box.value.trim()) {
+        return;
+      }
+      var socket = chat.socket, now = Date.now();
+      if (!readStored(AGENT_KEY, "") || !socket || !socket.connected ||
+          now - chat.typing.lastSent < CUSTOMER_TYPING_EVERY_MS) {
+        return;
+      }
+      chat.typing.lastSent = now;
+      socket.emit("customer_typing");
+    }, true);
+    // Sent: the next text is announced at once. Capture: rasa-webchat submits with a non-bubbling event.
+    chat.container.addEventListener("submit", function () { chat.typing.lastSent = 0; }, true);
   }
 
   // Hands a delivered message to rasa-webchat as if it were a bot message: its own bot_uttered
@@ -277,13 +387,19 @@
 
   function deliveryEvents(chat) {
     return {
-      // `this` is the socket: socket.io-client calls its handlers so.
+      // `this` is the socket: socket.io-client calls its handlers so. Each connection confirms its
+      // session first: the socket that typing signals go out on.
+      session_confirm: function () {
+        chat.socket = this;
+      },
       delivery: function (message) {
+        chat.socket = this;
         if (!message || typeof message.id !== "number") {
           return;
         }
         var shownIds = readStored(SHOWN_KEY, []);
         if (shownIds.indexOf(message.id) === -1) {
+          messageArrived(chat);
           show(chat, this, message);
           shownIds.push(message.id);
           store(SHOWN_KEY, shownIds.slice(-MAX_SHOWN));
@@ -296,7 +412,14 @@
         this.emit("delivery_ack", { ids: [message.id] });
       },
       handoff_state: function (state) {
+        chat.socket = this;
         setAgent(chat, state && typeof state.agent === "string" ? state.agent : "");
+      },
+      agent_typing: function (state) {
+        agentTyping(chat, state);
+      },
+      bot_uttered: function () {
+        messageArrived(chat);
       }
     };
   }
@@ -304,7 +427,14 @@
   function mount(container) {
     var data = container.dataset;
     var embedded = data.embedded !== "false";
-    var chat = { widget: null, container: container, subtitle: data.subtitle || TEXTS.subtitle, undelayed: {} };
+    var chat = {
+      widget: null,
+      socket: null,
+      container: container,
+      subtitle: data.subtitle || TEXTS.subtitle,
+      undelayed: {},
+      typing: { name: "", until: 0, timer: null, lastSent: 0, lastMessage: 0 }
+    };
     container.textContent = "";
     guardLinks(container);
     window.WebChat.default({
@@ -339,9 +469,12 @@
     }, container);
     addStyle();
     enhance(container);
+    watchTyping(chat);
     showWhoIsThere(chat);
-    new MutationObserver(function () { showWhoIsThere(chat); })
-      .observe(container, { childList: true, subtree: true });
+    new MutationObserver(function () {
+      showWhoIsThere(chat);
+      showAgentTyping(chat);
+    }).observe(container, { childList: true, subtree: true });
     return chat;
   }
 
