@@ -38,7 +38,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import DUTCH, OTHER, detect, preload
+from bot.language import OTHER, detect, preload
+from bot.wording import DUTCH
 
 ENTITY = "taal"
 OTHER_LANGUAGE_INTENT = "andere_taal"

@@ -101,3 +101,25 @@ def test_another_language_gets_an_answer_in_english_and_dutch(tuesday):
     assert "I only speak English and Dutch" in answer and "ik spreek alleen Nederlands en Engels" in answer
     assert PHONE in answer
     assert chat.language() == "nl"
+
+
+@pytest.fixture
+def action_server(assistant):
+    """The session's action server, started again after the test."""
+    services = assistant.services
+    yield services
+    if not services.ready("actions"):
+        services.stop("actions")
+        services.start("actions")
+        services.wait_ready("actions")
+
+
+def test_without_the_action_server_english_is_kept_and_the_apology_is_english(assistant, action_server):
+    """The language is set by the Rasa server itself: a stopped action server changes nothing to it."""
+    chat = Chat(assistant)
+    action_server.stop("actions")
+    phone = chat.say("what is your phone number please")
+    assert phone.startswith(f"You can call customer service on {PHONE}.")
+    hours = chat.say("are you open on Saturday?")  # needs the action server
+    assert hours.startswith("Sorry, something is going wrong on our side") and PHONE in hours
+    assert chat.language() == "en"
