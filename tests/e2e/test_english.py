@@ -86,7 +86,7 @@ def test_the_customer_switches_language_both_ways(tuesday):
     assert phone.startswith(f"You can call customer service on {PHONE}.")
     assert "Our agents are available right now, today until 6:00 pm." in phone
     assert chat.say("kun je Nederlands praten?").startswith("Natuurlijk, ik praat verder in het Nederlands.")
-    assert "Je kunt de klantenservice bellen" in chat.say("ok, wat is het nummer?")
+    assert "Je kunt de klantenservice bellen" in chat.say("op welk nummer kan ik jullie bellen?")
     assert chat.language() == "nl"
 
 
