@@ -43,6 +43,7 @@ from bot.wording import DUTCH
 
 ENTITY = "taal"
 OTHER_LANGUAGE_INTENT = "andere_taal"
+SWITCH_INTENT = "taal_wisselen"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -70,17 +71,14 @@ class LanguageDetector(GraphComponent):
             return
         detection = detect(text)
         language = detection.language
+        if not detection.requested:
+            LanguageDetector._no_switch_without_a_request(message)
         if language is None or (language == DUTCH and not detection.requested):
             return
         if language == OTHER:
             intent = {INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, intent, add_to_output=True)
-            ranking = [
-                r
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get(INTENT_NAME_KEY) != OTHER_LANGUAGE_INTENT
-            ]
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *_ranking_without(message, intent)], add_to_output=True)
             return
         entity = {
             ENTITY_ATTRIBUTE_TYPE: ENTITY,
@@ -92,3 +90,20 @@ class LanguageDetector(GraphComponent):
         }
         others = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) != ENTITY]
         message.set(ENTITIES, [*others, entity], add_to_output=True)
+
+    @staticmethod
+    def _no_switch_without_a_request(message: Message) -> None:
+        """`taal_wisselen` means asking for a language, which `bot.language` decides: a message that
+        only names one ("is klarna nederlands?") gets the classifier's next intent instead."""
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != SWITCH_INTENT:
+            return
+        ranking = _ranking_without(message, {INTENT_NAME_KEY: SWITCH_INTENT})
+        if ranking:
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def _ranking_without(message: Message, intent: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]
+    ]

@@ -99,3 +99,24 @@ def test_the_component_gives_another_language_its_own_intent():
 def test_the_component_leaves_button_payloads_alone():
     message = _processed("/retour")
     assert [e["entity"] for e in message.get("entities")] == ["webshop"]
+
+
+def test_a_message_that_only_names_a_language_is_no_request_to_switch():
+    message = Message(
+        data={"text": "is klarna nederlands", "intent": {"name": "taal_wisselen", "confidence": 0.9}}
+    )
+    message.set(
+        "intent_ranking",
+        [{"name": "taal_wisselen", "confidence": 0.9}, {"name": "wat_is_klarna", "confidence": 0.08}],
+    )
+    [processed] = LanguageDetector().process([message])
+    assert processed.get("intent") == {"name": "wat_is_klarna", "confidence": 0.08}
+    assert [r["name"] for r in processed.get("intent_ranking")] == ["wat_is_klarna"]
+    [asked] = LanguageDetector().process(
+        [
+            Message(
+                data={"text": "spreek je nederlands?", "intent": {"name": "taal_wisselen", "confidence": 0.9}}
+            )
+        ]
+    )
+    assert asked.get("intent")["name"] == "taal_wisselen"
