@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.hours import default_calendar
-from bot.hours_text import describe_week, now_status
 from bot.settings import load_settings
+from bot.wording import describe_week, now_status
 
 
-def response_facts(now: datetime) -> dict[str, str | None]:
-    """Every fact a response may name, with whether people are there at `now`."""
+def response_facts(now: datetime, language: str | None = None) -> dict[str, str | None]:
+    """Every fact a response may name, with whether people are there at `now`; the sentences
+    ({uren}, {nu}) in the conversation's language (slot `taal`)."""
     settings = load_settings()
     contact = settings.contact
     return {
@@ -25,6 +26,6 @@ def response_facts(now: datetime) -> dict[str, str | None]:
         "twitter": contact.social_url("twitter") or "",
         "instagram": contact.social_url("instagram") or "",
         "linkedin": contact.jobs,
-        "uren": describe_week(settings),
-        "nu": now_status(default_calendar(), now),
+        "uren": describe_week(settings, language),
+        "nu": now_status(default_calendar(), now, language),
     }
