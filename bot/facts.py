@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.hours import default_calendar
 from bot.settings import load_settings
-from bot.wording import describe_week, now_status
+from bot.wording import describe_week, is_english, now_status
 
 
 def response_facts(now: datetime, language: str | None = None) -> dict[str, str | None]:
@@ -20,7 +20,7 @@ def response_facts(now: datetime, language: str | None = None) -> dict[str, str 
     contact = settings.contact
     return {
         "telefoonnummer": contact.phone,
-        "belkosten": contact.phone_costs,
+        "belkosten": (contact.phone_costs_en if is_english(language) else None) or contact.phone_costs,
         "chat_url": contact.chat_url,
         "facebook": contact.social_url("facebook") or "",
         "twitter": contact.social_url("twitter") or "",

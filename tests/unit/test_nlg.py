@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import load_settings
@@ -117,3 +118,13 @@ def test_every_response_a_customer_can_get_has_an_english_variation_with_the_sam
         [nl], [en] = dutch, english
         assert set(re.findall(r"{\w+}", nl["text"])) == set(re.findall(r"{\w+}", en["text"])), name
         assert [b["payload"] for b in nl.get("buttons", [])] == [b["payload"] for b in en.get("buttons", [])]
+
+
+def test_the_english_phone_answer_states_the_call_charges_in_english(nlg, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", TUESDAY_MORNING)
+    tracker = DialogueStateTracker.from_events(
+        "klant", [SlotSet("taal", "en")], slots=Domain.load(str(ROOT / "domain.yml")).slots
+    )
+    text = asyncio.run(nlg.generate("utter_telefoonnummer", tracker, "rest"))["text"]
+    assert text.startswith(f"You can call customer service on {load_settings().contact.phone}.")
+    assert "your provider's normal call charges" in text and "belkosten" not in text
