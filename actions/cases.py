@@ -51,7 +51,9 @@ class ActionKlachtIndienen(Action):
         now = clock.now()
         reference, events = _file("klacht", tracker)
         dispatcher.utter_message(
-            response="utter_klacht_ingediend", referentie=reference, **complaint_path_values(now)
+            response="utter_klacht_ingediend",
+            referentie=reference,
+            **complaint_path_values(now, tracker.get_slot("taal")),
         )
         if is_staffed(now):
             dispatcher.utter_message(response="utter_klacht_medewerker_nu")

@@ -27,7 +27,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker_reading import latest_intent, latest_text, request_key
 from bot import clock
 from bot.agents import AgentStore
-from bot.dutch import format_moment, format_wait
 from bot.handoff import (
     LIVE,
     MAX_MESSAGE_LENGTH,
@@ -42,6 +41,7 @@ from bot.hours import default_calendar
 from bot.payloads import is_intent_payload
 from bot.satisfaction import SatisfactionStore
 from bot.settings import load_settings
+from bot.wording import format_moment, format_wait
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ NOT_A_REASON = {
 }
 FORM_TOPICS = {"retour_form": "retour", "klacht_form": "klacht"}
 REQUEST_MESSAGES = 3  # the customer's messages up to asking for a person that name the topic
-CONTEXT_SLOTS = ("webshop", "bestelnummer", "trackingnummer", "klacht_betreft", "case_referentie")
+# The agent sees these with the entry; `taal` is the conversation's language (nl or en).
+CONTEXT_SLOTS = ("webshop", "bestelnummer", "trackingnummer", "klacht_betreft", "case_referentie", "taal")
 # handoff_modus once the form ends other than by an agent closing the entry: a live wait became a
 # question after closing time, the customer left the chat or the queue, or left no question offline.
 LEFT_AT_CLOSING = "na_sluiting"
@@ -112,11 +113,12 @@ def events_up_to_request(tracker: Tracker) -> list[dict[str, Any]]:
     return events
 
 
-def back_at() -> str:
-    """When people are back, as the customer reads it ("maandag 30 november om 09:00")."""
+def back_at(tracker: Tracker) -> str:
+    """When people are back, as the customer reads it in the conversation's language ("maandag 30
+    november om 09:00", "on Monday 30 November at 9:00 am")."""
     now = clock.now()
     start, _ = default_calendar().staffed_window(now)
-    return format_moment(start, now)
+    return format_moment(start, now, tracker.get_slot("taal"))
 
 
 def handoff_details(tracker: Tracker) -> dict[str, Any]:
@@ -151,7 +153,7 @@ class ActionMedewerker(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         if not default_calendar().is_staffed(clock.now()):
-            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=back_at())
+            dispatcher.utter_message(response="utter_medewerker_gesloten", terug=back_at(tracker))
             return [
                 SlotSet("handoff_modus", OFFLINE),
                 SlotSet("handoff_vervolg", False),
@@ -180,7 +182,7 @@ class ActionMedewerker(Action):
         dispatcher.utter_message(
             response="utter_medewerker_wachtrij",
             positie=position,
-            wachttijd=format_wait(estimated_wait(position, agents, handling)),
+            wachttijd=format_wait(estimated_wait(position, agents, handling), tracker.get_slot("taal")),
         )
         return [
             SlotSet("handoff_modus", LIVE),
@@ -295,7 +297,7 @@ class ActionHandoffVastleggen(Action):
             dispatcher.utter_message(
                 response="utter_handoff_na_sluiting",
                 referentie=tracker.get_slot("handoff_referentie"),
-                terug=back_at(),
+                terug=back_at(tracker),
             )
             return [*_end_events(), SlotSet("handoff_vervolg", True)]
         outcome = tracker.get_slot("handoff_modus")
@@ -320,7 +322,7 @@ class ActionHandoffVastleggen(Action):
             request_key=request_key(tracker, FORM),
         )
         dispatcher.utter_message(
-            response="utter_handoff_vastgelegd", referentie=entry.reference, terug=back_at()
+            response="utter_handoff_vastgelegd", referentie=entry.reference, terug=back_at(tracker)
         )
         return [
             *_end_events(),
@@ -404,7 +406,7 @@ class ActionHandoffVervolg(Action):
             dispatcher.utter_message(response="utter_handoff_reactie_nu", referentie=entry.reference)
         else:
             dispatcher.utter_message(
-                response="utter_handoff_reactie_later", referentie=entry.reference, terug=back_at()
+                response="utter_handoff_reactie_later", referentie=entry.reference, terug=back_at(tracker)
             )
         return []
 

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_reading import entity_values, latest_text
 from bot import clock
-from bot.hours_text import answer_hours_question
+from bot.wording import answer_hours_question
 
 
 class ActionOpeningstijden(Action):
@@ -22,6 +22,7 @@ class ActionOpeningstijden(Action):
             latest_text(tracker),
             entity_values(tracker, "dag"),
             clock.now(),
+            tracker.get_slot("taal"),
             about_calling=tracker.get_slot("onderwerp") == "contact",
         )
         dispatcher.utter_message(text=answer)

@@ -89,6 +89,7 @@ class Contact:
     phone: str
     phone_tel: str
     phone_costs: str | None
+    phone_costs_en: str | None  # the same for English-speaking customers
     email: str | None
     contact_form: str | None
     chat_url: str | None
@@ -424,6 +425,7 @@ class _Contact(_Section):
     phone: str
     phone_tel: str
     phone_costs: str | None = None
+    phone_costs_en: str | None = None
     email: str | None = None
     contact_form: str | None = None
     chat_url: str | None = None
@@ -434,6 +436,7 @@ class _Contact(_Section):
     _required = validator("phone", "phone_tel", pre=True, allow_reuse=True)(lambda value: _text(value))
     _optional = validator(
         "phone_costs",
+        "phone_costs_en",
         "email",
         "contact_form",
         "chat_url",

@@ -324,7 +324,7 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
             if _apologised_since_the_message(tracker):
                 return []  # a form runs several actions for one message: one apology is enough
             # The facts passed along, so that the phone number is filled in whatever generator runs.
-            facts = response_facts(clock.now())
+            facts = response_facts(clock.now(), tracker.get_slot("taal"))
             message = await nlg.generate(ACTION_SERVER_DOWN_RESPONSE, tracker, output_channel.name(), **facts)
             text = (message or {}).get("text") or ACTION_SERVER_DOWN_TEXT
             return [BotUttered(text, metadata={APOLOGY_MARK: True})]

@@ -7,9 +7,9 @@ endpoints.yml:
 
 Responses in domain.yml name facts such as {telefoonnummer} or {uren}; Rasa's own generator fills
 them only from slots and from what a custom action passes. This one adds `bot.facts.response_facts`
-(from klantenservice.yml and the calendar), so an answer that only states facts comes from a rule and
-a response, and still works when the action server is down. What an action passes wins over a fact,
-and a fact over a slot of the same name.
+(from klantenservice.yml and the calendar, in the language of the slot `taal`), so an answer that only
+states facts comes from a rule and a response, and still works when the action server is down. What
+an action passes wins over a fact, and a fact over a slot of the same name.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class FactsNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
     ) -> dict[str, Any] | None:
         if self._has_placeholders(utter_action):
-            kwargs = {**response_facts(clock.now()), **kwargs}
+            kwargs = {**response_facts(clock.now(), filled_slots.get("taal")), **kwargs}
         return super().generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
 
     def _has_placeholders(self, utter_action: str) -> bool:

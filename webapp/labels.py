@@ -35,6 +35,8 @@ INTENT_LABELS = {
     "vervolgvraag": "Vervolgvraag",
     "csat_beoordelen": "Beoordeling",
     "nlu_fallback": "Niet begrepen",
+    "taal_wisselen": "Andere taal gevraagd",
+    "andere_taal": "In een andere taal",
 }
 
 ROLE_LABELS = {AGENT: "medewerker", TEAM_LEAD: "teamleider"}
@@ -58,7 +60,10 @@ FIELD_LABELS = {
     "klacht_betreft": "Klacht betreft",
     "klacht_omschrijving": "Omschrijving",
     "case_referentie": "Zaaknummer",
+    "taal": "Taal",
 }
+# The conversation's language (slot `taal`); a conversation from before it was kept is Dutch.
+LANGUAGE_LABELS = {"nl": "Nederlands", "en": "Engels"}
 CASE_TYPE_LABELS = {"retour": "Retour", "klacht": "Klacht"}
 CASE_STATUS_LABELS = {"open": "open", "closed": "gesloten"}
 REVIEW_REASON_LABELS = {
@@ -80,6 +85,10 @@ def intent_label(name: str | None) -> str:
     if not name:
         return "onbekend"
     return INTENT_LABELS.get(name) or as_words(name)
+
+
+def language_label(code: str | None) -> str:
+    return LANGUAGE_LABELS.get(code or "nl") or str(code)
 
 
 def field_label(name: str) -> str:

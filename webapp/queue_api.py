@@ -59,6 +59,7 @@ from webapp.labels import (
     WAITING_FOR_CUSTOMER_LABEL,
     field_label,
     intent_label,
+    language_label,
 )
 from webapp.notes import note_json
 from webapp.typing_indicator import CUSTOMER_TYPING_FRESH
@@ -114,7 +115,11 @@ def _text(value: Any) -> str:
 
 def fields_json(values: dict[str, Any]) -> list[dict[str, str]]:
     return [
-        {"name": name, "label": field_label(name), "value": _text(value)}
+        {
+            "name": name,
+            "label": field_label(name),
+            "value": language_label(value) if name == "taal" else _text(value),
+        }
         for name, value in values.items()
         if value not in (None, "")
     ]
@@ -148,6 +153,8 @@ def entry_json(entry: Entry, username: str, now: datetime) -> dict[str, Any]:
         "alert": entry.status == REOPENED,
         "reason": entry.reason,
         "reason_label": intent_label(entry.reason),
+        "language": entry.details.get("taal") or "nl",
+        "language_label": language_label(entry.details.get("taal")),
         "agent": entry.agent,
         "mine": entry.agent == username,
         "queued_at": iso(entry.queued_at),

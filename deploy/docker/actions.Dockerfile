@@ -21,10 +21,9 @@ COPY --chown=1001:0 actions/ actions/
 # Only the modules of bot/ that actions/ imports, no web app (tests/unit/test_deploy.py checks the
 # list against the imports).
 COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/agents.py bot/cases.py bot/clock.py \
-     bot/delivery.py bot/satisfaction.py \
-     bot/database.py bot/dayparse.py bot/dutch.py bot/entity_shapes.py bot/form_fields.py bot/handoff.py \
-     bot/hours.py bot/hours_text.py bot/log_privacy.py bot/masking.py bot/payloads.py bot/settings.py \
-     bot/webshops.py bot/
+     bot/database.py bot/dayparse.py bot/delivery.py bot/dutch.py bot/english.py bot/entity_shapes.py \
+     bot/form_fields.py bot/handoff.py bot/hours.py bot/hours_text.py bot/hours_text_en.py bot/log_privacy.py \
+     bot/masking.py bot/payloads.py bot/satisfaction.py bot/settings.py bot/webshops.py bot/wording.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 # The business facts (opening hours, contact) and the webshop names (bot/webshops.py reads the
 # lookup table of data/nlu/entities.yml).

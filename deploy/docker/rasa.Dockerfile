@@ -18,7 +18,7 @@ RUN python -c 'import sys; assert sys.version_info[:2] == (3, 10), sys.version' 
  && grep -Ev '^(pytest|pytest-timeout|hypothesis|pexpect|ptyprocess|playwright|iniconfig|sortedcontainers)==' \
       /tmp/lock.txt > /tmp/runtime.txt \
  && python -m pip install --no-cache-dir -r /tmp/runtime.txt \
- && python -c 'import rasa, spacy, psycopg2, redis, socketio, engineio, holidays; assert rasa.__version__ == "3.6.21"' \
+ && python -c 'import rasa, spacy, psycopg2, redis, socketio, engineio, holidays, lingua; assert rasa.__version__ == "3.6.21"' \
  && rm /tmp/lock.txt /tmp/runtime.txt
 
 # /app is the image's working directory (and a VOLUME of the base image: only COPY writes there).
@@ -29,8 +29,9 @@ COPY --chown=1001:0 channels/ channels/
 # Only the modules of bot/ that rasa_runtime/ and channels/ import (tests/unit/test_deploy.py checks
 # the list against their imports); the calendar and the settings fill in the page's facts.
 COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/clock.py bot/database.py bot/dayparse.py \
-     bot/delivery.py bot/dutch.py bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py bot/hours_text.py bot/log_privacy.py \
-     bot/masking.py bot/settings.py bot/throttle.py bot/
+     bot/delivery.py bot/dutch.py bot/english.py bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py \
+     bot/hours_text.py bot/hours_text_en.py bot/language.py bot/log_privacy.py bot/masking.py bot/settings.py \
+     bot/throttle.py bot/wording.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml

@@ -60,3 +60,23 @@ def test_ombudsman_deadline_skips_christmas(monkeypatch):
     [message] = run(ActionKlachtEscaleren(), "klacht_escaleren", "2026-12-21T12:00:00", monkeypatch)
     # 22, 23, 24, 28, 29, 30, 31 December, 4, 5, 6 January: 25/26 Dec and 1 Jan are holidays.
     assert message["ombudsman_datum"] == "woensdag 6 januari 2027"
+
+
+def test_in_english_the_hours_of_a_named_day_are_in_english(monkeypatch):
+    [message] = run(ActionOpeningstijden(), "openingstijden_en_zaterdag", TUESDAY_MORNING, monkeypatch)
+    assert message["text"] == "On Saturday 28 November we are available from 9:00 am to 1:00 pm."
+
+
+def test_in_english_the_week_and_the_situation_now(monkeypatch):
+    [message] = run(ActionOpeningstijden(), "openingstijden_en", EASTER_MONDAY, monkeypatch)
+    assert message["text"].startswith(
+        "Our agents are available Monday to Friday from 9:00 am to 6:00 pm and on Saturday from 9:00 am "
+        "to 1:00 pm. We are closed on Sundays and on public holidays."
+    )
+    assert "Today is Easter Monday. We are back tomorrow, Tuesday 30 March at 9:00 am." in message["text"]
+    assert "maandag" not in message["text"] and "Paasdag" not in message["text"]
+
+
+def test_in_english_the_ombudsman_date_is_in_english(monkeypatch):
+    [message] = run(ActionKlachtEscaleren(), "klacht_escaleren_en", "2026-12-21T12:00:00", monkeypatch)
+    assert message["ombudsman_datum"] == "Wednesday 6 January 2027"

@@ -609,3 +609,30 @@ def test_a_new_session_after_closing_time_keeps_the_wait_so_the_next_message_que
     assert ("active_loop", "handoff_form") in names(events)
     result = ValidateHandoffForm().validate_handoff_bericht("hallo?", CollectingDispatcher(), waiting, {})
     assert result["handoff_referentie"] == reference
+
+
+def test_in_english_the_wait_and_the_return_moment_are_in_english(queue, monkeypatch):
+    dispatcher = CollectingDispatcher()
+    ActionMedewerker().run(dispatcher, tracker(slots={"taal": "en"}, text="I want a person"), {})
+    [message] = dispatcher.messages
+    assert message["wachttijd"] == "about 6 minutes"
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTERNOON)
+    dispatcher = CollectingDispatcher()
+    ActionMedewerker().run(dispatcher, tracker(sender="klant-2", slots={"taal": "en"}), {})
+    [message] = dispatcher.messages
+    assert message["terug"] == "on Monday 30 November at 9:00 am"
+
+
+def test_an_english_question_is_queued_with_its_language_for_the_agent(queue, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", SATURDAY_AFTERNOON)
+    question = "my invoice from zalando is wrong, I only kept two of the three items"
+    done = tracker(
+        slots={"handoff_modus": OFFLINE, "handoff_bericht": question, "taal": "en"},
+        events=[user("factuur_vraag"), user("medewerker_spreken"), user("nlu_fallback", question)],
+    )
+    dispatcher = CollectingDispatcher()
+    ActionHandoffVastleggen().run(dispatcher, done, {})
+    [entry] = queue.open_entries()
+    assert entry.details == {"taal": "en", "vraag": question}
+    [message] = dispatcher.messages
+    assert message["terug"] == "on Monday 30 November at 9:00 am"

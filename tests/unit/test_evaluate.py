@@ -6,7 +6,13 @@ from __future__ import annotations
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_examples import normalise
-from scripts.evaluate import training_texts, unseen_only
+from scripts.evaluate import (
+    config_fallback_settings,
+    confusions,
+    threshold_sweep,
+    training_texts,
+    unseen_only,
+)
 
 
 def test_messages_the_model_was_trained_on_are_left_out_and_listed():
@@ -32,3 +38,72 @@ def test_the_training_texts_are_those_of_every_nlu_file_in_the_folder(tmp_path):
     (tmp_path / "rules.yml").write_text('version: "3.1"\nrules: []\n', encoding="utf-8")
 
     assert training_texts(tmp_path) == {"hoi", "pakket naar zalando terug"}
+
+
+def _prediction(intent: str, confidence: float, second: float = 0.0) -> dict:
+    return {"intent": intent, "confidence": confidence, "second_confidence": second, "final": intent}
+
+
+def test_the_threshold_sweep_trades_declined_out_of_scope_messages_against_answered_questions():
+    gold = [{"intent": "retour"}, {"intent": "retour"}, {"intent": "klacht"}, {"intent": "klacht"}]
+    predicted = [
+        _prediction("retour", 0.9),
+        _prediction("retour", 0.45),
+        _prediction("retour", 0.5),  # wrong, and unsure
+        _prediction("klacht", 0.95, second=0.9),  # right, but ambiguous
+    ]
+    out_of_scope = [
+        _prediction("retour", 0.4),
+        _prediction("out_of_scope", 0.9),
+        _prediction("klacht", 0.7),
+        _prediction("retour", 0.6),
+    ]
+
+    sweep = threshold_sweep(gold, predicted, out_of_scope, {"threshold": 0.42, "ambiguity_threshold": 0.1})
+    rows = {row["threshold"]: row for row in sweep["rows"]}
+
+    assert rows[0.42]["configured"] and not rows[0.4]["configured"]
+    assert rows[0.42]["in_scope_declined"] == 1  # the ambiguous one
+    assert rows[0.42]["answered_accuracy"] == round(2 / 3, 4)
+    assert rows[0.42]["out_of_scope_declined_rate"] == 0.5
+    assert rows[0.42]["handled_right_rate"] == 0.5
+    # 0.55 declines the two unsure answers (one right, one wrong) and no more out-of-scope messages.
+    assert (rows[0.55]["in_scope_declined"], rows[0.55]["in_scope_answered_correctly"]) == (3, 1)
+    assert rows[0.55]["answered_accuracy"] == 1.0
+    assert rows[0.55]["handled_right_rate"] == round(3 / 8, 4)
+    # 0.75 declines every out-of-scope message and answers one question right: 5 of 8, the most.
+    assert rows[0.75]["out_of_scope_declined_rate"] == 1.0
+    assert rows[0.75]["handled_right_rate"] == round(5 / 8, 4)
+    assert sweep["best_threshold"] == 0.75
+    assert sweep["configured_threshold"] == 0.42
+
+
+def test_the_best_threshold_of_equals_is_the_lowest():
+    gold = [{"intent": "retour"}]
+    sweep = threshold_sweep(
+        gold, [_prediction("retour", 0.99)], [], {"threshold": 0.5, "ambiguity_threshold": 0}
+    )
+    assert sweep["best_threshold"] == min(row["threshold"] for row in sweep["rows"])
+
+
+def test_errors_are_grouped_by_confusion_most_frequent_first():
+    errors = [
+        {"text": "a", "intent": "openingstijden", "predicted": "telefoonnummer", "confidence": 0.5},
+        {"text": "b", "intent": "klacht", "predicted": "klacht_escaleren", "confidence": 0.6},
+        {"text": "c", "intent": "openingstijden", "predicted": "telefoonnummer", "confidence": 0.7},
+    ]
+    assert confusions(errors) == [
+        {"intent": "openingstijden", "predicted": "telefoonnummer", "count": 2, "texts": ["a", "c"]},
+        {"intent": "klacht", "predicted": "klacht_escaleren", "count": 1, "texts": ["b"]},
+    ]
+
+
+def test_the_fallback_settings_of_a_config_file(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "pipeline:\n  - name: DIETClassifier\n  - name: FallbackClassifier\n    threshold: 0.55\n",
+        encoding="utf-8",
+    )
+    assert config_fallback_settings(config) == {"threshold": 0.55, "ambiguity_threshold": 0.1}
+    config.write_text("pipeline:\n  - name: DIETClassifier\n", encoding="utf-8")
+    assert config_fallback_settings(config) == {"threshold": 0.0, "ambiguity_threshold": 0.0}

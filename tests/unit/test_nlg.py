@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import load_settings
@@ -61,3 +62,69 @@ def test_what_an_action_passes_wins_over_a_fact(nlg, monkeypatch):
 def test_a_response_without_placeholders_is_left_as_it_is(nlg, monkeypatch):
     text = say(nlg, "utter_graag_gedaan", TUESDAY_MORNING, monkeypatch)
     assert text == Domain.load(str(ROOT / "domain.yml")).responses["utter_graag_gedaan"][0]["text"]
+
+
+def english(nlg: FactsNaturalLanguageGenerator, response: str, now: str, monkeypatch, **kwargs) -> str:
+    from rasa.shared.core.events import SlotSet
+
+    monkeypatch.setenv("KLANTENSERVICE_NOW", now)
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker("customer", domain.slots)
+    tracker.update(SlotSet("taal", "en"))
+    message = asyncio.run(nlg.generate(response, tracker, "rest", **kwargs))
+    assert message is not None
+    return message["text"]
+
+
+def test_in_english_the_phone_answer_gives_the_hours_and_when_people_are_back_in_english(nlg, monkeypatch):
+    text = english(nlg, "utter_telefoonnummer", EASTER_MONDAY, monkeypatch)
+    assert text.startswith(f"You can call customer service on {load_settings().contact.phone}.")
+    assert "Monday to Friday from 9:00 am to 6:00 pm" in text
+    assert "We are back tomorrow, Tuesday 30 March at 9:00 am." in text
+    assert "{" not in text and "dinsdag" not in text
+
+
+def test_in_english_the_apology_when_the_action_server_is_down_is_english(nlg, monkeypatch):
+    text = english(nlg, "utter_storing", TUESDAY_MORNING, monkeypatch)
+    assert text.startswith("Sorry, something is going wrong on our side")
+    assert "Our agents are available right now, today until 6:00 pm." in text
+
+
+def test_in_dutch_a_tracker_with_the_language_slot_still_gets_dutch(nlg, monkeypatch):
+    from rasa.shared.core.events import SlotSet
+
+    monkeypatch.setenv("KLANTENSERVICE_NOW", TUESDAY_MORNING)
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker("klant", domain.slots)
+    tracker.update(SlotSet("taal", "nl"))
+    message = asyncio.run(nlg.generate("utter_graag_gedaan", tracker, "rest"))
+    assert message is not None and message["text"].startswith("Graag gedaan!")
+
+
+def test_every_response_a_customer_can_get_has_an_english_variation_with_the_same_buttons():
+    """The same placeholders and button payloads, so an action that fills one fills the other."""
+    import re
+
+    responses = Domain.load(str(ROOT / "domain.yml")).responses
+    bilingual = {"utter_andere_taal"}  # one text in both languages
+    for name, variations in responses.items():
+        if name in bilingual:
+            continue
+        dutch = [v for v in variations if not v.get("condition")]
+        english = [
+            v for v in variations if v.get("condition") == [{"type": "slot", "name": "taal", "value": "en"}]
+        ]
+        assert len(dutch) == 1 and len(english) == 1, name
+        [nl], [en] = dutch, english
+        assert set(re.findall(r"{\w+}", nl["text"])) == set(re.findall(r"{\w+}", en["text"])), name
+        assert [b["payload"] for b in nl.get("buttons", [])] == [b["payload"] for b in en.get("buttons", [])]
+
+
+def test_the_english_phone_answer_states_the_call_charges_in_english(nlg, monkeypatch):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", TUESDAY_MORNING)
+    tracker = DialogueStateTracker.from_events(
+        "klant", [SlotSet("taal", "en")], slots=Domain.load(str(ROOT / "domain.yml")).slots
+    )
+    text = asyncio.run(nlg.generate("utter_telefoonnummer", tracker, "rest"))["text"]
+    assert text.startswith(f"You can call customer service on {load_settings().contact.phone}.")
+    assert "your provider's normal call charges" in text and "belkosten" not in text

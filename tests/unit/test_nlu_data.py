@@ -22,10 +22,15 @@ def _training() -> dict[str, str]:
     }
 
 
-def _held_out() -> dict[str, str]:
+HELD_OUT_SETS = ("nlu_test.yml", "nlu_test_en.yml")  # Dutch, English
+ENGLISH_PREFIX = "en_"  # data/nlu/en_<topic>.yml: the English examples of a topic
+
+
+def _held_out(name: str | None = None) -> dict[str, str]:
     return {
         normalise(text): intent
-        for intent, texts in read_examples(ROOT / "tests" / "nlu_test.yml").items()
+        for held_out in ([name] if name else HELD_OUT_SETS)
+        for intent, texts in read_examples(ROOT / "tests" / held_out).items()
         for text in texts
     }
 
@@ -57,12 +62,35 @@ def test_every_held_out_intent_is_trained():
     assert set(_held_out().values()) <= set(_training().values())
 
 
-def test_each_intent_has_its_examples_in_one_topic_file():
-    """data/nlu/ holds one file per topic: an intent whose examples are spread over two files is
-    easy to miss when it is changed."""
+def _homes(english: bool) -> dict[str, list[str]]:
     homes: dict[str, list[str]] = {}
     for path in nlu_files(ROOT / "data" / "nlu"):
-        for intent in read_examples(path):
-            homes.setdefault(intent, []).append(path.name)
+        if path.name.startswith(ENGLISH_PREFIX) == english:
+            for intent in read_examples(path):
+                homes.setdefault(intent, []).append(path.name)
+    return homes
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["Dutch", "English"])
+def test_each_intent_has_its_examples_in_one_topic_file_per_language(english):
+    """data/nlu/ holds one file per topic and language (en_<topic>.yml for English): an intent whose
+    examples are spread over two files of one language is easy to miss when it is changed."""
+    homes = _homes(english)
     assert homes, "no intents found in data/nlu/"
     assert {intent: files for intent, files in homes.items() if len(files) > 1} == {}
+
+
+def test_every_topic_is_trained_in_english_too():
+    """English-speaking customers are understood on every topic; the language intents
+    (data/nlu/taal.yml) hold both languages in one file."""
+    dutch, english = _homes(english=False), _homes(english=True)
+    bilingual = {intent for intent, files in dutch.items() if files == ["taal.yml"]}
+    assert set(dutch) - bilingual - set(english) == set()
+    assert set(english) - set(dutch) == set()
+
+
+def test_the_english_held_out_set_has_at_least_150_unseen_messages_on_every_topic():
+    training = _training()
+    unseen = {text: intent for text, intent in _held_out("nlu_test_en.yml").items() if text not in training}
+    assert len(unseen) >= 150
+    assert set(_held_out("nlu_test.yml").values()) - set(unseen.values()) <= {"nummer_doorgeven"}

@@ -180,7 +180,7 @@
   function queueModel(entries) {
     return entries.map(function (entry) {
       return [entry.id, entry.reference, formatWait(entry.waiting_seconds), entry.reason_label,
-        entry.mode, entry.mode_label, entry.status, entry.status_label, entry.agent || "", entry.mine,
+        entry.language, entry.mode, entry.mode_label, entry.status, entry.status_label, entry.agent || "", entry.mine,
         entry.gone, entry.id === state.selected];
     });
   }
@@ -197,7 +197,9 @@
     first.appendChild(pick);
     row.appendChild(first);
     row.appendChild(el("td", "wait", formatWait(entry.waiting_seconds)));
-    row.appendChild(el("td", null, entry.reason_label));
+    var topic = el("td", null, entry.reason_label + " ");
+    topic.appendChild(el("span", "chip lang lang-" + entry.language, entry.language_label));
+    row.appendChild(topic);
     var mode = el("td");
     mode.appendChild(el("span", "chip mode-" + entry.mode, entry.mode_label));
     row.appendChild(mode);
@@ -381,7 +383,7 @@
     show(view.entryEmpty, false);
     show(view.entry, true);
     view.title.textContent = entry.reference + " · " + entry.reason_label;
-    var meta = [entry.mode_label, entry.status_label,
+    var meta = [entry.language_label, entry.mode_label, entry.status_label,
       "in de wachtrij sinds " + formatTime(entry.queued_at) + " (" + formatWait(entry.waiting_seconds) + ")"];
     if (entry.agent) {
       meta.push(entry.mine ? "bij jou" : "bij " + entry.agent);
