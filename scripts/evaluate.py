@@ -454,7 +454,9 @@ async def cross_validation(
             del processor
         seconds = time.monotonic() - started
         result = {"fold": index, "seconds": round(seconds, 1), "gold": gold, "predicted": predicted}
-        cache_file.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        partial = cache_file.with_suffix(".partial")  # a run stopped while writing leaves no half fold
+        partial.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        partial.replace(cache_file)
         fold_results.append(result)
         metrics = intent_metrics(gold, predicted)
         computed.append(seconds)
@@ -1160,11 +1162,14 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 
 def _stopped(signum: int, _frame: Any) -> None:
+    """Says where a stopped run left off, then dies of the signal (an exception raised here could
+    land in a TensorFlow or JAX callback, which ignores it)."""
     log(
         f"stopped by signal {signum}: the finished cross-validation folds are in {rel(CACHE_DIR)}/, "
         "the next run goes on from there"
     )
-    sys.exit(128 + signum)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def main() -> None:
