@@ -4,6 +4,8 @@ side by side, in one run.
 For each system:
 - held-out test set (tests/nlu_test.yml) on the trained model: intent accuracy, macro-F1 and F1 per
   intent, entity F1 (strict: same start, end and type);
+- English held-out test set (tests/nlu_test_en.yml) on the same model: intent accuracy, macro-F1, F1
+  per intent and the messages that still fail;
 - k-fold cross-validation on all NLU training files of data/ (the same stratified folds for both configs);
 - out-of-scope and nonsense messages (benchmarks/out_of_scope.yml): declined (out_of_scope or
   nlu_fallback) or wrongly answered;
@@ -28,6 +30,7 @@ import json
 import logging
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -46,6 +49,8 @@ os.chdir(ROOT)  # config.yml loads the spaCy pipeline from the relative path bui
 PROJECT_CONFIG = ROOT / "config.yml"
 PROJECT_MODEL = ROOT / "models" / "klantenservice.tar.gz"
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
+TEST_DATA_EN = ROOT / "tests" / "nlu_test_en.yml"
+ENGLISH_MIN_ACCURACY = 0.90  # the English gate of `make test` (scripts/test.sh)
 TRAIN_DATA = ROOT / "data"
 OUT_OF_SCOPE = ROOT / "benchmarks" / "out_of_scope.yml"
 SPACY_DIR = ROOT / "build" / "spacy-nl"
@@ -254,9 +259,9 @@ def load_processor(model: Path) -> Any:
     return Agent.load(str(model)).processor
 
 
-async def held_out(system: str, model: Path, test_examples: list[Any], oos: dict[str, list[str]]) -> dict:
-    log(f"{system}: loading {rel(model)}")
-    processor = load_processor(model)
+async def held_out(
+    system: str, processor: Any, model: Path, test_examples: list[Any], oos: dict[str, list[str]]
+) -> dict:
     gold = gold_of(test_examples)
     started = time.monotonic()
     predicted = await predict(processor, [g["text"] for g in gold])
@@ -276,6 +281,18 @@ async def held_out(system: str, model: Path, test_examples: list[Any], oos: dict
             [p for kind in oos_predicted.values() for p in kind],
             fallback_settings(model),
         ),
+        "confusion": {"gold": [g["intent"] for g in gold], "predicted": [p["intent"] for p in predicted]},
+    }
+
+
+async def held_out_english(system: str, processor: Any, test_examples: list[Any]) -> dict:
+    """The English held-out set: intents only (its entities are the Dutch set's business)."""
+    gold = gold_of(test_examples)
+    started = time.monotonic()
+    predicted = await predict(processor, [g["text"] for g in gold])
+    log(f"{system}: English held-out set parsed ({len(gold)} messages in {time.monotonic() - started:.1f} s)")
+    return {
+        "intents": intent_metrics(gold, predicted),
         "confusion": {"gold": [g["intent"] for g in gold], "predicted": [p["intent"] for p in predicted]},
     }
 
@@ -388,7 +405,12 @@ def system_fingerprint(system: str, config: Path) -> str:
     return fingerprint(paths, f"rasa {metadata.version('rasa')}")[:16]
 
 
-async def cross_validation(system: str, config: Path, training_data: Any, n_folds: int, seed: int) -> dict:
+async def cross_validation(
+    system: str, config: Path, training_data: Any, n_folds: int, seed: int, only: set[int] | None = None
+) -> dict:
+    """k-fold cross-validation, fold by fold into var/eval-cache/ (an interrupted run goes on from the
+    last finished fold). With `only`, just those folds are computed now; the figures are then pooled
+    over the folds that are done (`folds_done`)."""
     import rasa.model_training
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -397,8 +419,12 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     examples = training_data.intent_examples
     fold_results = []
+    computed: list[float] = []
     for index, (train_index, test_index) in enumerate(folds_of(training_data, n_folds, seed), start=1):
         cache_file = CACHE_DIR / f"cv-{system}-{key}-k{n_folds}-s{seed}-f{index}.json"
+        if only is not None and index not in only and not cache_file.exists():
+            log(f"{system}: fold {index}/{n_folds} left out (not cached, not asked for)")
+            continue
         if cache_file.exists():
             fold_results.append(json.loads(cache_file.read_text(encoding="utf-8")))
             log(
@@ -428,12 +454,22 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
             del processor
         seconds = time.monotonic() - started
         result = {"fold": index, "seconds": round(seconds, 1), "gold": gold, "predicted": predicted}
-        cache_file.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        partial = cache_file.with_suffix(".partial")  # a run stopped while writing leaves no half fold
+        partial.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        partial.replace(cache_file)
         fold_results.append(result)
         metrics = intent_metrics(gold, predicted)
+        computed.append(seconds)
+        to_do = sum(
+            1
+            for later in range(index + 1, n_folds + 1)
+            if (only is None or later in only)
+            and not (CACHE_DIR / f"cv-{system}-{key}-k{n_folds}-s{seed}-f{later}.json").exists()
+        )
         log(
             f"{system}: fold {index}/{n_folds} done in {seconds:.0f} s: accuracy {metrics['accuracy']:.3f}, "
-            f"macro-F1 {metrics['macro_f1']:.3f}"
+            f"macro-F1 {metrics['macro_f1']:.3f}; about {to_do * statistics.mean(computed) / 60:.0f} min "
+            f"left for {to_do} more folds of {system}"
         )
     gold = [g for fold in fold_results for g in fold["gold"]]
     predicted = [p for fold in fold_results for p in fold["predicted"]]
@@ -444,11 +480,12 @@ async def cross_validation(system: str, config: Path, training_data: Any, n_fold
     out_of_scope = [p for g, p in zip(gold, predicted, strict=True) if g["intent"] == "out_of_scope"]
     return {
         "folds": n_folds,
+        "folds_done": [fold["fold"] for fold in fold_results],
         "seed": seed,
         "intents": pooled,
         "entities": entity_metrics(gold, predicted),
         "per_fold": [
-            {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "seconds": f["seconds"]}
+            {"fold": f["fold"], "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "seconds": f["seconds"]}
             for m, f in zip(per_fold, fold_results, strict=True)
         ],
         "accuracy_mean": round(statistics.mean(m["accuracy"] for m in per_fold), 4),
@@ -472,6 +509,9 @@ FIGURES = [
     ("heldout_entity_f1", "held-out entity F1", True),
     ("heldout_in_scope_declined", "held-out in-scope messages declined by fallback", False),
     ("oos_declined_rate", "out-of-scope + nonsense declined", True),
+    ("en_accuracy", "English held-out intent accuracy", True),
+    ("en_macro_f1", "English held-out intent macro-F1", True),
+    ("en_min_intent_f1", "English held-out lowest intent F1", True),
     ("cv_accuracy", "cross-validation intent accuracy", True),
     ("cv_macro_f1", "cross-validation intent macro-F1", True),
     ("cv_entity_f1", "cross-validation entity F1", True),
@@ -488,6 +528,15 @@ def figures_of(result: dict) -> dict:
         "heldout_in_scope_declined": held["intents"]["in_scope_declined"],
         "oos_declined_rate": held["out_of_scope"]["all"]["rate"],
     }
+    if result.get("held_out_en"):
+        english = result["held_out_en"]["intents"]
+        figures.update(
+            {
+                "en_accuracy": english["accuracy"],
+                "en_macro_f1": english["macro_f1"],
+                "en_min_intent_f1": english["min_intent_f1"],
+            }
+        )
     if result.get("cross_validation"):
         cv = result["cross_validation"]
         figures.update(
@@ -554,6 +603,18 @@ def targets(results: dict) -> list[dict]:
             "met": held["out_of_scope"]["all"]["rate"] >= 0.93,
         },
     ]
+    english = (results["project"].get("held_out_en") or {}).get("intents")
+    if english:
+        rows.append(
+            {
+                "target": f"English held-out intent accuracy >= {ENGLISH_MIN_ACCURACY:.2f}",
+                "value": english["accuracy"],
+                "met": english["accuracy"] >= ENGLISH_MIN_ACCURACY,
+                "detail": ", ".join(
+                    f"{name} {v['f1']:.2f}" for name, v in english["per_intent"].items() if v["f1"] < 0.90
+                ),
+            }
+        )
     cv_sweep = (results["project"].get("cross_validation") or {}).get("fallback_thresholds")
     if cv_sweep:
         configured = next(row for row in cv_sweep["rows"] if row["configured"])
@@ -605,11 +666,12 @@ def print_summary(results: dict) -> None:
     for row in results["targets"]:
         detail = f" ({row['detail']})" if row.get("detail") else ""
         print(f"  [{'met' if row['met'] else 'NOT met'}] {row['target']}: {fmt(row['value'])}{detail}")
-    groups = confusions(results["project"]["held_out"]["intents"]["errors"])
-    if groups:
-        print("\nMost frequent held-out confusions of the project (true -> predicted: messages):")
-        for group in groups[:10]:
-            print(f"  {group['intent']} -> {group['predicted']}: {group['count']}")
+    for key, title, shown in (("held_out", "held-out", 10), ("held_out_en", "English held-out", 5)):
+        groups = confusions(((results["project"].get(key) or {}).get("intents") or {}).get("errors", []))
+        if groups:
+            print(f"\nMost frequent {title} confusions of the project (true -> predicted: messages):")
+            for group in groups[:shown]:
+                print(f"  {group['intent']} -> {group['predicted']}: {group['count']}")
     print("=" * 100 + "\n")
 
 
@@ -655,6 +717,8 @@ def plot(results: dict, out: Path) -> list[str]:
     plt.close(fig)
 
     panels = [("held_out", "held-out test set")]
+    if all(results[s].get("held_out_en") for s in systems):
+        panels.append(("held_out_en", "English held-out test set"))
     if all(results[s].get("cross_validation") for s in systems):
         panels.append(
             ("cross_validation", f"{results['project']['cross_validation']['folds']}-fold cross-validation")
@@ -662,6 +726,7 @@ def plot(results: dict, out: Path) -> list[str]:
     fig, axes = plt.subplots(len(panels), 1, figsize=(13, 4.6 * len(panels)), squeeze=False)
     width = 0.8 / len(systems)
     for ax, (key, title) in zip(axes[:, 0], panels, strict=True):
+        labels = sorted(results["project"][key]["intents"]["per_intent"])
         x = np.arange(len(labels))
         for k, system in enumerate(systems):
             per_intent = results[system][key]["intents"]["per_intent"]
@@ -750,6 +815,7 @@ def markdown(results: dict, images: list[str]) -> str:
         "messages; "
         f"{len(results['left_out']['held_out'])} more that are also training examples are left out, and "
         f"{len(results['left_out']['out_of_scope'])} such out-of-scope messages; listed in `eval.json`). "
+        "The English held-out set (`tests/nlu_test_en.yml`) has a section of its own. "
         "Intent figures use the classifier's top intent, as `rasa test nlu` does (the FallbackClassifier's "
         "`nlu_fallback` undone); macro-F1 is the mean F1 over the intents of the test set. Entity F1 is "
         "strict: "
@@ -762,10 +828,17 @@ def markdown(results: dict, images: list[str]) -> str:
     ]
     if results["project"].get("cross_validation"):
         cv = results["project"]["cross_validation"]
+        done = cv.get("folds_done", list(range(1, cv["folds"] + 1)))
         lines.append(
             f"- Cross-validation: {cv['folds']} stratified folds of the NLU data in `data/` (seed "
             f"{cv['seed']}), "
-            "the same folds for both configs; figures pooled over the folds' test parts."
+            "the same folds for both configs; figures pooled over the folds' test parts"
+            + (
+                "."
+                if len(done) == cv["folds"]
+                else f" of the folds done so far: {', '.join(map(str, done))} of {cv['folds']} "
+                "(**incomplete**)."
+            )
         )
     lines += ["", "## Side by side", "", "| figure | project | peer | verdict |", "|---|---:|---:|---|"]
     for row in comparison(results):
@@ -848,8 +921,10 @@ def markdown(results: dict, images: list[str]) -> str:
             f"({oos['all']['rate']:.0%}) | |"
         )
 
+    lines += english_markdown(results, systems)
     lines += threshold_markdown(results, systems)
     lines += errors_markdown(results, systems)
+    lines += errors_markdown(results, systems, "held_out_en", "English held-out")
     if cv_systems:
         lines += [
             "## Cross-validation per fold",
@@ -861,7 +936,7 @@ def markdown(results: dict, images: list[str]) -> str:
             cv = results[s]["cross_validation"]
             for i, fold in enumerate(cv["per_fold"], start=1):
                 lines.append(
-                    f"| {s} | {i} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | "
+                    f"| {s} | {fold.get('fold', i)} | {fold['accuracy']:.3f} | {fold['macro_f1']:.3f} | "
                     f"{fold['seconds']:.0f} s |"
                 )
             lines.append(
@@ -888,6 +963,44 @@ def markdown(results: dict, images: list[str]) -> str:
     lines.append(f"- This run: {timing['total_seconds'] / 60:.1f} min in total.")
     lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images] + [""]
     return "\n".join(lines)
+
+
+def english_markdown(results: dict, systems: list[str]) -> list[str]:
+    """The English held-out set: accuracy, macro-F1 and F1 per intent of each system."""
+    systems = [s for s in systems if results[s].get("held_out_en")]
+    if not systems:
+        return []
+    english = results["project"]["held_out_en"]["intents"]
+    lines = [
+        "",
+        "## English held-out set",
+        "",
+        f"`tests/nlu_test_en.yml`: {english['examples']} messages of English-speaking customers "
+        f"({len(results['left_out'].get('held_out_en', []))} more that are also training examples are left "
+        "out), parsed by the same model as the Dutch set. Intent figures as above (top intent, fallback "
+        f"undone); `make test` asks an accuracy of at least {ENGLISH_MIN_ACCURACY:.2f}.",
+        "",
+        "| system | accuracy | macro-F1 | lowest intent F1 | in-scope declined by fallback |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for s in systems:
+        v = results[s]["held_out_en"]["intents"]
+        lines.append(
+            f"| {s} | {v['accuracy']:.3f} | {v['macro_f1']:.3f} | {v['min_intent_f1']:.3f} | "
+            f"{v['in_scope_declined']} of {v['in_scope_examples']} |"
+        )
+    lines += [
+        "",
+        "| intent | support |" + "".join(f" {s} F1 |" for s in systems),
+        "|---|---:|" + "---:|" * len(systems),
+    ]
+    for label, values in english["per_intent"].items():
+        row = f"| {label} | {values['support']} |"
+        for s in systems:
+            f1 = results[s]["held_out_en"]["intents"]["per_intent"][label]["f1"]
+            row += f" {'**' if f1 < 0.9 else ''}{f1:.3f}{'**' if f1 < 0.9 else ''} |"
+        lines.append(row)
+    return lines
 
 
 def threshold_markdown(results: dict, systems: list[str]) -> list[str]:
@@ -931,11 +1044,15 @@ def threshold_markdown(results: dict, systems: list[str]) -> list[str]:
     return lines
 
 
-def errors_markdown(results: dict, systems: list[str]) -> list[str]:
+def errors_markdown(
+    results: dict, systems: list[str], key: str = "held_out", title: str = "Held-out"
+) -> list[str]:
     """Which held-out messages still fail, grouped by confusion, and which the fallback declines."""
-    lines = ["", "## Held-out messages that still fail", ""]
+    lines = ["", f"## {title} messages that still fail", ""]
     for s in systems:
-        intents = results[s]["held_out"]["intents"]
+        if not results[s].get(key):
+            continue
+        intents = results[s][key]["intents"]
         groups = confusions(intents["errors"])
         lines += [
             f"**{s}**: {len(intents['errors'])} of {intents['examples']} messages get the wrong intent, "
@@ -995,24 +1112,31 @@ async def main_async(args: argparse.Namespace) -> dict:
     if not args.project_model.exists():
         sys.exit(f"{args.project_model} is missing: run `make train` first")
 
+    seen = training_texts()
     test_examples, oos, results["left_out"] = unseen_only(
         load_data(str(TEST_DATA)).intent_examples,
         yaml.safe_load(OUT_OF_SCOPE.read_text(encoding="utf-8")),
-        training_texts(),
+        seen,
     )
+    english, _, english_left_out = unseen_only(load_data(str(TEST_DATA_EN)).intent_examples, {}, seen)
+    results["left_out"]["held_out_en"] = english_left_out["held_out"]
     if any(results["left_out"].values()):
         log(
             f"Left out because they are also training examples: {len(results['left_out']['held_out'])} "
-            "held-out "
+            f"held-out, {len(results['left_out']['held_out_en'])} English held-out "
             f"and {len(results['left_out']['out_of_scope'])} out-of-scope messages (listed in eval.json)"
         )
     for system, (config, model) in systems.items():
         started = time.monotonic()
+        log(f"{system}: loading {rel(model)}")
+        processor = load_processor(model)
         results[system] = {
             "config": rel(config),
             "model": rel(model),
-            "held_out": await held_out(system, model, test_examples, oos),
+            "held_out": await held_out(system, processor, model, test_examples, oos),
+            "held_out_en": await held_out_english(system, processor, english),
         }
+        del processor
         results["timing"][f"{system}_held_out_seconds"] = round(time.monotonic() - started, 1)
 
     if args.folds > 1:
@@ -1022,7 +1146,12 @@ async def main_async(args: argparse.Namespace) -> dict:
             log(f"{system}: {args.folds}-fold cross-validation with {rel(config)}")
             started = time.monotonic()
             results[system]["cross_validation"] = await cross_validation(
-                system, config, training_data, args.folds, args.seed
+                system,
+                config,
+                training_data,
+                args.folds,
+                args.seed,
+                set(args.cv_folds) if args.cv_folds else None,
             )
             results["timing"][f"{system}_cross_validation_seconds"] = round(time.monotonic() - started, 1)
     results["targets"] = targets(results)
@@ -1030,6 +1159,17 @@ async def main_async(args: argparse.Namespace) -> dict:
     results["timing"]["total_seconds"] = round(time.monotonic() - STARTED, 1)
     results["finished_at"] = time.strftime("%Y-%m-%d %H:%M")
     return results
+
+
+def _stopped(signum: int, _frame: Any) -> None:
+    """Says where a stopped run left off, then dies of the signal (an exception raised here could
+    land in a TensorFlow or JAX callback, which ignores it)."""
+    log(
+        f"stopped by signal {signum}: the finished cross-validation folds are in {rel(CACHE_DIR)}/, "
+        "the next run goes on from there"
+    )
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def main() -> None:
@@ -1040,6 +1180,13 @@ def main() -> None:
         "--folds", type=int, default=5, help="cross-validation folds (0: no cross-validation)"
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the stratified folds")
+    parser.add_argument(
+        "--cv-folds",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=None,
+        help="compute only these folds now, e.g. 1,2 (the rest come from var/eval-cache/ when there; "
+        "the figures are pooled over the folds that are done)",
+    )
     parser.add_argument("--no-peer", action="store_true", help="the project's config only")
     parser.add_argument("--out", type=Path, default=ROOT / "results", help="where the report and plots go")
     experiments = parser.add_argument_group("experiments (a candidate config against the same figures)")
@@ -1058,11 +1205,13 @@ def main() -> None:
     configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)
 
+    signal.signal(signal.SIGTERM, _stopped)
     results = asyncio.run(main_async(args))
     args.out.mkdir(parents=True, exist_ok=True)
     images = plot(results, args.out)
     for system in SYSTEMS:
-        results.get(system, {}).get("held_out", {}).pop("confusion", None)
+        for key in ("held_out", "held_out_en"):
+            results.get(system, {}).get(key, {}).pop("confusion", None)
     (args.out / "eval.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -9,6 +9,11 @@ from bot.nlu_examples import normalise
 from scripts.evaluate import (
     config_fallback_settings,
     confusions,
+    english_markdown,
+    errors_markdown,
+    figures_of,
+    intent_metrics,
+    targets,
     threshold_sweep,
     training_texts,
     unseen_only,
@@ -107,3 +112,51 @@ def test_the_fallback_settings_of_a_config_file(tmp_path):
     assert config_fallback_settings(config) == {"threshold": 0.55, "ambiguity_threshold": 0.1}
     config.write_text("pipeline:\n  - name: DIETClassifier\n", encoding="utf-8")
     assert config_fallback_settings(config) == {"threshold": 0.0, "ambiguity_threshold": 0.0}
+
+
+def _held_out(gold: list[str], predicted: list[str]) -> dict:
+    texts = [f"message {i}" for i in range(len(gold))]
+    return {
+        "intents": intent_metrics(
+            [{"text": t, "intent": g} for t, g in zip(texts, gold, strict=True)],
+            [
+                {"text": t, "intent": p, "final": p, "confidence": 0.8}
+                for t, p in zip(texts, predicted, strict=True)
+            ],
+        ),
+        "entities": {"micro": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 0}, "per_entity": {}},
+        "out_of_scope": {
+            "out_of_scope": {"messages": 1, "declined": 1, "wrongly_answered": []},
+            "nonsense": {"messages": 1, "declined": 1, "wrongly_answered": []},
+            "all": {"messages": 2, "declined": 2, "rate": 1.0},
+        },
+    }
+
+
+def test_the_report_gives_the_english_held_out_set_its_figures_target_and_failing_messages():
+    english = _held_out(["retour"] * 8 + ["klacht"] * 2, ["retour"] * 8 + ["klacht", "retour"])
+    results = {
+        "project": {
+            "held_out": _held_out(["retour", "klacht"], ["retour", "klacht"]),
+            "held_out_en": english,
+        },
+        "left_out": {"held_out": [], "out_of_scope": [], "held_out_en": ["hello"]},
+    }
+
+    figures = figures_of(results["project"])
+    assert (figures["en_accuracy"], figures["en_min_intent_f1"]) == (0.9, round(2 / 3, 4))
+    english_target = next(row for row in targets(results) if row["target"].startswith("English"))
+    assert english_target["met"] and english_target["value"] == 0.9
+    assert english_target["detail"] == "klacht 0.67"
+    lines = "\n".join(english_markdown(results, ["project"]))
+    assert "| project | 0.900 |" in lines and "| klacht | 2 | **0.667** |" in lines
+    failing = "\n".join(errors_markdown(results, ["project"], "held_out_en", "English held-out"))
+    assert '| klacht | retour | 1 | "message 9" (0.80) |' in failing
+    assert "English held-out messages that still fail" in failing
+
+
+def test_the_report_of_a_set_without_english_has_no_english_section():
+    results = {"project": {"held_out": _held_out(["retour"], ["retour"])}, "left_out": {}}
+    assert english_markdown(results, ["project"]) == []
+    assert not any(row["target"].startswith("English") for row in targets(results))
+    assert "en_accuracy" not in figures_of(results["project"])
