@@ -29,7 +29,17 @@ ZONE = ZoneInfo("Europe/Amsterdam")
 ORDER_NUMBER = "123456789"
 # Half sentences with an order number in them; the model answers plain gibberish as out of scope,
 # and which of these it does not understand at all depends on the training run, so it is asked.
-CANDIDATES = ("zit {} erbij", "en {} dan", "wat met {}", "nou {} ja", "{} daarzo ofzo", "{} hoezo")
+CANDIDATES = (
+    "zit {} erbij",
+    "en {} dan",
+    "wat met {}",
+    "nou {} ja",
+    "{} daarzo ofzo",
+    "{} hoezo",
+    "{} toch",
+    "nou {} weg",
+    "nog {} al",
+)
 
 
 def misunderstood(assistant) -> str:
