@@ -11,6 +11,8 @@ import re
 from datetime import date, datetime, time
 
 from bot.dayparse import NonexistentDateError, parse_day
+from bot.dutch import MONTHS as DUTCH_MONTHS
+from bot.dutch import WEEKDAYS as DUTCH_WEEKDAYS
 from bot.english import (
     MONTHS,
     WEEKDAYS,
@@ -28,21 +30,6 @@ from bot.settings import Settings
 CHATBOT_SENTENCE = "The chatbot (that's me) is available day and night."
 MEANWHILE_SENTENCE = "Until then I'm happy to help you myself."
 
-_DUTCH_WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-_DUTCH_MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 # Longest phrases first: "christmas day" before "christmas".
 _PHRASES = (
     ("day after tomorrow", "overmorgen"),
@@ -69,7 +56,7 @@ _PHRASES = (
     ("today", "vandaag"),
     ("tonight", "vandaag"),
     ("tomorrow", "morgen"),
-    *((english.lower(), dutch) for english, dutch in zip(WEEKDAYS, _DUTCH_WEEKDAYS, strict=True)),
+    *((english.lower(), dutch) for english, dutch in zip(WEEKDAYS, DUTCH_WEEKDAYS, strict=True)),
 )
 _MONTH = "|".join(m.lower() for m in MONTHS)
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH})\b")
@@ -83,7 +70,7 @@ def to_dutch_day_words(text: str) -> str:
     text = text.lower()
     for english, dutch in _PHRASES:
         text = re.sub(rf"\b{re.escape(english)}s?\b", dutch, text)
-    month_of = {m.lower(): d for m, d in zip(MONTHS, _DUTCH_MONTHS, strict=True)}
+    month_of = {m.lower(): d for m, d in zip(MONTHS, DUTCH_MONTHS, strict=True)}
     text = _DAY_MONTH.sub(lambda m: f"{m.group(1)} {month_of[m.group(2)]}", text)
     return _MONTH_DAY.sub(lambda m: f"{m.group(2)} {month_of[m.group(1)]}", text)
 
