@@ -57,6 +57,7 @@ from bot.database import ROOT, create_engine, from_stored
 from bot.handoff import LIVE, OFFLINE, EntryRecord
 from bot.hours import Calendar
 from bot.percentiles import nearest_rank
+from bot.satisfaction import COMMENT_WINDOW, RATING_INTENT, RatingRecord
 from bot.settings import WEEKDAY_KEYS, OpeningHours, Settings, load_settings
 from bot.tracker_events import EVENTS
 
@@ -89,7 +90,7 @@ STORE_INDEXES = (
     ("ix_handoff_queue_queued_at", "handoff_queue (queued_at)"),
     ("ix_cases_created_at", "cases (created_at)"),
 )
-QUEUE, CASES = EntryRecord.__table__, CaseRecord.__table__
+QUEUE, CASES, RATINGS = EntryRecord.__table__, CaseRecord.__table__, RatingRecord.__table__
 
 Grid = tuple[tuple[int, ...], ...]  # 7 weekdays (Monday first) x 24 hours
 
@@ -293,18 +294,50 @@ class TrackerCounts:
     requesting: frozenset[str] = frozenset()  # conversations with a handoff request
 
 
-def _user_messages(start: datetime, end: datetime) -> sa.sql.ColumnElement:
-    return sa.and_(
+def _user_messages(
+    start: datetime, end: datetime, not_counted: frozenset[int] = frozenset()
+) -> sa.sql.ColumnElement:
+    """The customers' messages in [start, end), without their answers to the satisfaction question
+    (a rating click, and the comments in `not_counted`): those are no questions to the assistant."""
+    period = sa.and_(
         EVENTS.c.type_name == _USER,
         EVENTS.c.timestamp >= start.timestamp(),
         EVENTS.c.timestamp < end.timestamp(),
+        sa.or_(EVENTS.c.intent_name.is_(None), EVENTS.c.intent_name != RATING_INTENT),
     )
+    return sa.and_(period, EVENTS.c.id.not_in(sorted(not_counted))) if not_counted else period
 
 
-def tracker_queries(start: datetime, end: datetime) -> tuple[sa.sql.Select, sa.sql.Select]:
+def satisfaction_comments(
+    tracker: sa.engine.Engine, store: sa.engine.Engine, start: datetime, end: datetime
+) -> frozenset[int]:
+    """The event ids of the comments customers wrote after their rating in [start, end): each is the
+    conversation's first message after the rating was kept (`csat_ratings.answered_at`)."""
+    query = sa.select(RATINGS.c.conversation_id, RATINGS.c.answered_at).where(
+        RATINGS.c.comment.is_not(None), _in_period(RATINGS.c.answered_at, start - COMMENT_WINDOW, end)
+    )
+    with store.connect() as connection:
+        commented = connection.execute(query).all()
+    ids: set[int] = set()
+    with tracker.connect() as connection:
+        for conversation_id, answered_at in commented:
+            first_after = sa.select(sa.func.min(EVENTS.c.id)).where(
+                EVENTS.c.type_name == _USER,
+                EVENTS.c.sender_id == conversation_id,
+                EVENTS.c.timestamp > from_stored(answered_at).timestamp(),
+            )
+            event_id = connection.scalar(first_after)
+            if event_id is not None:
+                ids.add(int(event_id))
+    return frozenset(ids)
+
+
+def tracker_queries(
+    start: datetime, end: datetime, not_counted: frozenset[int] = frozenset()
+) -> tuple[sa.sql.Select, sa.sql.Select]:
     """Messages per intent; and per conversation whether its last message was understood (the
     highest id among its understood messages is its highest id). Each reads one index range."""
-    period = _user_messages(start, end)
+    period = _user_messages(start, end, not_counted)
     intents = sa.select(EVENTS.c.intent_name, sa.func.count()).where(period).group_by(EVENTS.c.intent_name)
     understood_id = sa.case(
         (sa.or_(EVENTS.c.intent_name.is_(None), EVENTS.c.intent_name != FALLBACK_INTENT), EVENTS.c.id)
@@ -346,8 +379,10 @@ def handoff_queries(
     return per_minute, moments, senders
 
 
-def count_tracker(engine: sa.engine.Engine, start: datetime, end: datetime) -> TrackerCounts:
-    intents, ending = tracker_queries(start, end)
+def count_tracker(
+    engine: sa.engine.Engine, start: datetime, end: datetime, not_counted: frozenset[int] = frozenset()
+) -> TrackerCounts:
+    intents, ending = tracker_queries(start, end, not_counted)
     per_minute, moments, senders = handoff_queries(start, end, engine.dialect.name)
     with engine.connect() as connection:
         by_intent = {name: int(count) for name, count in connection.execute(intents)}
@@ -517,7 +552,7 @@ def figures(
         raise ValueError("start and end must be aware datetimes")
     settings = settings or load_settings()
     if has_events(tracker):
-        tracker_counts = count_tracker(tracker, start, end)
+        tracker_counts = count_tracker(tracker, start, end, satisfaction_comments(tracker, store, start, end))
     else:
         tracker_counts = TrackerCounts(0, {}, frozenset())
     return combine(start, end, tracker_counts, count_store(store, start, end), settings, top)
@@ -548,13 +583,17 @@ def topic_containment(first_topics: dict[str, str], contained: frozenset[str]) -
 
 
 def first_topics(
-    engine: sa.engine.Engine, start: datetime, end: datetime, not_topics: frozenset[str]
+    engine: sa.engine.Engine,
+    start: datetime,
+    end: datetime,
+    not_topics: frozenset[str],
+    not_counted: frozenset[int] = frozenset(),
 ) -> dict[str, str]:
     """Each conversation's first topic intent in the period (intents in `not_topics` are none)."""
     query = (
         sa.select(EVENTS.c.sender_id, EVENTS.c.intent_name, sa.func.min(EVENTS.c.id))
         .where(
-            _user_messages(start, end),
+            _user_messages(start, end, not_counted),
             EVENTS.c.intent_name.is_not(None),
             EVENTS.c.intent_name.not_in(not_topics),
         )
@@ -578,10 +617,11 @@ def containment_by_topic(
     """Containment per topic in [start, end), by the definition of `contained` above."""
     if not has_events(tracker):
         return []
-    counts = count_tracker(tracker, start, end)
+    comments = satisfaction_comments(tracker, store, start, end)
+    counts = count_tracker(tracker, start, end, comments)
     escalated = count_store(store, start, end).escalated
     contained = counts.understood_at_end - escalated - counts.requesting
-    return topic_containment(first_topics(tracker, start, end, not_topics), contained)
+    return topic_containment(first_topics(tracker, start, end, not_topics, comments), contained)
 
 
 class Insight:

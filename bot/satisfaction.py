@@ -32,6 +32,7 @@ MAX_COMMENT_LENGTH = 1000
 MAX_TOPIC_LENGTH = 60
 COMMENT_WINDOW = timedelta(minutes=30)
 BOT_ONLY, WITH_AGENT = "assistent", "medewerker"
+RATING_INTENT = "csat_beoordelen"  # a click on a score button
 # Intents that are no topic of a conversation: a conversation's topic is its first other intent.
 NOT_A_TOPIC = frozenset(
     {
@@ -44,7 +45,7 @@ NOT_A_TOPIC = frozenset(
         "overslaan",
         "nummer_doorgeven",
         "vervolgvraag",
-        "csat_beoordelen",
+        RATING_INTENT,
         "nlu_fallback",
     }
 )

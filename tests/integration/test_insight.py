@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -223,3 +223,52 @@ def test_the_command_line_prints_json_and_writes_csv(stores, monkeypatch, capsys
     assert "buiten openingstijden 5 (3 vragen achtergelaten)" in text
     assert "(2 gesprekken); afgehaakt voordat een medewerker het oppakte: 1" in text
     assert "Behandeltijd: gemiddeld 10,0 min, 90% binnen 10,0 min (1 gesprek)" in text
+
+
+def test_the_answers_to_the_satisfaction_question_are_no_questions(stores):
+    """A rating click and the comment after it count as no message, topic or misunderstanding; a
+    message after the comment counts again."""
+    from bot.satisfaction import SatisfactionStore
+
+    asked, rated, commented, later = (
+        local(3, "10:00"),
+        local(3, "10:01"),
+        local(3, "10:02"),
+        local(3, "10:30"),
+    )
+    conversations = [
+        Conversation(
+            "rated",
+            (
+                Turn(asked, "factuur_vraag"),
+                Turn(rated - timedelta(seconds=1), "csat_beoordelen", "/csat_beoordelen"),
+                Turn(commented, "out_of_scope", "de medewerker was top"),
+            ),
+        ),
+        Conversation(
+            "rated_then_lost",
+            (
+                Turn(asked, "retour"),
+                Turn(rated - timedelta(seconds=1), "csat_beoordelen", "/csat_beoordelen"),
+                Turn(commented, "nlu_fallback", "snel geholpen"),
+                Turn(later, "nlu_fallback", "sdfkjh"),
+            ),
+        ),
+    ]
+    write_tracker(stores.tracker, conversations)
+    ratings = SatisfactionStore(engine=stores.store)
+    for conversation in conversations:
+        ratings.ask_bot_only(conversation.sender, "factuur_vraag", None, now=asked)
+        ratings.rate(conversation.sender, 5, now=rated)
+        ratings.add_comment(conversation.sender, "een opmerking", now=commented)
+
+    result = figures(stores.tracker, stores.store, START, END, SETTINGS)
+    assert result.messages == 3  # two questions and the message after the comment
+    assert result.out_of_scope_messages == 0 and result.fallback_messages == 1
+    assert dict(result.top_intents) == {"factuur_vraag": 1, "retour": 1, "nlu_fallback": 1}
+    assert result.contained == 1  # "rated"; the other ended misunderstood
+    topics = insight.containment_by_topic(stores.tracker, stores.store, START, END, frozenset())
+    assert {t.topic: (t.conversations, t.contained) for t in topics} == {
+        "factuur_vraag": (1, 1),
+        "retour": (1, 0),
+    }
