@@ -66,8 +66,11 @@ from bot.delivery import Message
 from bot.throttle import Throttle
 from channels import delivery
 from channels.rest import MAX_BODY_BYTES, TOO_MANY_MESSAGES, InvalidRequest, check_payload, in_process
+from rasa_runtime import fence
 
 ORIGINS_KEY = "cors_allowed_origins"
+# The releases whose internals this channel replaces entries of (rasa_runtime.fence checks them).
+SOCKETIO, ENGINEIO = "5.18.1", "4.15.1"
 # The chat page of `make run` (scripts/env.sh's CORS_ORIGINS), for a plain `rasa run`.
 DEFAULT_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 NOT_PROCESSED_TEXT = (
@@ -162,13 +165,25 @@ class SocketIOInput(RasaSocketIOInput):
         # engine.io now checks the origin, but its CORS headers must stay off: Rasa's --cors
         # (sanic-cors) already adds them to every response of the server, and a second
         # Access-Control-Allow-Origin header makes browsers reject the socket.io polling requests.
-        engine._cors_headers = _no_cors_headers
+        fence.replace(
+            engine, "_cors_headers", _no_cors_headers, library="python-engineio", written_for=ENGINEIO
+        )
         self._share_between_servers()
         self._track_chat_windows(socketio_webhook)
         self._relay_typing(socketio_webhook)
         self._apologise_for_failures()
         self._check_input()
         return socketio_webhook
+
+    def _handlers(self) -> dict[str, Any]:
+        """python-socketio's handler registry of this channel's namespace: its internals, fenced."""
+        fence.check(self.sio, "handlers", library="python-socketio", written_for=SOCKETIO)
+        handlers: dict[str, Any] = self.sio.handlers[self.namespace or "/"]
+        return handlers
+
+    def _replace_handler(self, event: str, handler: Callable[..., Awaitable[None]]) -> None:
+        """Replaces a handler that Rasa 3.6.21's SocketIOInput.blueprint registered, through the fence."""
+        fence.replace_item(self._handlers(), event, handler, what="Rasa's socket.io handlers")
 
     def _share_between_servers(self) -> None:
         """Gives the server python-socketio's Redis client manager when a queue is configured.
@@ -191,7 +206,7 @@ class SocketIOInput(RasaSocketIOInput):
         window never joined its session's room and got no answer. This one awaits it and confirms
         the session as Rasa does (a new id when there is none). Then the window takes a lease
         (channels/delivery.py) and is offered every message it has not acknowledged yet."""
-        handlers = self.sio.handlers[self.namespace or "/"]
+        handlers = self._handlers()
         forget_socket, handle_message = handlers["disconnect"], handlers[self.user_message_evt]
         sio = self.sio
 
@@ -231,9 +246,10 @@ class SocketIOInput(RasaSocketIOInput):
                 asyncio.get_running_loop().call_later(LATE_ACK_SECONDS, self.closed_windows.pop, sid, None)
                 await delivery.window_closed(sid)
 
-        handlers["session_request"], handlers["disconnect"] = session_request, disconnect
-        handlers[self.user_message_evt] = user_uttered
-        handlers[ACK_EVENT] = delivery_ack
+        self._replace_handler("session_request", session_request)
+        self._replace_handler("disconnect", disconnect)
+        self._replace_handler(self.user_message_evt, user_uttered)
+        handlers[ACK_EVENT] = delivery_ack  # the project's own event: an addition, no replacement
 
         @webhook.route("/deliver", methods=["POST"])
         async def deliver(request: Request) -> HTTPResponse:
@@ -260,7 +276,7 @@ class SocketIOInput(RasaSocketIOInput):
     def _relay_typing(self, webhook: Blueprint) -> None:
         """The typing indicators (see the module's docstring): the window's CUSTOMER_TYPING_EVENT
         recorded for the console, the console's `/typing` sent to the window as AGENT_TYPING_EVENT."""
-        handlers = self.sio.handlers[self.namespace or "/"]
+        handlers = self._handlers()
 
         async def customer_typing(sid: str, data: Any = None) -> None:
             # Nothing the event carries is used: the socket's own session, and no text.
@@ -336,8 +352,7 @@ class SocketIOInput(RasaSocketIOInput):
     def _apologise_for_failures(self) -> None:
         """A message that could not be processed (e.g. the conversation store is down) gets a Dutch
         answer saying so, instead of silence."""
-        handlers = self.sio.handlers[self.namespace or "/"]
-        handle_message, sio, event = handlers[self.user_message_evt], self.sio, self.bot_message_evt
+        handle_message, sio, event = self._handlers()[self.user_message_evt], self.sio, self.bot_message_evt
 
         async def user_uttered(sid: str, data: dict) -> None:
             try:
@@ -346,7 +361,7 @@ class SocketIOInput(RasaSocketIOInput):
                 logger.exception("socket.io: handling a message failed")
                 await sio.emit(event, {"text": NOT_PROCESSED_TEXT}, room=sid)
 
-        handlers[self.user_message_evt] = user_uttered
+        self._replace_handler(self.user_message_evt, user_uttered)
 
     def _check_input(self) -> None:
         """The REST webhook's checks (channels/rest.py) for socket.io: a message that is empty,
@@ -356,7 +371,7 @@ class SocketIOInput(RasaSocketIOInput):
         unusable session id in a session_request is replaced by a new one. engine.io drops a packet
         over 64 kB (the REST webhook's body limit) by closing that connection."""
         self.sio.eio.max_http_buffer_size = MAX_BODY_BYTES
-        handlers = self.sio.handlers[self.namespace or "/"]
+        handlers = self._handlers()
         confirm_session, handle_message = handlers["session_request"], handlers[self.user_message_evt]
         sio, event, key = self.sio, self.bot_message_evt, self.metadata_key
 
@@ -393,7 +408,8 @@ class SocketIOInput(RasaSocketIOInput):
             finally:
                 in_process.release(sender)
 
-        handlers["session_request"], handlers[self.user_message_evt] = session_request, user_uttered
+        self._replace_handler("session_request", session_request)
+        self._replace_handler(self.user_message_evt, user_uttered)
 
 
 def _console_request(request: Request) -> tuple[HTTPResponse | None, str]:

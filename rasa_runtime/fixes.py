@@ -221,7 +221,7 @@ def _run_graphs_in_order() -> None:
     evaluated in order by `dask.core.get` gives the same results.
 
     Speed. Replaces Rasa's `DaskGraphRunner.run`; compared in
-    tests/unit/test_rasa_runtime.py::test_graphs_run_in_order_give_what_dasks_scheduler_gives.
+    tests/integration/test_rasa_runtime_model.py::test_graphs_run_in_order_give_what_dasks_scheduler_gives.
     """
     import dask.core
     from rasa.engine.exceptions import GraphRunError
@@ -288,7 +288,7 @@ def _answer_when_the_action_server_fails(timeout: float) -> None:
 
     Correctness. Replaces Rasa's `RemoteAction.run` (which it calls while the action server answers) and
     `action.DEFAULT_REQUEST_TIMEOUT` (300 s); tests/e2e/test_faults.py compares the answers with the
-    action server stopped and hanging; tests/unit/test_rasa_runtime_install.py starts it with Rasa's
+    action server stopped and hanging; tests/integration/test_rasa_runtime_install.py starts it with Rasa's
     own tracker store.
     """
     from rasa.core.actions import action as rasa_action
@@ -356,7 +356,7 @@ def _take_the_action_server_url_from_the_environment() -> None:
     tracker store and the lock store (which install this) before the Agent.
 
     Correctness. Wraps Rasa's `Agent.__init__`, which keeps `endpoints.action` as it is;
-    tests/unit/test_rasa_runtime_install.py::test_the_action_server_url_comes_from_the_environment,
+    tests/integration/test_rasa_runtime_install.py::test_the_action_server_url_comes_from_the_environment,
     tests/e2e/test_action_server_secret.py.
     """
     from rasa.core.agent import Agent

@@ -158,3 +158,33 @@ def test_a_single_server_keeps_socketio_messages_in_the_process(monkeypatch):
     channel = SocketIOInput.from_credentials({})
     channel.blueprint(lambda message: None)
     assert type(channel.sio.manager) is AsyncManager
+
+
+def test_the_socketio_channel_replaces_rasas_handlers_through_the_fence(caplog):
+    import logging
+
+    channel = SocketIOInput.from_credentials({"cors_allowed_origins": "https://klant.example"})
+    with caplog.at_level(logging.INFO, logger="rasa_runtime.fence"):
+        channel.blueprint(lambda message: None)
+    replaced = [r.getMessage() for r in caplog.records]
+    assert "Replaced Rasa's socket.io handlers['session_request'] (rasa 3.6.21)" in replaced
+    assert "Replaced Rasa's socket.io handlers['disconnect'] (rasa 3.6.21)" in replaced
+    assert any("_cors_headers (python-engineio" in line for line in replaced)
+    handlers = channel.sio.handlers["/"]
+    assert handlers["session_request"].__module__ == "channels.socketio"
+
+
+def test_the_socketio_channel_refuses_another_python_socketio_release(monkeypatch):
+    from rasa_runtime import fence
+
+    real = fence.installed_version
+    monkeypatch.setattr(
+        fence,
+        "installed_version",
+        lambda library: "5.99.0" if library == "python-socketio" else real(library),
+    )
+    channel = SocketIOInput.from_credentials({"cors_allowed_origins": "https://klant.example"})
+    with pytest.raises(
+        fence.FenceError, match=r"written for python-socketio 5\.18\.1, but python-socketio 5\.99\.0"
+    ):
+        channel.blueprint(lambda message: None)

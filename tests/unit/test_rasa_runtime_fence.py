@@ -47,3 +47,16 @@ def test_the_fence_checks_other_libraries_by_their_installed_release():
         fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="0.1")
     fence.replace(owner, "greet", lambda self: "hoi", library="sqlalchemy", written_for="1.4.54")
     assert owner().greet() == "hoi"
+
+
+def test_an_entry_of_a_registry_is_replaced_only_when_it_is_there(caplog):
+    registry = {"connect": "rasa's"}
+    with caplog.at_level(logging.INFO, logger="rasa_runtime.fence"):
+        assert fence.replace_item(registry, "connect", "ours", what="handlers") == "rasa's"
+    assert registry == {"connect": "ours"}
+    assert [r.getMessage() for r in caplog.records] == ["Replaced handlers['connect'] (rasa 3.6.21)"]
+    with pytest.raises(
+        fence.FenceError, match=r"handlers\['disconnect'\]: rasa 3\.6\.21 registers no such entry"
+    ):
+        fence.replace_item(registry, "disconnect", "ours", what="handlers")
+    assert registry == {"connect": "ours"}
