@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.hours import default_calendar
 from bot.settings import load_settings
-from bot.wording import describe_week, is_english, now_status
+from bot.wording import DUTCH, ENGLISH, describe_week, is_english, now_status
 
 
 def response_facts(now: datetime, language: str | None = None) -> dict[str, str | None]:
@@ -28,4 +28,7 @@ def response_facts(now: datetime, language: str | None = None) -> dict[str, str 
         "linkedin": contact.jobs,
         "uren": describe_week(settings, language),
         "nu": now_status(default_calendar(), now, language),
+        # both languages at once, for the one answer written in both (utter_andere_taal)
+        "nu_nl": now_status(default_calendar(), now, DUTCH),
+        "nu_en": now_status(default_calendar(), now, ENGLISH),
     }

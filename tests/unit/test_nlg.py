@@ -128,3 +128,21 @@ def test_the_english_phone_answer_states_the_call_charges_in_english(nlg, monkey
     text = asyncio.run(nlg.generate("utter_telefoonnummer", tracker, "rest"))["text"]
     assert text.startswith(f"You can call customer service on {load_settings().contact.phone}.")
     assert "your provider's normal call charges" in text and "belkosten" not in text
+
+
+@pytest.mark.parametrize(
+    ("moment", "english", "dutch"),
+    [
+        (TUESDAY_MORNING, "available right now, today until 6:00 pm", "bereikbaar, vandaag nog tot 18:00"),
+        ("2026-11-28T20:00:00", "not available right now", "er niet"),  # Saturday evening
+    ],
+)
+def test_the_answer_in_two_languages_says_in_both_whether_people_are_there(
+    nlg, monkeypatch, moment, english, dutch
+):
+    monkeypatch.setenv("KLANTENSERVICE_NOW", moment)
+    tracker = DialogueStateTracker("klant", Domain.load(str(ROOT / "domain.yml")).slots)
+    text = asyncio.run(nlg.generate("utter_andere_taal", tracker, "rest"))["text"]
+    in_english, in_dutch = text.split("\n\n")
+    assert english in in_english and dutch in in_dutch
+    assert load_settings().contact.phone in in_english and load_settings().contact.phone in in_dutch
