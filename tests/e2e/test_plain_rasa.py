@@ -106,3 +106,40 @@ def test_rasa_shell_answers_in_a_terminal(checkout, plain_env):
     finally:
         if shell.isalive():
             shell.terminate(force=True)
+
+
+def test_rasa_run_actions_and_rasa_shell_compute_an_answer_together(checkout, plain_env):
+    """The action server as `rasa run actions` starts it and the shell that calls it: the shared secret
+    comes from the checkout's own file, the port from the one variable that overrides it."""
+    port = free_port()
+    log = (checkout / "rasa-run-actions.log").open("wb")
+    actions = subprocess.Popen(
+        [RASA, "run", "actions", "--port", str(port)],
+        cwd=checkout,
+        env=plain_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    env = {**plain_env, "ACTION_ENDPOINT_URL": f"http://localhost:{port}/webhook"}
+    shell = pexpect.spawn(
+        RASA, ["shell", "--port", str(free_port())], cwd=str(checkout), env=env, encoding="utf-8", timeout=300
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _up(f"http://localhost:{port}/health"):
+            assert actions.poll() is None, (checkout / "rasa-run-actions.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "rasa run actions did not start"
+            time.sleep(0.5)
+        shell.expect("Your input ->")
+        shell.sendline("zijn jullie op eerste kerstdag open")
+        index = shell.expect(
+            [r"Eerste Kerstdag\) zijn we gesloten", "er gaat aan onze kant even iets mis"], timeout=60
+        )
+        assert index == 0, "the action server's answer, not the apology"
+        shell.sendline("/stop")
+        shell.expect(pexpect.EOF, timeout=60)
+    finally:
+        if shell.isalive():
+            shell.terminate(force=True)
+        actions.terminate()
+        actions.wait(60)

@@ -897,3 +897,11 @@ def test_every_public_ingress_caps_the_request_body():
     assert len(annotations) == 3
     for found in annotations:
         assert found["nginx.ingress.kubernetes.io/proxy-body-size"] == "1m"
+
+
+def test_the_action_servers_probes_ask_the_path_it_leaves_open():
+    from actions.caller_check import OPEN_PATHS
+
+    actions = values("actions-values.yml")
+    assert actions["livenessProbe"]["initialDelaySeconds"] > actions["readinessProbe"]["initialDelaySeconds"] > 0
+    assert "/health" in OPEN_PATHS  # the chart's probes GET /health
