@@ -1,5 +1,6 @@
 """The command-line programs in their own process, as a team lead runs them: agent accounts
-(`python -m bot.agents`, `make agent`) and the purge of old cases (`python -m bot.cases purge`)."""
+(`python -m bot.agents`, `make agent`) and the purge of old cases (`python -m bot.cases purge`); the web
+app as `python -m webapp` starts it."""
 
 from __future__ import annotations
 
@@ -87,3 +88,17 @@ def test_the_purge_command_refuses_a_retention_below_one_day(url, days, monkeypa
         "at least 1 day" in result.stderr or "whole number" in result.stderr
     )
     assert store.get(closed.reference) is not None
+
+
+def test_the_web_app_refuses_to_start_without_the_widget(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "WEBCHAT_BUNDLE": str(tmp_path / "missing.js"),
+        "WEB_PORT": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "make setup" in result.stderr

@@ -6,8 +6,6 @@ import ast
 import asyncio
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -187,20 +185,6 @@ def test_config_from_the_environment():
     )
     with pytest.raises(ValueError):
         WebConfig.from_env({"RASA_PUBLIC_URL": "localhost:5005"})
-
-
-def test_the_web_app_refuses_to_start_without_the_widget(tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
-        "WEBCHAT_BUNDLE": str(tmp_path / "missing.js"),
-        "WEB_PORT": "0",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "webapp"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode != 0
-    assert "make setup" in result.stderr
 
 
 def test_the_lock_file_pins_rasa_webchat_1_0_1():
