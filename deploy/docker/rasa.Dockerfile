@@ -31,7 +31,7 @@ COPY --chown=1001:0 channels/ channels/
 COPY --chown=1001:0 bot/__init__.py bot/action_server_secret.py bot/clock.py bot/database.py bot/dayparse.py \
      bot/delivery.py bot/dutch.py bot/english.py bot/entity_shapes.py bot/facts.py bot/handoff.py bot/hours.py \
      bot/hours_text.py bot/hours_text_en.py bot/language.py bot/log_privacy.py bot/masking.py bot/settings.py \
-     bot/throttle.py bot/wording.py bot/
+     bot/throttle.py bot/vocabulary.py bot/wording.py bot/
 COPY --chown=1001:0 migrations/ migrations/
 COPY --chown=1001:0 klantenservice.yml endpoints.yml credentials.yml ./
 COPY --chown=1001:0 data/nlu/entities.yml data/nlu/entities.yml
