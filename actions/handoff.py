@@ -230,6 +230,9 @@ def _live_message(text: str, dispatcher: CollectingDispatcher, tracker: Tracker)
             return _leave(tracker)
         if intent == "ontkennen" and entry.status == WAITING:
             dispatcher.utter_message(response="utter_handoff_blijft_in_wachtrij")
+        elif intent == "ontkennen" and entry.status == WITH_AGENT:
+            name = tracker.get_slot("handoff_medewerker") or agent_name(entry.agent)
+            dispatcher.utter_message(response="utter_handoff_blijft_in_gesprek", medewerker=name)
         return {"handoff_bericht": None, "handoff_verlaten_vraag": None}
     if entry.status == WITH_AGENT:
         if intent != "gesprek_beeindigen":

@@ -273,7 +273,10 @@ def test_with_an_agent_the_customer_leaves_after_confirming_and_the_agent_is_nam
     }
     asked = {"handoff_modus": LIVE, "handoff_verlaten_vraag": "gesprek", "handoff_medewerker": "Anna"}
     result, said = validate(tracker(slots=asked, intent="ontkennen", text="nee toch niet"), "nee toch niet")
-    assert (result, said) == ({"handoff_bericht": None, "handoff_verlaten_vraag": None}, [])
+    assert (result, said) == (
+        {"handoff_bericht": None, "handoff_verlaten_vraag": None},
+        ["utter_handoff_blijft_in_gesprek"],
+    )
     assert queue.live_entry("klant-1").status == WITH_AGENT
     result, said = validate(tracker(slots=asked, intent="bevestigen", text="/bevestigen"), "/bevestigen")
     assert result["handoff_modus"] == "klant_beeindigd"

@@ -70,7 +70,7 @@ def test_a_claimed_chat_survives_every_message_but_a_confirmed_goodbye(assistant
 
     [question] = assistant.say(sender, "/gesprek_beeindigen")
     assert question == "Wil je het gesprek met Anna beëindigen?"
-    assert assistant.say(sender, "/ontkennen") == []  # stays with Anna
+    assert assistant.say(sender, "/ontkennen") == ["Prima, je blijft in gesprek met Anna. Typ gerust verder."]
     assert queue.get(entry_id).status == WITH_AGENT
     assert assistant.say(sender, "ik wil het gesprek met de medewerker beëindigen") == [question]
     assert assistant.say(sender, "hoe lang duurt het nog?") == []  # anything else: for Anna
