@@ -903,5 +903,7 @@ def test_the_action_servers_probes_ask_the_path_it_leaves_open():
     from actions.caller_check import OPEN_PATHS
 
     actions = values("actions-values.yml")
-    assert actions["livenessProbe"]["initialDelaySeconds"] > actions["readinessProbe"]["initialDelaySeconds"] > 0
+    assert (
+        actions["livenessProbe"]["initialDelaySeconds"] > actions["readinessProbe"]["initialDelaySeconds"] > 0
+    )
     assert "/health" in OPEN_PATHS  # the chart's probes GET /health
